@@ -1,0 +1,61 @@
+"""What one user may reach, computed once per request from their memberships.
+
+Every ``visible_to(user)`` queryset method asks this object, so the rule lives in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
+
+from django.db.models import Q
+
+
+@dataclass(frozen=True)
+class Access:
+    is_system_admin: bool = False
+    office_paths: tuple[str, ...] = ()
+    leader_paths: tuple[str, ...] = ()
+    liaison_unit_ids: tuple[int, ...] = ()
+    liaison_region_ids: tuple[int, ...] = ()
+    office_region_ids: tuple[int, ...] = field(default=())
+
+    @property
+    def read_paths(self) -> tuple[str, ...]:
+        return self.office_paths + self.leader_paths
+
+    @property
+    def is_office(self) -> bool:
+        return self.is_system_admin or bool(self.office_paths)
+
+    @property
+    def is_liaison(self) -> bool:
+        return bool(self.liaison_unit_ids)
+
+    @property
+    def is_leader(self) -> bool:
+        return bool(self.leader_paths)
+
+    def region_q(self, path_field: str) -> Q:
+        """Rows whose region lies in a subtree this user reads (office or leader)."""
+        return _paths_q(path_field, self.read_paths)
+
+    def office_q(self, path_field: str) -> Q:
+        """Rows whose region lies in a subtree this user manages as an office."""
+        return _paths_q(path_field, self.office_paths)
+
+    def reads_path(self, path: str) -> bool:
+        return self.is_system_admin or any(path.startswith(p) for p in self.read_paths)
+
+    def manages_path(self, path: str) -> bool:
+        return self.is_system_admin or any(path.startswith(p) for p in self.office_paths)
+
+
+def _paths_q(path_field: str, paths: tuple[str, ...]) -> Q:
+    if not paths:
+        return Q(pk__in=[])
+    return reduce(or_, (Q(**{f"{path_field}__startswith": p}) for p in paths))
+
+
+ANONYMOUS = Access()

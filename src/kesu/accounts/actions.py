@@ -1,0 +1,53 @@
+"""Writes to accounts: creating users with their role, granting and revoking memberships."""
+
+from __future__ import annotations
+
+from django.contrib.auth.password_validation import validate_password
+from django.db import transaction
+
+from kesu.accounts.models import Membership, Role, User
+from kesu.core import audit
+from kesu.regions.models import Region, Unit
+
+
+@transaction.atomic
+def create_user(
+    actor: User | None, username: str, password: str, *, display_name: str = "", email: str = "",
+    role: str | None = None, region: Region | None = None, unit: Unit | None = None,
+    validate: bool = True, password_hash: str | None = None,
+) -> User:
+    """A new account; ``password_hash`` lets bulk loaders hash a shared password once."""
+    user = User(username=username, display_name=display_name, email=email)
+    if validate:
+        validate_password(password, user)
+    if password_hash:
+        user.password = password_hash
+    else:
+        user.set_password(password)
+    user.save()
+    audit.record(actor, "user.create", user, region=region or (unit.region if unit else None),
+                 after=audit.snapshot(user, ["username", "display_name", "email"]))
+    if role:
+        grant_membership(actor, user, role, region=region, unit=unit)
+    return user
+
+
+@transaction.atomic
+def grant_membership(
+    actor: User | None, user: User, role: str, *, region: Region | None = None, unit: Unit | None = None
+) -> Membership:
+    if role == Role.LIAISON:
+        region = None
+    membership, _ = Membership.objects.get_or_create(user=user, role=role, region=region, unit=unit)
+    audit.record(actor, "membership.grant", user, region=region or (unit.region if unit else None),
+                 after={"role": role, "region": region.code if region else None, "unit": unit.pk if unit else None})
+    user.__dict__.pop("access", None)  # the cached scope is stale now
+    return membership
+
+
+@transaction.atomic
+def revoke_membership(actor: User | None, membership: Membership) -> None:
+    region = membership.region or (membership.unit.region if membership.unit else None)
+    audit.record(actor, "membership.revoke", membership.user, region=region,
+                 before={"role": membership.role, "region": region.code if region else None})
+    membership.delete()

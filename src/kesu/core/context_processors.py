@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+
+from kesu.core.middleware import home_regions
+from kesu.core.navigation import menu_for
+from kesu.regions.models import Region, RegionLevel
+
+
+@dataclass(frozen=True)
+class RegionChoice:
+    code: str
+    name: str
+    indent: str
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    context: dict[str, Any] = {"kesu_demo": getattr(settings, "KESU_DEMO", False)}
+    if not request.user.is_authenticated:
+        return context
+    context.update(
+        nav_menu=menu_for(request),
+        nav_access=request.user.access,
+        current_region=getattr(request, "region", None),
+        region_choices=region_choices(request),
+    )
+    return context
+
+
+def region_choices(request: HttpRequest) -> list[RegionChoice]:
+    """An office's home regions and the sub-regions down to county level, for the switcher."""
+    choices = []
+    for home in home_regions(request):
+        choices.append(RegionChoice(home.code, home.name, ""))
+        below = Region.objects.filter(path__startswith=home.path, level__lte=max(home.level + 1, RegionLevel.COUNTY))
+        for region in below.exclude(pk=home.pk).order_by("path")[:200]:
+            choices.append(RegionChoice(region.code, region.name, "\u3000" * (region.level - home.level)))
+    return choices

@@ -1,0 +1,47 @@
+"""Per-request context: which region an office is currently looking at."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+from kesu.regions.models import Region
+
+SESSION_KEY = "kesu_region_code"
+
+
+class CurrentRegionMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.region = current_region(request)  # type: ignore[attr-defined]
+        return self.get_response(request)
+
+
+def home_regions(request: HttpRequest) -> list[Region]:
+    """The roots a user works from: their office or leader regions, or their unit's region."""
+    user = request.user
+    if not user.is_authenticated:
+        return []
+    access = user.access
+    if access.is_system_admin and not access.read_paths:
+        return list(Region.objects.filter(level__lte=2, units__isnull=False).distinct()[:50])
+    paths = access.read_paths
+    regions = list(Region.objects.filter(path__in=paths)) if paths else []
+    regions += list(Region.objects.filter(pk__in=access.liaison_region_ids))
+    return regions
+
+
+def current_region(request: HttpRequest) -> Region | None:
+    """The chosen region if the user may read it, else their first home region."""
+    if not request.user.is_authenticated:
+        return None
+    code = request.session.get(SESSION_KEY)
+    if code:
+        region = Region.objects.visible_to(request.user).filter(code=code).first()
+        if region is not None:
+            return region
+    homes = home_regions(request)
+    return homes[0] if homes else None

@@ -1,0 +1,113 @@
+"""Platform-wide records: the audit trail and background jobs users can watch."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from kesu.accounts.models import User
+
+
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    def visible_to(self, user: User) -> AuditEventQuerySet:
+        """Offices read the trail of their subtree; nobody else browses it."""
+        access = user.access if user.is_authenticated else None
+        if access is None or not access.is_office:
+            return self.none()
+        if access.is_system_admin:
+            return self
+        return self.filter(access.office_q("region__path"))
+
+    def for_target(self, target: models.Model) -> AuditEventQuerySet:
+        return self.filter(target_type=target._meta.label_lower, target_id=str(target.pk))
+
+
+class AuditEvent(models.Model):
+    """Who did what to which object, when, with the values before and after."""
+
+    at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    verb = models.CharField(_("操作"), max_length=60, db_index=True)
+    target_type = models.CharField(_("对象类型"), max_length=60)
+    target_id = models.CharField(max_length=40)
+    target_repr = models.CharField(_("对象"), max_length=200)
+    region = models.ForeignKey(
+        "regions.Region", verbose_name=_("区划"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    before = models.JSONField(_("变更前"), null=True, blank=True)
+    after = models.JSONField(_("变更后"), null=True, blank=True)
+    note = models.CharField(_("说明"), max_length=500, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["target_type", "target_id"])]
+        verbose_name = _("审计事件")
+        verbose_name_plural = _("审计事件")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.verb} {self.target_repr}"
+
+    @property
+    def changed_fields(self) -> list[tuple[str, Any, Any]]:
+        before, after = self.before or {}, self.after or {}
+        keys = sorted(set(before) | set(after))
+        return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("运行中")
+    SUCCEEDED = "succeeded", _("已完成")
+    FAILED = "failed", _("失败")
+
+
+class JobQuerySet(models.QuerySet["Job"]):
+    def visible_to(self, user: User) -> JobQuerySet:
+        if not user.is_authenticated:
+            return self.none()
+        if user.access.is_system_admin:
+            return self
+        return self.filter(created_by=user)
+
+
+class Job(models.Model):
+    """A long piece of work running in a worker, with progress its owner can watch."""
+
+    kind = models.CharField(_("类型"), max_length=60)
+    title = models.CharField(_("名称"), max_length=200)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    region = models.ForeignKey("regions.Region", null=True, blank=True, on_delete=models.SET_NULL)
+    status = models.CharField(_("状态"), max_length=20, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("进度"), default=0)
+    message = models.CharField(_("消息"), max_length=500, blank=True)
+    result_file = models.FileField(upload_to="jobs/%Y/%m/", blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = JobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("后台任务")
+        verbose_name_plural = _("后台任务")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("core:job", kwargs={"job_id": self.pk})
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)

@@ -1,0 +1,99 @@
+"""Platform pages: the role-aware home, the audit trail, job progress and the region switcher."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_not_required
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST, require_safe
+
+from kesu.core.exports import wants_xlsx, xlsx_response
+from kesu.core.filters import AuditEventFilterSet
+from kesu.core.jobs import start_job
+from kesu.core.middleware import SESSION_KEY
+from kesu.core.models import AuditEvent, Job
+from kesu.regions.models import Region, Unit
+
+
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    access = request.user.access
+    region = request.region  # type: ignore[attr-defined]
+    context: dict[str, object] = {"region": region}
+    if region is not None and (access.is_office or access.is_leader):
+        subtree = Region.objects.subtree(region)
+        context.update(
+            subregion_count=region.children.count(),
+            unit_count=Unit.objects.visible_to(request.user).filter(region=region).count(),
+            member_count=Unit.objects.visible_to(request.user).filter(region=region, is_member=True).count(),
+            subtree_unit_count=Unit.objects.visible_to(request.user).filter(region__in=subtree).count(),
+            recent_events=AuditEvent.objects.visible_to(request.user).select_related("actor")[:8],
+        )
+    if access.is_liaison:
+        context["my_units"] = Unit.objects.filter(pk__in=access.liaison_unit_ids).select_related("region")
+    return render(request, "core/home.html", context)
+
+
+@require_safe
+def audit_list(request: HttpRequest) -> HttpResponse:
+    if not request.user.access.is_office:
+        raise Http404
+    events = AuditEvent.objects.visible_to(request.user).select_related("actor", "region")
+    filterset = AuditEventFilterSet(request.GET, queryset=events, request=request)
+    events = filterset.qs
+    if wants_xlsx(request):
+        rows = ((e.at, e.actor, e.verb, e.target_repr, e.region, e.note) for e in events[:50000])
+        return xlsx_response("审计日志.xlsx", "审计日志", ["时间", "操作人", "操作", "对象", "区划", "说明"], rows)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(request, "core/audit_list.html", {"page": page, "filterset": filterset})
+
+
+@require_safe
+def audit_detail(request: HttpRequest, event_id: int) -> HttpResponse:
+    event = get_object_or_404(AuditEvent.objects.visible_to(request.user), pk=event_id)
+    return render(request, "core/audit_detail.html", {"event": event})
+
+
+@require_safe
+def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = get_object_or_404(Job.objects.visible_to(request.user), pk=job_id)
+    template = "core/_job_progress.html" if request.htmx else "core/job_detail.html"  # type: ignore[attr-defined]
+    return render(request, template, {"job": job})
+
+
+@require_POST
+def switch_region(request: HttpRequest) -> HttpResponse:
+    region = get_object_or_404(Region.objects.visible_to(request.user), code=request.POST.get("region_code", ""))
+    request.session[SESSION_KEY] = region.code
+    target = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "/"
+    return redirect(target)
+
+
+@login_not_required
+@require_safe
+def health(request: HttpRequest) -> JsonResponse:
+    """For load balancers and monitoring: the database answers."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+@require_safe
+def job_download(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = get_object_or_404(Job.objects.visible_to(request.user), pk=job_id)
+    if not job.result_file:
+        raise Http404
+    return FileResponse(job.result_file.open("rb"), as_attachment=True, filename=job.result_file.name.rsplit("/", 1)[-1])
+
+
+@require_POST
+def audit_export_start(request: HttpRequest) -> HttpResponse:
+    if not request.user.access.is_office:
+        raise Http404
+    job = start_job(request.user, "audit_export", "导出审计日志", region=request.region)  # type: ignore[attr-defined]
+    return redirect(job)

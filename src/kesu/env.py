@@ -1,0 +1,113 @@
+"""Strict readers for settings taken from environment variables.
+
+A typo in a deployment's environment should stop the process at start-up with a message that
+names the variable, not surface later as a confusing default.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlparse
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+class EnvError(ValueError):
+    """An environment variable is present but cannot be understood."""
+
+
+def env_str(name: str, default: str | None = None, environ: Mapping[str, str] = os.environ) -> str:
+    value = environ.get(name, default)
+    if value is None:
+        raise EnvError(f"环境变量 {name} 未设置 (required)")
+    return value
+
+
+def env_bool(name: str, default: bool, environ: Mapping[str, str] = os.environ) -> bool:
+    raw = environ.get(name)
+    if raw is None:
+        return default
+    lowered = raw.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise EnvError(f"环境变量 {name}={raw!r} 不是布尔值 (use 1/0, true/false)")
+
+
+def env_int(name: str, default: int, environ: Mapping[str, str] = os.environ) -> int:
+    raw = environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise EnvError(f"环境变量 {name}={raw!r} 不是整数") from exc
+
+
+def env_list(name: str, default: list[str], environ: Mapping[str, str] = os.environ) -> list[str]:
+    raw = environ.get(name)
+    if raw is None:
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+_ENGINES = {
+    "sqlite": "django.db.backends.sqlite3",
+    "postgres": "django.db.backends.postgresql",
+    "postgresql": "django.db.backends.postgresql",
+}
+
+
+def parse_database_url(url: str, base_dir: Path) -> dict[str, Any]:
+    """Turn ``postgresql://user@host:5432/name`` or ``sqlite:///path`` into a DATABASES entry."""
+    parsed = urlparse(url)
+    engine = _ENGINES.get(parsed.scheme)
+    if engine is None:
+        raise EnvError(f"DATABASE_URL 的数据库类型 {parsed.scheme!r} 不受支持 (sqlite, postgresql)")
+    if engine.endswith("sqlite3"):
+        return sqlite_database(_sqlite_path(parsed.path, base_dir))
+    options = {key: values[-1] for key, values in parse_qs(parsed.query).items()}
+    return {
+        "ENGINE": engine,
+        "NAME": unquote(parsed.path.lstrip("/")),
+        "USER": unquote(parsed.username or ""),
+        "PASSWORD": unquote(parsed.password or ""),
+        "HOST": parsed.hostname or "",
+        "PORT": str(parsed.port or ""),
+        "CONN_MAX_AGE": 60,
+        "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": options,
+    }
+
+
+def _sqlite_path(path: str, base_dir: Path) -> Path:
+    # sqlite:///relative.db names a file under the project; sqlite:////abs/path.db an absolute one.
+    if path.startswith("//"):
+        return Path(path[1:])
+    return base_dir / path.lstrip("/")
+
+
+def sqlite_database(path: Path) -> dict[str, Any]:
+    """SQLite set up so that a web process and a worker can write together.
+
+    WAL lets readers proceed during a write; the busy timeout makes a second writer wait instead
+    of failing; IMMEDIATE transactions take the write lock up front so that two transactions
+    never deadlock upgrading a read lock.
+    """
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": path,
+        "OPTIONS": {
+            "init_command": (
+                "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;"
+                "PRAGMA busy_timeout=10000;PRAGMA foreign_keys=ON;"
+            ),
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        },
+    }

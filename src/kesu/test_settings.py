@@ -1,0 +1,11 @@
+"""Settings for the test suite: production settings with the few changes tests need."""
+
+from kesu.settings import *  # noqa: F403
+
+# The test client and the browser tests speak plain HTTP to a local server.
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+# Hashing passwords slowly is the point in production and a waste of minutes in tests.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
