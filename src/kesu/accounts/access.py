@@ -8,8 +8,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
+from typing import TYPE_CHECKING, TypeAlias
 
 from django.db.models import Q
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from kesu.accounts.models import User
+
+    AnyUser: TypeAlias = User | AnonymousUser
 
 
 @dataclass(frozen=True)
@@ -59,3 +67,10 @@ def _paths_q(path_field: str, paths: tuple[str, ...]) -> Q:
 
 
 ANONYMOUS = Access()
+
+
+def access_of(user: AnyUser) -> Access | None:
+    """The scope of a signed-in user; None for anonymous visitors."""
+    if not user.is_authenticated:
+        return None
+    return user.access

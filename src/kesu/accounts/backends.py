@@ -5,19 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest
 
-from kesu.accounts.models import FailedLogin, is_locked_out
+from kesu.accounts.models import FailedLogin, User, is_locked_out
 
 
 class LockoutModelBackend(ModelBackend):
-    def authenticate(
-        self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs: Any
-    ) -> AbstractBaseUser | None:
+    def authenticate(self, request: HttpRequest | None, **kwargs: Any) -> User | None:  # type: ignore[override]
+        username = kwargs.get("username")
         if username and is_locked_out(username):
             return None
-        user = super().authenticate(request, username=username, password=password, **kwargs)
+        user = super().authenticate(request, **kwargs)
         if user is None and username:
             FailedLogin.objects.create(username=username, ip=_client_ip(request))
         elif user is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -12,7 +13,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kesu.accounts.access import Access
+from kesu.accounts.access import Access, access_of
+
+if TYPE_CHECKING:
+    from kesu.accounts.access import AnyUser
 
 
 class Role(models.TextChoices):
@@ -22,11 +26,13 @@ class Role(models.TextChoices):
 
 
 class UserQuerySet(models.QuerySet["User"]):
-    def visible_to(self, user: User) -> UserQuerySet:
+    def visible_to(self, user: AnyUser) -> UserQuerySet:
         """Accounts an office may see: those with a membership inside its subtree."""
-        access = user.access if user.is_authenticated else None
-        if access is None or not access.is_office:
-            return self.filter(pk=user.pk) if user.is_authenticated else self.none()
+        access = access_of(user)
+        if access is None:
+            return self.none()
+        if not access.is_office:
+            return self.filter(pk=user.pk)
         if access.is_system_admin:
             return self
         inside = access.office_q("memberships__region__path") | access.office_q("memberships__unit__region__path")
@@ -37,7 +43,7 @@ class KesuUserManager(UserManager["User"]):
     def get_queryset(self) -> UserQuerySet:
         return UserQuerySet(self.model, using=self._db)
 
-    def visible_to(self, user: User) -> UserQuerySet:
+    def visible_to(self, user: AnyUser) -> UserQuerySet:
         return self.get_queryset().visible_to(user)
 
 

@@ -5,7 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_POST, require_safe
@@ -16,6 +16,7 @@ from kesu.accounts.forms import LoginForm, UserCreateForm
 from kesu.accounts.models import User
 from kesu.core import audit
 from kesu.core.exports import wants_xlsx, xlsx_response
+from kesu.core.http import AuthedRequest
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -26,7 +27,7 @@ class LoginView(auth_views.LoginView):
 
 
 @require_safe
-def user_list(request: HttpRequest) -> HttpResponse:
+def user_list(request: AuthedRequest) -> HttpResponse:
     if not request.user.access.is_office:
         raise PermissionDenied("只有素质办管理员可以管理用户")
     users = User.objects.visible_to(request.user).prefetch_related("memberships__region", "memberships__unit")
@@ -38,7 +39,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/user_list.html", {"page": page})
 
 
-def user_create(request: HttpRequest) -> HttpResponse:
+def user_create(request: AuthedRequest) -> HttpResponse:
     if not request.user.access.is_office:
         raise PermissionDenied("只有素质办管理员可以添加用户")
     form = UserCreateForm(request.POST or None, manager=request.user)
@@ -56,13 +57,13 @@ def user_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthedRequest) -> HttpResponse:
     token = Token.objects.filter(user=request.user).first()
     return render(request, "accounts/profile.html", {"token": token, "memberships": request.user.memberships.all()})
 
 
 @require_POST
-def token_reset(request: HttpRequest) -> HttpResponse:
+def token_reset(request: AuthedRequest) -> HttpResponse:
     Token.objects.filter(user=request.user).delete()
     Token.objects.create(user=request.user)
     audit.record(request.user, "token.reset", request.user, note="重新生成 API 令牌")

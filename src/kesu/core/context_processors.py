@@ -23,7 +23,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if not request.user.is_authenticated:
         return context
     context.update(
-        nav_menu=menu_for(request),
+        nav_menu=menu_for(request),  # type: ignore[arg-type]
         nav_access=request.user.access,
         current_region=getattr(request, "region", None),
         region_choices=region_choices(request),

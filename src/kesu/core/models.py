@@ -10,14 +10,25 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kesu.accounts.access import access_of
+
 if TYPE_CHECKING:
-    from kesu.accounts.models import User
+    from kesu.accounts.access import AnyUser
+
+
+# Labels for the verbs the actions record; an app adds its own verbs here when it adds actions.
+VERB_LABELS: dict[str, str] = {
+    "unit.create": "新增单位", "unit.update": "修改单位", "unit.alias_add": "添加单位别名",
+    "unit_group.create": "新增单位组", "region.move": "调整区划隶属",
+    "user.create": "新增用户", "membership.grant": "授予角色", "membership.revoke": "撤销角色",
+    "token.reset": "重新生成令牌",
+}
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
-    def visible_to(self, user: User) -> AuditEventQuerySet:
+    def visible_to(self, user: AnyUser) -> AuditEventQuerySet:
         """Offices read the trail of their subtree; nobody else browses it."""
-        access = user.access if user.is_authenticated else None
+        access = access_of(user)
         if access is None or not access.is_office:
             return self.none()
         if access.is_system_admin:
@@ -58,6 +69,11 @@ class AuditEvent(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M} {self.verb} {self.target_repr}"
 
     @property
+    def verb_label(self) -> str:
+        """The verb as office staff read it (unit.create → 新增单位)."""
+        return VERB_LABELS.get(self.verb, self.verb)
+
+    @property
     def changed_fields(self) -> list[tuple[str, Any, Any]]:
         before, after = self.before or {}, self.after or {}
         keys = sorted(set(before) | set(after))
@@ -72,12 +88,11 @@ class JobStatus(models.TextChoices):
 
 
 class JobQuerySet(models.QuerySet["Job"]):
-    def visible_to(self, user: User) -> JobQuerySet:
-        if not user.is_authenticated:
+    def visible_to(self, user: AnyUser) -> JobQuerySet:
+        access = access_of(user)
+        if access is None:
             return self.none()
-        if user.access.is_system_admin:
-            return self
-        return self.filter(created_by=user)
+        return self if access.is_system_admin else self.filter(created_by_id=user.pk)
 
 
 class Job(models.Model):

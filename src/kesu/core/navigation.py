@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.http import HttpRequest
 from django.urls import reverse
+
+from kesu.core.http import AuthedRequest
 
 
 @dataclass(frozen=True)
@@ -16,7 +17,7 @@ class MenuItem:
     active: bool = False
 
 
-def menu_for(request: HttpRequest) -> list[MenuItem]:
+def menu_for(request: AuthedRequest) -> list[MenuItem]:
     access = request.user.access
     entries: list[tuple[str, str, str]] = [("工作台", "core:home", "house")]
     if access.is_office or access.is_leader:

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from kesu.core.exports import wants_xlsx, xlsx_response
 from kesu.core.filters import AuditEventFilterSet
+from kesu.core.http import AuthedRequest
 from kesu.core.jobs import start_job
 from kesu.core.middleware import SESSION_KEY
 from kesu.core.models import AuditEvent, Job
@@ -19,9 +20,9 @@ from kesu.regions.models import Region, Unit
 
 
 @require_safe
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthedRequest) -> HttpResponse:
     access = request.user.access
-    region = request.region  # type: ignore[attr-defined]
+    region = request.region
     context: dict[str, object] = {"region": region}
     if region is not None and (access.is_office or access.is_leader):
         subtree = Region.objects.subtree(region)
@@ -38,7 +39,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-def audit_list(request: HttpRequest) -> HttpResponse:
+def audit_list(request: AuthedRequest) -> HttpResponse:
     if not request.user.access.is_office:
         raise Http404
     events = AuditEvent.objects.visible_to(request.user).select_related("actor", "region")
@@ -52,20 +53,20 @@ def audit_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-def audit_detail(request: HttpRequest, event_id: int) -> HttpResponse:
+def audit_detail(request: AuthedRequest, event_id: int) -> HttpResponse:
     event = get_object_or_404(AuditEvent.objects.visible_to(request.user), pk=event_id)
     return render(request, "core/audit_detail.html", {"event": event})
 
 
 @require_safe
-def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
+def job_detail(request: AuthedRequest, job_id: int) -> HttpResponse:
     job = get_object_or_404(Job.objects.visible_to(request.user), pk=job_id)
-    template = "core/_job_progress.html" if request.htmx else "core/job_detail.html"  # type: ignore[attr-defined]
+    template = "core/_job_progress.html" if request.htmx else "core/job_detail.html"
     return render(request, template, {"job": job})
 
 
 @require_POST
-def switch_region(request: HttpRequest) -> HttpResponse:
+def switch_region(request: AuthedRequest) -> HttpResponse:
     region = get_object_or_404(Region.objects.visible_to(request.user), code=request.POST.get("region_code", ""))
     request.session[SESSION_KEY] = region.code
     target = request.POST.get("next") or "/"
@@ -84,16 +85,17 @@ def health(request: HttpRequest) -> JsonResponse:
 
 
 @require_safe
-def job_download(request: HttpRequest, job_id: int) -> HttpResponse:
+def job_download(request: AuthedRequest, job_id: int) -> FileResponse:
     job = get_object_or_404(Job.objects.visible_to(request.user), pk=job_id)
     if not job.result_file:
         raise Http404
-    return FileResponse(job.result_file.open("rb"), as_attachment=True, filename=job.result_file.name.rsplit("/", 1)[-1])
+    filename = (job.result_file.name or "result").rsplit("/", 1)[-1]
+    return FileResponse(job.result_file.open("rb"), as_attachment=True, filename=filename)
 
 
 @require_POST
-def audit_export_start(request: HttpRequest) -> HttpResponse:
+def audit_export_start(request: AuthedRequest) -> HttpResponse:
     if not request.user.access.is_office:
         raise Http404
-    job = start_job(request.user, "audit_export", "导出审计日志", region=request.region)  # type: ignore[attr-defined]
+    job = start_job(request.user, "audit_export", "导出审计日志", region=request.region)
     return redirect(job)

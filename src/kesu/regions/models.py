@@ -9,8 +9,10 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from kesu.accounts.access import access_of
+
 if TYPE_CHECKING:
-    from kesu.accounts.models import User
+    from kesu.accounts.access import AnyUser
 
 
 class RegionLevel(models.IntegerChoices):
@@ -22,17 +24,17 @@ class RegionLevel(models.IntegerChoices):
 
 
 class RegionQuerySet(models.QuerySet["Region"]):
-    def visible_to(self, user: User) -> RegionQuerySet:
+    def visible_to(self, user: AnyUser) -> RegionQuerySet:
         """The regions a user may see: an office's or leader's subtree, a liaison's own region."""
-        access = user.access if user.is_authenticated else None
+        access = access_of(user)
         if access is None:
             return self.none()
         if access.is_system_admin:
             return self
         return self.filter(access.region_q("path") | Q(pk__in=access.liaison_region_ids))
 
-    def manageable_by(self, user: User) -> RegionQuerySet:
-        access = user.access if user.is_authenticated else None
+    def manageable_by(self, user: AnyUser) -> RegionQuerySet:
+        access = access_of(user)
         if access is None:
             return self.none()
         if access.is_system_admin:
@@ -99,17 +101,17 @@ class UnitKind(models.TextChoices):
 
 
 class UnitQuerySet(models.QuerySet["Unit"]):
-    def visible_to(self, user: User) -> UnitQuerySet:
+    def visible_to(self, user: AnyUser) -> UnitQuerySet:
         """Units of the regions a user oversees; a liaison sees only its own unit."""
-        access = user.access if user.is_authenticated else None
+        access = access_of(user)
         if access is None:
             return self.none()
         if access.is_system_admin:
             return self
         return self.filter(access.region_q("region__path") | Q(pk__in=access.liaison_unit_ids))
 
-    def manageable_by(self, user: User) -> UnitQuerySet:
-        access = user.access if user.is_authenticated else None
+    def manageable_by(self, user: AnyUser) -> UnitQuerySet:
+        access = access_of(user)
         if access is None:
             return self.none()
         if access.is_system_admin:

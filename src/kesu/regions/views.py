@@ -7,11 +7,12 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
 
 from kesu.core.exports import wants_xlsx, xlsx_response
+from kesu.core.http import AuthedRequest
 from kesu.core.models import AuditEvent
 from kesu.regions import actions
 from kesu.regions.filters import UnitFilterSet
@@ -20,8 +21,8 @@ from kesu.regions.models import Region, Unit
 
 
 @require_safe
-def region_list(request: HttpRequest) -> HttpResponse:
-    root = request.region  # type: ignore[attr-defined]
+def region_list(request: AuthedRequest) -> HttpResponse:
+    root = request.region
     regions = Region.objects.visible_to(request.user)
     if root is not None:
         regions = regions.filter(path__startswith=root.path, level__lte=root.level + 2)
@@ -33,7 +34,7 @@ def region_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-def region_detail(request: HttpRequest, region_code: str) -> HttpResponse:
+def region_detail(request: AuthedRequest, region_code: str) -> HttpResponse:
     region = get_object_or_404(Region.objects.visible_to(request.user), code=region_code)
     children = Region.objects.visible_to(request.user).filter(parent=region).annotate(unit_count=Count("units"))
     units = Unit.objects.visible_to(request.user).filter(region=region).prefetch_related("aliases")
@@ -44,9 +45,9 @@ def region_detail(request: HttpRequest, region_code: str) -> HttpResponse:
 
 
 @require_safe
-def unit_list(request: HttpRequest) -> HttpResponse:
+def unit_list(request: AuthedRequest) -> HttpResponse:
     units = Unit.objects.visible_to(request.user).select_related("region").prefetch_related("aliases")
-    root = request.region  # type: ignore[attr-defined]
+    root = request.region
     if root is not None and not request.GET.get("region"):
         units = units.filter(Q(region__path__startswith=root.path) | Q(pk__in=request.user.access.liaison_unit_ids))
     filterset = UnitFilterSet(request.GET, queryset=units, request=request)
@@ -63,7 +64,7 @@ def unit_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
+def unit_detail(request: AuthedRequest, unit_id: int) -> HttpResponse:
     unit = get_object_or_404(Unit.objects.visible_to(request.user).select_related("region"), pk=unit_id)
     can_manage = Unit.objects.manageable_by(request.user).filter(pk=unit.pk).exists()
     history = AuditEvent.objects.for_target(unit).select_related("actor")[:20] if can_manage else []
@@ -73,8 +74,8 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
     })
 
 
-def unit_create(request: HttpRequest) -> HttpResponse:
-    region = request.region  # type: ignore[attr-defined]
+def unit_create(request: AuthedRequest) -> HttpResponse:
+    region = request.region
     if region is None or not request.user.access.manages_path(region.path):
         raise PermissionDenied("只有本级素质办可以添加单位")
     form = UnitForm(request.POST or None)
@@ -91,7 +92,7 @@ def unit_create(request: HttpRequest) -> HttpResponse:
     return render(request, "regions/unit_form.html", {"form": form, "region": region})
 
 
-def unit_edit(request: HttpRequest, unit_id: int) -> HttpResponse:
+def unit_edit(request: AuthedRequest, unit_id: int) -> HttpResponse:
     unit = get_object_or_404(Unit.objects.manageable_by(request.user), pk=unit_id)
     form = UnitForm(request.POST or None, instance=Unit.objects.get(pk=unit.pk))
     if request.method == "POST" and form.is_valid():
@@ -102,7 +103,7 @@ def unit_edit(request: HttpRequest, unit_id: int) -> HttpResponse:
     return render(request, "regions/unit_form.html", {"form": form, "region": unit.region, "unit": unit})
 
 
-def unit_alias_add(request: HttpRequest, unit_id: int) -> HttpResponse:
+def unit_alias_add(request: AuthedRequest, unit_id: int) -> HttpResponse:
     unit = get_object_or_404(Unit.objects.manageable_by(request.user), pk=unit_id)
     form = AliasForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

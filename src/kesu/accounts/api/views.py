@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import api_view
@@ -10,8 +12,8 @@ from kesu.accounts.models import Membership
 
 
 class MembershipSerializer(serializers.ModelSerializer):
-    region = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    unit = serializers.PrimaryKeyRelatedField(read_only=True)
+    region: Any = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    unit: Any = serializers.PrimaryKeyRelatedField(read_only=True)
 
     class Meta:
         model = Membership
@@ -29,7 +31,7 @@ class MeSerializer(serializers.Serializer):
 @api_view(["GET"])
 def me(request: Request) -> Response:
     """The signed-in user and their roles."""
-    user = request.user
+    user: Any = request.user
     data = {"username": user.username, "display_name": user.display_name,
             "is_system_admin": user.is_superuser, "memberships": user.memberships.all()}
     return Response(MeSerializer(data).data)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers, viewsets
 
 from kesu.core.filters import AuditEventFilterSet
@@ -7,8 +9,8 @@ from kesu.core.models import AuditEvent
 
 
 class AuditEventSerializer(serializers.ModelSerializer):
-    actor = serializers.StringRelatedField()
-    region = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    actor: Any = serializers.StringRelatedField()
+    region: Any = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:
         model = AuditEvent
@@ -20,5 +22,5 @@ class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = AuditEventSerializer
     filterset_class = AuditEventFilterSet
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> Any:
         return AuditEvent.objects.visible_to(self.request.user).select_related("actor", "region")
