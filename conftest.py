@@ -1,21 +1,28 @@
-"""Fixtures shared by every test: the personas' world and a logged-in client per persona."""
+"""Fixtures shared by every test: the personas' world and a logged-in client per persona.
+
+Imports are inside the fixtures so the pure cores' tests also run without Django
+(``pytest src/kesu/docparse -p no:django``).
+"""
 
 from __future__ import annotations
 
-import pytest
-from django.test import Client
+from typing import Any
 
-from kesu.testing import World, build_world
+import pytest
 
 
 @pytest.fixture
-def world(db: None) -> World:
+def world(db: None) -> Any:
+    from kesu.testing import build_world
+
     return build_world()
 
 
 @pytest.fixture
-def client_for(world: World):  # type: ignore[no-untyped-def]
-    def make(user):  # type: ignore[no-untyped-def]
+def client_for(world: Any):
+    from django.test import Client
+
+    def make(user):
         client = Client()
         if user is not None:
             client.force_login(user)

@@ -10,7 +10,7 @@ from tests.browser import SCREENSHOTS, browser_page, log_in  # noqa: F401
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_an_office_admin_logs_in_and_reaches_the_home_page(live_server, browser_page) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_an_office_admin_logs_in_and_reaches_the_home_page(live_server, browser_page) -> None:  # noqa: F811
     build_world()
     page = browser_page
     page.goto(f"{live_server.url}/")
@@ -27,7 +27,7 @@ def test_an_office_admin_logs_in_and_reaches_the_home_page(live_server, browser_
     assert page.console_errors == []
 
 
-def test_a_wrong_password_shows_a_chinese_message_in_the_browser(live_server, browser_page) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_a_wrong_password_shows_a_chinese_message_in_the_browser(live_server, browser_page) -> None:  # noqa: F811
     build_world()
     log_in(browser_page, live_server.url, "pds-office", "not-the-password")
     assert "用户名或密码不正确" in browser_page.locator(".alert-danger").inner_text()

@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "kesu.core",
     "kesu.regions",
     "kesu.accounts",
+    "kesu.plans",
+    "kesu.survey",
 ]
 
 MIDDLEWARE = [

@@ -22,6 +22,9 @@ VERB_LABELS: dict[str, str] = {
     "unit_group.create": "新增单位组", "region.move": "调整区划隶属",
     "user.create": "新增用户", "membership.grant": "授予角色", "membership.revoke": "撤销角色",
     "token.reset": "重新生成令牌",
+    "plan.import": "导入方案", "plan.reimport": "导入修订版", "plan.publish": "发布方案",
+    "plan.resolve_mention": "核对单位名称", "plan.goal_update": "修改总体目标", "task.update": "更正任务",
+    "target.save": "保存目标", "target.delete": "删除目标",
 }
 
 

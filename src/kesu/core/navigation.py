@@ -21,6 +21,9 @@ def menu_for(request: AuthedRequest) -> list[MenuItem]:
     access = request.user.access
     entries: list[tuple[str, str, str]] = [("工作台", "core:home", "house")]
     if access.is_office or access.is_leader:
+        entries += [("实施方案", "plans:plan_list", "file-earmark-text")]
+    entries += [("任务", "plans:task_list", "list-check")]
+    if access.is_office or access.is_leader:
         entries += [("行政区划", "regions:region_list", "map"), ("成员单位", "regions:unit_list", "building")]
     elif access.is_liaison:
         entries += [("本单位", "regions:unit_list", "building")]

@@ -22,7 +22,7 @@ def test_an_office_admin_signs_in_and_lands_on_its_region(world: World) -> None:
     assert "平顶山市 · 工作台" in response.content.decode()
 
 
-def test_repeated_failures_lock_the_account_even_for_the_right_password(world: World, settings) -> None:  # type: ignore[no-untyped-def]
+def test_repeated_failures_lock_the_account_even_for_the_right_password(world: World, settings) -> None:
     settings.KESU_LOCKOUT_FAILURES = 3
     client = Client()
     for _ in range(3):
@@ -33,7 +33,7 @@ def test_repeated_failures_lock_the_account_even_for_the_right_password(world: W
     assert "_auth_user_id" not in client.session
 
 
-def test_a_successful_login_clears_earlier_failures(world: World, settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_successful_login_clears_earlier_failures(world: World, settings) -> None:
     settings.KESU_LOCKOUT_FAILURES = 3
     client = Client()
     for _ in range(2):
@@ -51,12 +51,12 @@ def test_weak_passwords_are_refused(world: World) -> None:
             validate_password(weak, world.pds_office)
 
 
-def test_sessions_expire_when_idle(settings) -> None:  # type: ignore[no-untyped-def]
+def test_sessions_expire_when_idle(settings) -> None:
     assert settings.SESSION_COOKIE_AGE <= 12 * 3600
     assert settings.SESSION_SAVE_EVERY_REQUEST and settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
 
 
-def test_an_office_creates_a_liaison_for_one_of_its_units(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_an_office_creates_a_liaison_for_one_of_its_units(world: World, client_for) -> None:
     client = client_for(world.pds_office)
     response = client.post("/accounts/users/new/", {
         "username": "kx-zhang", "display_name": "张科", "password": "Kexie-2025-liaison", "role": "liaison",
@@ -68,7 +68,7 @@ def test_an_office_creates_a_liaison_for_one_of_its_units(world: World, client_f
     assert User.objects.get(username="kx-zhang").access.liaison_unit_ids == (world.kexie.pk,)
 
 
-def test_an_office_cannot_give_a_role_in_another_region(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_an_office_cannot_give_a_role_in_another_region(world: World, client_for) -> None:
     client = client_for(world.xz_office)
     response = client.post("/accounts/users/new/", {
         "username": "intruder", "display_name": "外人", "password": "Kexie-2025-liaison", "role": "liaison",

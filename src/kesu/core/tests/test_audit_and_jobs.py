@@ -9,14 +9,14 @@ from kesu.testing import World
 pytestmark = pytest.mark.django_db
 
 
-def test_offices_browse_the_trail_of_their_own_subtree_only(world: World, client_for) -> None:  # type: ignore[no-untyped-def]
+def test_offices_browse_the_trail_of_their_own_subtree_only(world: World, client_for) -> None:
     pds_page = client_for(world.pds_office).get("/audit/").content.decode()
     assert "市教育体育局" in pds_page and "县科协" not in pds_page
     assert client_for(world.edu_liaison).get("/audit/").status_code == 404
 
 
 def test_the_audit_export_runs_as_a_job_its_owner_can_watch_and_download(
-    world: World, client_for, django_capture_on_commit_callbacks  # type: ignore[no-untyped-def]
+    world: World, client_for, django_capture_on_commit_callbacks
 ) -> None:
     client = client_for(world.pds_office)
     with django_capture_on_commit_callbacks(execute=True):
@@ -31,11 +31,11 @@ def test_the_audit_export_runs_as_a_job_its_owner_can_watch_and_download(
     assert client_for(world.xz_office).get(f"/jobs/{job.pk}/download/").status_code == 404
 
 
-def test_a_failing_job_says_so_instead_of_spinning(world: World, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_a_failing_job_says_so_instead_of_spinning(world: World, django_capture_on_commit_callbacks) -> None:
     from kesu.core.jobs import job_kind
 
     @job_kind("always_fails")
-    def always_fails(job, progress):  # type: ignore[no-untyped-def]
+    def always_fails(job, progress):
         progress(40, "处理中")
         raise RuntimeError("数据不完整")
 

@@ -1,0 +1,306 @@
+"""Every write to plans: import, re-import, corrections, mention resolution, publication."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from kesu import docparse
+from kesu.core import audit
+from kesu.plans.models import (
+    Plan,
+    PlanDocument,
+    PlanKind,
+    PlanStatus,
+    Responsibility,
+    Role,
+    Section,
+    Target,
+    Task,
+)
+from kesu.regions import actions as region_actions
+from kesu.regions.models import Region, Unit, UnitGroup
+from kesu.regions.unit_kinds import guess_unit_kind
+
+if TYPE_CHECKING:
+    from kesu.accounts.models import User
+
+ROLE_KEYS = ((Role.LEAD, "lead_units"), (Role.PARTICIPATING, "participating_units"),
+             (Role.RESPONSIBLE, "responsible_units"))
+
+
+class PlanError(ValueError):
+    """A plan operation that cannot go ahead; the message is for the office."""
+
+
+def parse_upload(data: bytes, filename: str, max_bytes: int) -> tuple[docparse.PlanDraft, str]:
+    """Parse before anything is written, so a failed upload never touches the stored plan."""
+    text = docparse.read_document(data, filename, max_bytes=max_bytes)
+    return docparse.parse_plan_text(text), text
+
+
+def guess_kind(draft: docparse.PlanDraft) -> str:
+    return PlanKind.ANNUAL if "要点" in draft.title else PlanKind.FIVE_YEAR
+
+
+@transaction.atomic
+def import_plan(
+    actor: User | None, region: Region, data: bytes, filename: str, *, kind: str | None = None,
+    parent: Plan | None = None, max_bytes: int = docparse.DEFAULT_MAX_BYTES,
+) -> Plan:
+    draft, text = parse_upload(data, filename, max_bytes)
+    plan = Plan(region=region, kind=kind or guess_kind(draft), parent=parent, created_by=actor)
+    _apply_header(plan, draft)
+    plan.save()
+    _store_document(actor, plan, data, filename, text)
+    _write_structure(plan, draft, {})
+    audit.record(actor, "plan.import", plan, region=region,
+                 after={"title": plan.title, "tasks": plan.tasks.count(), "file": filename})
+    return plan
+
+
+def _apply_header(plan: Plan, draft: docparse.PlanDraft) -> None:
+    plan.title = draft.title[:200]
+    plan.doc_number = (draft.doc_number or "")[:60]
+    plan.period_start = draft.period.start if draft.period else None
+    plan.period_end = draft.period.end if draft.period else None
+    plan.reporting_deadlines = list(draft.reporting_deadlines)
+    plan.warnings = list(draft.warnings)
+    goal = draft.goal
+    plan.goal_indicator = goal.indicator[:100] if goal else ""
+    plan.goal_value = goal.value if goal else None
+    plan.goal_comparator = goal.comparator if goal else ""
+    plan.goal_year = goal.year if goal else None
+    plan.goal_text = goal.text if goal else ""
+
+
+def _store_document(actor: User | None, plan: Plan, data: bytes, filename: str, text: str) -> PlanDocument:
+    version = plan.documents.count() + 1
+    document = PlanDocument(plan=plan, version=version, filename=filename[:200], text=text,
+                            sha256=hashlib.sha256(data).hexdigest(), uploaded_by=actor)
+    document.file.save(f"plan-{plan.pk}-v{version}-{filename[-60:]}", ContentFile(data), save=False)
+    document.save()
+    return document
+
+
+def _write_structure(plan: Plan, draft: docparse.PlanDraft, keep: dict[str, Task]) -> list[Task]:
+    """Sections anew; tasks updated in place when their external id is in ``keep``."""
+    plan.sections.all().delete()
+    section_of = _write_sections(plan, draft.sections)
+    tasks = []
+    for order, parsed in enumerate(draft.tasks):
+        task = keep.get(parsed.id) or Task(plan=plan, external_id=parsed.id)
+        _fill_task(task, parsed, order, section_of.get(parsed.id))
+        task.save()
+        task.responsibilities.all().delete()
+        task.targets.all().delete()
+        _write_responsibilities(plan.region, task, parsed)
+        _write_targets(task, parsed)
+        tasks.append(task)
+    return tasks
+
+
+def _write_sections(plan: Plan, sections: list[docparse.Section]) -> dict[str, Section]:
+    section_of: dict[str, Section] = {}
+    counter = 0
+
+    def walk(nodes: list[docparse.Section], parent: Section | None) -> None:
+        nonlocal counter
+        for node in nodes:
+            counter += 1
+            row = Section.objects.create(plan=plan, parent=parent, number=node.number[:20], kind=node.kind,
+                                         title=node.title[:300], order=counter, span_start=node.span[0],
+                                         span_end=node.span[1], general=node.general)
+            if node.task is not None:
+                section_of[node.task.id] = parent or row
+            walk(node.children, row)
+
+    walk(sections, None)
+    return section_of
+
+
+def _fill_task(task: Task, parsed: docparse.Task, order: int, section: Section | None) -> None:
+    task.order, task.number, task.section = order, parsed.number[:20], section
+    task.part, task.section_title = parsed.part[:200], parsed.section[:300]
+    task.part_kind, task.key_groups = parsed.part_kind, list(parsed.key_groups)
+    task.title, task.text = parsed.title[:300], parsed.text
+    task.span_start, task.span_end = parsed.span
+    task.is_active = True
+
+
+def _write_responsibilities(region: Region, task: Task, parsed: docparse.Task) -> None:
+    rows = []
+    for role, key in ROLE_KEYS:
+        for order, mention in enumerate(dict.fromkeys(getattr(parsed, key))):
+            found = region_actions.resolve_unit_name(region, mention)
+            rows.append(Responsibility(
+                task=task, role=role, mention=mention[:100], order=order,
+                unit=found if isinstance(found, Unit) else None,
+                group=found if isinstance(found, UnitGroup) else None,
+            ))
+    Responsibility.objects.bulk_create(rows)
+
+
+def _write_targets(task: Task, parsed: docparse.Task) -> None:
+    Target.objects.bulk_create(
+        Target(task=task, indicator=t.indicator[:200], value=t.value, unit=t.unit[:10], comparator=t.comparator,
+               year=t.year, per_year=t.per_year, text=t.text[:300], span_start=t.span[0], span_end=t.span[1])
+        for t in parsed.targets
+    )
+
+
+@dataclass
+class ReimportDiff:
+    """What a corrected version would change, shown to the office before it applies."""
+
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    changed: list[tuple[str, list[str]]] = field(default_factory=list)
+    unchanged: int = 0
+    header_changes: list[str] = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.added or self.removed or self.changed or self.header_changes)
+
+
+def diff_reimport(plan: Plan, draft: docparse.PlanDraft) -> ReimportDiff:
+    diff = ReimportDiff()
+    current = {t.external_id: t for t in plan.tasks.active().prefetch_related("responsibilities", "targets")}
+    for parsed in draft.tasks:
+        task = current.pop(parsed.id, None)
+        if task is None:
+            diff.added.append(parsed.title)
+            continue
+        changes = _task_changes(task, parsed)
+        if changes:
+            diff.changed.append((task.title, changes))
+        else:
+            diff.unchanged += 1
+    diff.removed = [t.title for t in current.values()]
+    if draft.title != plan.title:
+        diff.header_changes.append(f"标题：{plan.title} → {draft.title}")
+    new_goal = draft.goal.value if draft.goal else None
+    if new_goal != plan.goal_value:
+        diff.header_changes.append(f"总体目标：{plan.goal_value} → {new_goal}")
+    return diff
+
+
+def _task_changes(task: Task, parsed: docparse.Task) -> list[str]:
+    changes = []
+    if task.title != parsed.title[:300]:
+        changes.append("标题")
+    if task.text != parsed.text:
+        changes.append("内容")
+    for role, key in ROLE_KEYS:
+        if sorted(r.mention for r in task.responsibilities.all() if r.role == role) != sorted(getattr(parsed, key)):
+            changes.append(f"{Role(role).label}单位")
+    old_targets = sorted((t.value, t.unit) for t in task.targets.all())
+    if old_targets != sorted((t.value, t.unit) for t in parsed.targets):
+        changes.append("目标")
+    return changes
+
+
+@transaction.atomic
+def reimport_plan(actor: User | None, plan: Plan, data: bytes, filename: str,
+                  max_bytes: int = docparse.DEFAULT_MAX_BYTES) -> ReimportDiff:
+    """Update a plan in place from a corrected document: same ids keep their tasks and all attached."""
+    draft, text = parse_upload(data, filename, max_bytes)
+    diff = diff_reimport(plan, draft)
+    existing = {t.external_id: t for t in plan.tasks.all()}
+    _apply_header(plan, draft)
+    plan.save()
+    _store_document(actor, plan, data, filename, text)
+    kept = _write_structure(plan, draft, existing)
+    plan.tasks.exclude(pk__in=[t.pk for t in kept]).update(is_active=False)
+    audit.record(actor, "plan.reimport", plan, region=plan.region,
+                 after={"added": len(diff.added), "removed": len(diff.removed), "changed": len(diff.changed)})
+    return diff
+
+
+def unresolved_mentions(plan: Plan) -> list[tuple[str, int]]:
+    """Names in the plan that match no unit, alias or group, with how many tasks use them."""
+    counts: dict[str, int] = {}
+    rows = Responsibility.objects.filter(task__plan=plan, task__is_active=True, unit__isnull=True, group__isnull=True)
+    for mention in rows.values_list("mention", flat=True):
+        counts[mention] = counts.get(mention, 0) + 1
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
+
+@transaction.atomic
+def resolve_mention(actor: User | None, plan: Plan, mention: str, *, unit: Unit | None = None,
+                    new_unit_name: str = "") -> Unit:
+    """Point a name at a unit: an alias of an existing one, or a new unit of the region."""
+    if unit is None:
+        name = new_unit_name.strip() or mention
+        unit = region_actions.create_unit(actor, plan.region, name, kind=guess_unit_kind(name))
+    if unit.name != mention and not unit.aliases.filter(alias=mention).exists():
+        region_actions.add_alias(actor, unit, mention)
+    count = Responsibility.objects.filter(task__plan__region=plan.region, mention=mention, unit__isnull=True,
+                                          group__isnull=True).update(unit=unit)
+    audit.record(actor, "plan.resolve_mention", plan, region=plan.region,
+                 after={"mention": mention, "unit": unit.name, "responsibilities": count})
+    return unit
+
+
+@transaction.atomic
+def publish_plan(actor: User | None, plan: Plan) -> Plan:
+    pending = unresolved_mentions(plan)
+    if pending:
+        names = "、".join(m for m, _ in pending[:5])
+        raise PlanError(f"还有 {len(pending)} 个单位名称未对应到本地区的单位（{names}…），请先在“单位核对”中处理。")
+    before = audit.snapshot(plan, ["status"])
+    plan.status, plan.published_at = PlanStatus.PUBLISHED, timezone.now()
+    plan.save(update_fields=["status", "published_at"])
+    audit.record(actor, "plan.publish", plan, region=plan.region, before=before, after=audit.snapshot(plan, ["status"]))
+    return plan
+
+
+@transaction.atomic
+def update_task(actor: User | None, task: Task, *, title: str, text: str, units: dict[str, list[str]]) -> Task:
+    """Correct a task's heading, text and responsible units (names as written, resolved again)."""
+    before = {"title": task.title, "text": task.text, **{r: task.units_in_role(r) for r in Role.values}}
+    task.title, task.text = title[:300], text
+    task.save(update_fields=["title", "text"])
+    task.responsibilities.all().delete()
+    for role in Role.values:
+        for order, mention in enumerate(dict.fromkeys(m.strip() for m in units.get(role, []) if m.strip())):
+            found = region_actions.resolve_unit_name(task.plan.region, mention)
+            Responsibility.objects.create(task=task, role=role, mention=mention[:100], order=order,
+                                          unit=found if isinstance(found, Unit) else None,
+                                          group=found if isinstance(found, UnitGroup) else None)
+    after = {"title": task.title, "text": task.text, **{r: task.units_in_role(r) for r in Role.values}}
+    audit.record(actor, "task.update", task, region=task.plan.region, before=before, after=after)
+    return task
+
+
+@transaction.atomic
+def update_goal(actor: User | None, plan: Plan, *, value: float | None, year: int | None, comparator: str) -> Plan:
+    before = audit.snapshot(plan, ["goal_value", "goal_year", "goal_comparator"])
+    plan.goal_value, plan.goal_year, plan.goal_comparator = value, year, comparator
+    plan.save(update_fields=["goal_value", "goal_year", "goal_comparator"])
+    audit.record(actor, "plan.goal_update", plan, region=plan.region, before=before,
+                 after=audit.snapshot(plan, ["goal_value", "goal_year", "goal_comparator"]))
+    return plan
+
+
+@transaction.atomic
+def save_target(actor: User | None, task: Task, target: Target | None, **fields: object) -> Target:
+    before = audit.snapshot(target) if target else None
+    target = target or Target(task=task)
+    for name, value in fields.items():
+        setattr(target, name, value)
+    target.save()
+    audit.record(actor, "target.save", task, region=task.plan.region, before=before, after=audit.snapshot(target))
+    return target
+
+
+@transaction.atomic
+def delete_target(actor: User | None, target: Target) -> None:
+    audit.record(actor, "target.delete", target.task, region=target.task.plan.region, before=audit.snapshot(target))
+    target.delete()

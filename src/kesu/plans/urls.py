@@ -1,0 +1,18 @@
+from django.urls import path
+
+from kesu.plans import views
+
+app_name = "plans"
+urlpatterns = [
+    path("", views.plan_list, name="plan_list"),
+    path("upload/", views.plan_upload, name="upload"),
+    path("compare/", views.plan_compare, name="compare"),
+    path("tasks/", views.task_list, name="task_list"),
+    path("tasks/<int:task_id>/", views.task_detail, name="task"),
+    path("units/<int:unit_id>/tasks/", views.unit_tasks, name="unit_tasks"),
+    path("<int:plan_id>/", views.plan_detail, name="plan"),
+    path("<int:plan_id>/mentions/", views.plan_mentions, name="mentions"),
+    path("<int:plan_id>/publish/", views.plan_publish, name="publish"),
+    path("<int:plan_id>/goal/", views.plan_goal, name="goal"),
+    path("<int:plan_id>/reimport/", views.plan_reimport, name="reimport"),
+]
