@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "kesu.regions",
     "kesu.accounts",
     "kesu.plans",
+    "kesu.reporting",
+    "kesu.indicators",
     "kesu.survey",
 ]
 

@@ -4,22 +4,20 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from kesu.accounts.api.views import me
-from kesu.core.api.views import AuditEventViewSet
-from kesu.plans.api.views import PlanViewSet, TaskViewSet
-from kesu.regions.api.views import RegionViewSet, UnitViewSet
+from kesu.core.registry import app_modules
 
 router = DefaultRouter()
-router.register("regions", RegionViewSet, basename="region")
-router.register("units", UnitViewSet, basename="unit")
-router.register("audit-events", AuditEventViewSet, basename="audit-event")
-router.register("plans", PlanViewSet, basename="plan")
-router.register("tasks", TaskViewSet, basename="task")
+for routes in app_modules("api.routes"):  # each app's api/routes.py registers its viewsets
+    routes.register(router)
 
 urlpatterns = [
     path("", include("kesu.core.urls")),
     path("regions/", include("kesu.regions.urls")),
     path("accounts/", include("kesu.accounts.urls")),
     path("plans/", include("kesu.plans.urls")),
+    path("reporting/", include("kesu.reporting.urls")),
+    path("indicators/", include("kesu.indicators.urls")),
+    path("survey/", include("kesu.survey.urls")),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/", include(router.urls)),
     path("api/me/", me, name="api-me"),

@@ -16,16 +16,18 @@ if TYPE_CHECKING:
     from kesu.accounts.access import AnyUser
 
 
-# Labels for the verbs the actions record; an app adds its own verbs here when it adds actions.
+# Labels for the verbs the actions record; each app adds its own with ``register_verbs``.
 VERB_LABELS: dict[str, str] = {
     "unit.create": "新增单位", "unit.update": "修改单位", "unit.alias_add": "添加单位别名",
     "unit_group.create": "新增单位组", "region.move": "调整区划隶属",
     "user.create": "新增用户", "membership.grant": "授予角色", "membership.revoke": "撤销角色",
     "token.reset": "重新生成令牌",
-    "plan.import": "导入方案", "plan.reimport": "导入修订版", "plan.publish": "发布方案",
-    "plan.resolve_mention": "核对单位名称", "plan.goal_update": "修改总体目标", "task.update": "更正任务",
-    "target.save": "保存目标", "target.delete": "删除目标",
 }
+
+
+def register_verbs(labels: dict[str, str]) -> None:
+    """Called from an app's ``AppConfig.ready`` with the verbs its actions record."""
+    VERB_LABELS.update(labels)
 
 
 class AuditEventQuerySet(models.QuerySet["AuditEvent"]):

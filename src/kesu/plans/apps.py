@@ -6,4 +6,11 @@ class PlansConfig(AppConfig):
     verbose_name = "实施方案"
 
     def ready(self) -> None:
+        from kesu.core.models import register_verbs
         from kesu.plans import demo  # noqa: F401  (registers the demo step)
+
+        register_verbs({
+            "plan.import": "导入方案", "plan.reimport": "导入修订版", "plan.publish": "发布方案",
+            "plan.resolve_mention": "核对单位名称", "plan.goal_update": "修改总体目标", "task.update": "更正任务",
+            "target.save": "保存目标", "target.delete": "删除目标",
+        })
