@@ -126,7 +126,9 @@ def _write_sections(plan: Plan, sections: list[docparse.Section]) -> dict[str, S
 
 def _fill_task(task: Task, parsed: docparse.Task, order: int, section: Section | None) -> None:
     task.order, task.number, task.section = order, parsed.number[:20], section
-    task.part, task.section_title = parsed.part[:200], parsed.section[:300]
+    # Headings, not bare numerals: "提升行动 / 青少年科学素质提升行动" is what staff recognise.
+    task.part = (parsed.headings[0] if parsed.headings else parsed.part)[:200]
+    task.section_title = (parsed.headings[-1] if len(parsed.headings) > 1 else "")[:300]
     task.part_kind, task.key_groups = parsed.part_kind, list(parsed.key_groups)
     task.title, task.text = parsed.title[:300], parsed.text
     task.span_start, task.span_end = parsed.span
@@ -246,6 +248,12 @@ def resolve_mention(actor: User | None, plan: Plan, mention: str, *, unit: Unit 
     audit.record(actor, "plan.resolve_mention", plan, region=plan.region,
                  after={"mention": mention, "unit": unit.name, "responsibilities": count})
     return unit
+
+
+@transaction.atomic
+def resolve_all_as_new_units(actor: User | None, plan: Plan) -> list[Unit]:
+    """The first plan of a region names its member units: register every unknown name at once."""
+    return [resolve_mention(actor, plan, mention) for mention, _count in unresolved_mentions(plan)]
 
 
 @transaction.atomic

@@ -53,7 +53,8 @@ def split_names(raw: str) -> list[str]:
 
 class MentionForm(StyledFormMixin, forms.Form):
     mention = forms.CharField(widget=forms.HiddenInput)
-    unit = forms.ModelChoiceField(label="对应已有单位", queryset=Unit.objects.none(), required=False)
+    unit = forms.ModelChoiceField(label="对应已有单位", queryset=Unit.objects.none(), required=False,
+                                  empty_label="选择已有单位…")
     new_unit_name = forms.CharField(label="或新建单位", required=False)
 
     def __init__(self, *args: Any, region: Any, **kwargs: Any) -> None:

@@ -94,6 +94,10 @@ class Plan(models.Model):
         return self.documents.order_by("-version").first()
 
     @property
+    def goal_comparator_label(self) -> str:
+        return {">": "超过 ", ">=": ""}.get(self.goal_comparator, "")
+
+    @property
     def is_published(self) -> bool:
         return self.status == PlanStatus.PUBLISHED
 

@@ -135,6 +135,10 @@ def _managed_plan(request: AuthedRequest, plan_id: int) -> Plan:
 
 def plan_mentions(request: AuthedRequest, plan_id: int) -> HttpResponse:
     plan = _managed_plan(request, plan_id)
+    if request.method == "POST" and request.POST.get("all_new"):
+        created = actions.resolve_all_as_new_units(request.user, plan)
+        messages.success(request, f"已新建 {len(created)} 个单位")
+        return redirect("plans:mentions", plan_id=plan.pk)
     if request.method == "POST":
         form = MentionForm(request.POST, region=plan.region)
         if form.is_valid():

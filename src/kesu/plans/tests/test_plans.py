@@ -71,8 +71,8 @@ def test_unknown_unit_names_wait_for_review_and_block_publication(world: World, 
     assert "市科技局" not in dict(actions.unresolved_mentions(plan))
     client.post(f"/plans/{plan.pk}/mentions/", {"mention": "市委宣传部", "unit": world.kexie.pk})
     assert world.kexie.aliases.filter(alias="市委宣传部").exists()
-    for mention, _ in actions.unresolved_mentions(plan):
-        actions.resolve_mention(world.pds_office, plan, mention)
+    client.post(f"/plans/{plan.pk}/mentions/", {"all_new": "1"})
+    assert actions.unresolved_mentions(plan) == []
     client.post(f"/plans/{plan.pk}/publish/")
     plan.refresh_from_db()
     assert plan.status == PlanStatus.PUBLISHED
