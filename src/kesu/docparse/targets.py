@@ -122,7 +122,7 @@ def _target(paragraph: str, offset: int, m: re.Match[str], value: float, default
     year = None if per_year else _deadline(before_sentence, default_year)
     text = paragraph[clause_start:clause_end].strip()
     return Target(
-        indicator=_indicator(before_clause),
+        indicator=_indicator(before_clause, after),
         value=value,
         unit=m.group("unit"),
         comparator=comparator,
@@ -175,11 +175,24 @@ _INDICATOR_STRIP = re.compile(
 )
 
 
-def _indicator(before_clause: str) -> str:
+# An earlier count in the same clause (培训农技人员50人次、高素质农民500人): the phrase starts after it.
+_EARLIER_COUNT = re.compile(r"[\d.]+\s*(?:[万千百])?(?:人次|人|个|家|场|期|次|名|%)[、，,和及]?")
+_TRAILING_FILLER = re.compile(r"(?:要|须|需|每年|各|均)+$")
+# A bare verb before the number means the noun follows it: 建设5个市级科普示范基地.
+_BARE_VERB = re.compile(r"^.{0,4}(?:建设|建成|新建|创建|形成|明确|配备|打造|培育|认定|设立)$")
+_NOUN_AFTER = re.compile(r"^\s*(?:以上|左右)?([\u4e00-\u9fff“”]{2,16}?)(?:的|，|。|、|；|以上|$)")
+
+
+def _indicator(before_clause: str, after: str = "") -> str:
     text = _INDICATOR_STRIP.sub("", before_clause.strip())
     for word, _ in _COMPARATORS_BEFORE:
         at = text.rfind(word)
         if at > 0 and at >= len(text) - len(word) - 6:
             text = text[:at]
             break
-    return text.strip("，,、的 ") or before_clause.strip()
+    text = _EARLIER_COUNT.split(text)[-1]
+    text = _TRAILING_FILLER.sub("", text.strip("，,、的 "))
+    noun = _NOUN_AFTER.match(after)
+    if _BARE_VERB.match(text) and noun and not noun.group(1).startswith(("并", "和", "及")):
+        return noun.group(1)
+    return text or before_clause.strip()

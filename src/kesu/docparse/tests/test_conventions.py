@@ -300,3 +300,16 @@ def test_word_automatic_list_numbers_are_kept_as_heading_numbers() -> None:
     document.save(buffer)
     draft = parse_plan_bytes(buffer.getvalue(), "plan.docx")
     assert [t.title for t in draft.tasks] == ["加强组织领导", "完善保障条件"]
+
+
+def test_the_indicator_phrase_names_what_is_counted() -> None:
+    def phrases(sentence: str) -> list[str]:
+        return [t.indicator for t in find_targets(sentence, 0, 2025)]
+
+    # a second count in the same clause starts its own phrase
+    assert phrases("培训农技人员50人次、高素质农民500人以上。") == ["培训农技人员", "高素质农民"]
+    # a bare verb before the number: the noun after the number is what is counted
+    assert phrases("“十四五”期间建设5个市级科普示范基地。") == ["市级科普示范基地"]
+    assert phrases("全县形成千名科普专家的服务规模。") == ["科普专家"]
+    # modal words at the end are not part of the indicator
+    assert phrases("“科普中国”信息员注册数量要达到常住人口的2%。") == ["“科普中国”信息员注册数量"]
