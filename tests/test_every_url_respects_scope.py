@@ -20,7 +20,7 @@ from kesu.core.registry import app_modules
 from kesu.testing import World
 
 # Pages anyone may open without signing in.
-PUBLIC = {"accounts:login", "core:health", "logout"}
+PUBLIC = {"accounts:login", "core:health", "logout", "survey:public_start", "survey:respond", "indicators:public"}
 # Writes to one's own session or account, which every signed-in user may make.
 SELF_SERVICE = {"accounts:token_reset", "core:switch_region", "logout"}
 

@@ -97,8 +97,10 @@ def sqlite_database(path: Path) -> dict[str, Any]:
 
     WAL lets readers proceed during a write; the busy timeout makes a second writer wait instead
     of failing; IMMEDIATE transactions take the write lock up front so that two transactions
-    never deadlock upgrading a read lock.
+    never deadlock upgrading a read lock. The file's folder is created so that a fresh
+    ``KESU_DATA_DIR`` works without a manual mkdir.
     """
+    path.parent.mkdir(parents=True, exist_ok=True)
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": path,

@@ -53,6 +53,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "kesu.core.middleware.SessionKeepAliveMiddleware",
     "kesu.core.middleware.CurrentRegionMiddleware",
 ]
 
@@ -100,7 +101,9 @@ KESU_LOCKOUT_MINUTES = env_int("KESU_LOCKOUT_MINUTES", 15)
 
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
-SESSION_SAVE_EVERY_REQUEST = True  # idle expiry: the clock restarts with each request
+# Idle expiry: SessionKeepAliveMiddleware restarts the clock at most every few minutes, rather than
+# writing the session on every request (which costs every page a database write).
+SESSION_KEEPALIVE_SECONDS = env_int("SESSION_KEEPALIVE_SECONDS", 300)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

@@ -2,13 +2,30 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from kesu.regions.models import Region
 
 SESSION_KEY = "kesu_region_code"
+TOUCHED_KEY = "kesu_touched"
+
+
+class SessionKeepAliveMiddleware:
+    """Slide a signed-in session's expiry forward, saving it at most once per keep-alive interval."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            now = int(time.time())
+            if now - request.session.get(TOUCHED_KEY, 0) >= settings.SESSION_KEEPALIVE_SECONDS:
+                request.session[TOUCHED_KEY] = now  # marks the session modified, so it is saved
+        return self.get_response(request)
 
 
 class CurrentRegionMiddleware:
@@ -44,4 +61,7 @@ def current_region(request: HttpRequest) -> Region | None:
         if region is not None:
             return region
     homes = home_regions(request)
-    return homes[0] if homes else None
+    if not homes:
+        return None
+    request.session[SESSION_KEY] = homes[0].code  # remembered: later requests skip the search
+    return homes[0]

@@ -243,6 +243,7 @@ def _ipf(
         new_table = np.bincount(cells, weights=current, minlength=old_table.shape[0])
         change = float(np.max(np.abs(old_table - new_table)))
         if change < tolerance:
+            _check_margins_hold(margins, current)
             return current, after_each, sweep, change
         old_table = new_table
     worst = max(margins, key=lambda m: _relative_gap(m, current))
@@ -252,6 +253,25 @@ def _ipf(
         "或增加迭代次数。",
         worst.name,
     )
+
+
+# A stable cross-table does not prove the margins hold: when margins contradict each other
+# through empty cells (say every man in the sample lives in a town), each sweep lands on the same
+# weights, R's rake() stops and returns weights that miss all but the last margin. A gap this
+# large (0.01%) is far above what a converged fit leaves, even with R's loose epsilon=1.
+_MARGIN_GAP_TOLERANCE = 1e-4
+
+
+def _check_margins_hold(margins: list[EncodedMargin], weights: FloatArray) -> None:
+    worst = max(margins, key=lambda m: _relative_gap(m, weights))
+    gap = _relative_gap(worst, weights)
+    if gap > _MARGIN_GAP_TOLERANCE:
+        raise RakingError(
+            f"加权调整（raking）无法收敛到各总体边际：迭代停在一组权数上，但边际“{worst.name}”仍与总体分布相差"
+            f"（相对差 {gap:.3g}）。样本中某些类别的组合没有受访者，使各边际互相矛盾：请合并该变量的类别、"
+            "去掉该变量，或改用事后分层。",
+            worst.name,
+        )
 
 
 def _rake_within_bounds(

@@ -51,9 +51,22 @@ def test_weak_passwords_are_refused(world: World) -> None:
             validate_password(weak, world.pds_office)
 
 
-def test_sessions_expire_when_idle(settings) -> None:
-    assert settings.SESSION_COOKIE_AGE <= 12 * 3600
-    assert settings.SESSION_SAVE_EVERY_REQUEST and settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
+def test_an_idle_session_expires_and_an_active_one_slides_forward(world: World, settings) -> None:
+    from datetime import timedelta
+
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    settings.SESSION_KEEPALIVE_SECONDS = 0
+    assert settings.SESSION_COOKIE_AGE <= 12 * 3600 and settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
+    client = Client()
+    client.post("/accounts/login/", {"username": "pds-office", "password": PASSWORD})
+    session = Session.objects.get()
+    Session.objects.filter(pk=session.pk).update(expire_date=timezone.now() + timedelta(minutes=1))
+    assert client.get("/").status_code == 200
+    assert Session.objects.get().expire_date > timezone.now() + timedelta(hours=1)  # slid forward
+    Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))  # idle too long
+    assert client.get("/").status_code == 302
 
 
 def test_an_office_creates_a_liaison_for_one_of_its_units(world: World, client_for) -> None:

@@ -112,3 +112,14 @@ def test_raking_reports_diagnostics_before_and_after() -> None:
     assert result.before.total == pytest.approx(BASE.sum())
     assert result.after.total == pytest.approx(100.0)
     assert result.margin_totals["sex"]["女"] == pytest.approx(40.0)
+
+
+def test_margins_that_contradict_each_other_through_empty_cells_are_named_not_silently_missed() -> None:
+    # Every man is urban and every woman rural, so 52% men and 40% urban cannot both hold. The
+    # sweeps settle at once on the same weights (R's rake() stops there without a warning).
+    sex = np.array(["男", "男", "女", "女"])
+    urban = np.array(["城镇", "城镇", "农村", "农村"])
+    margins = {"sex": (sex, {"男": 52.0, "女": 48.0}), "urban": (urban, {"城镇": 40.0, "农村": 60.0})}
+    with pytest.raises(RakingError, match="边际“sex”") as caught:
+        rake(np.ones(4), margins)
+    assert caught.value.margin == "sex" and "合并" in caught.value.message

@@ -1,0 +1,224 @@
+"""Reporting benchmark on PostgreSQL: a province-sized setup, page latencies and 200 concurrent submits.
+
+    psql -h 127.0.0.1 -U postgres -c 'create database reporting_bench'
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/reporting_bench .venv/bin/python benchmarks/reporting_bench.py
+
+Steps: migrate; build the synthetic province (benchmarks/province.py) once; start gunicorn on
+127.0.0.1 only; time the liaisons' to-do page and the offices' status board over loopback; then 200
+liaisons submit their reports, first all in the same instant, then spawned over one second as
+locust's ``-u 200 -r 200`` would (one asyncio client, bounded in count and time). Prints p50/p95
+per step, the errors, and how many submissions were stored. See docs/reporting.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import http.client
+import os
+import random
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kesu.settings")
+PORT = int(os.environ.get("BENCH_PORT", "8111"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))  # one sync worker per core did best here
+THREADS = int(os.environ.get("BENCH_THREADS", "1"))  # >1 uses gunicorn's gthread workers
+CONCURRENT = int(os.environ.get("BENCH_CONCURRENT", "200"))
+PAGE_SAMPLES = int(os.environ.get("BENCH_SAMPLES", "60"))
+RAMP = float(os.environ.get("BENCH_RAMP", "1"))  # seconds over which the second round of submits starts
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def summary(name: str, millis: list[float], errors: int = 0) -> str:
+    return (f"{name:<34} n={len(millis):<4} p50={statistics.median(millis):7.1f} ms  "
+            f"p95={percentile(millis, 95):7.1f} ms  max={max(millis):7.1f} ms  errors={errors}")
+
+
+def session_cookie(user) -> str:  # type: ignore[no-untyped-def]
+    from django.conf import settings
+    from django.contrib.sessions.backends.db import SessionStore
+
+    store = SessionStore()
+    store["_auth_user_id"] = str(user.pk)
+    store["_auth_user_backend"] = settings.AUTHENTICATION_BACKENDS[0]
+    store["_auth_user_hash"] = user.get_session_auth_hash()
+    store.create()
+    return store.session_key or ""
+
+
+def request(method: str, path: str, session: str, timeout: float = 30) -> tuple[int, float]:
+    csrf = "b" * 32
+    # As behind the TLS-terminating proxy of a production install (the settings redirect plain HTTP).
+    headers = {"Cookie": f"sessionid={session}; csrftoken={csrf}", "X-CSRFToken": csrf, "Host": "127.0.0.1",
+               "X-Forwarded-Proto": "https", "Origin": "https://127.0.0.1", "Referer": "https://127.0.0.1/"}
+    started = time.perf_counter()
+    connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=timeout)
+    try:
+        connection.request(method, path, body=b"" if method == "POST" else None, headers=headers)
+        response = connection.getresponse()
+        response.read()
+        status = response.status
+    finally:
+        connection.close()
+    return status, (time.perf_counter() - started) * 1000
+
+
+def setup() -> tuple[list, list, list]:  # type: ignore[type-arg]
+    import django
+
+    django.setup()
+    from benchmarks.province import build_province
+    from django.core.management import call_command
+    from django.db import connection
+
+    from kesu.accounts.models import User
+    from kesu.reporting.models import Cycle, Entry, Report, ReportStatus, Submission
+
+    call_command("migrate", verbosity=0)
+    started = time.perf_counter()
+    province = build_province(cycle_years=(2021, 2025))
+    with connection.cursor() as cursor:  # fresh statistics after the bulk load, as autovacuum would give
+        cursor.execute("ANALYZE")
+    print(f"setup: province ready in {time.perf_counter() - started:.0f} s — "
+          f"{len(province.regions)} cities and counties, {Report.objects.count()} reports, "
+          f"{Entry.objects.count()} task entries, {Cycle.objects.count()} cycles")
+    rng = random.Random(4)
+    current = list(Report.objects.filter(cycle__period="2025H2", unit__kind="government").values_list("pk", "unit_id"))
+    picked = rng.sample(current, CONCURRENT + PAGE_SAMPLES)
+    submitters, readers = picked[:CONCURRENT], picked[CONCURRENT:]
+    # Reset the submitters' reports to a filled draft so every run submits the same way.
+    ids = [pk for pk, _ in submitters]
+    Submission.objects.filter(report_id__in=ids).delete()
+    Report.objects.filter(pk__in=ids).update(status=ReportStatus.DRAFT, round=0, first_submitted_at=None,
+                                             submitted_at=None, on_time=None)
+    Entry.objects.filter(report_id__in=ids).update(status="in_progress", percent=50, narrative="（演示数据）压测填报")
+    users = {u.username: u for u in User.objects.filter(
+        username__in=[f"liaison-{unit}" for _, unit in picked] + [f"office-{r.code}" for r in province.regions])}
+    submit_jobs = [(f"/reporting/reports/{pk}/submit/", session_cookie(users[f"liaison-{unit}"])) for pk, unit in submitters]
+    todo_jobs = [("/reporting/todo/", session_cookie(users[f"liaison-{unit}"])) for _, unit in readers]
+    cycles = dict(Cycle.objects.filter(period="2025H2", plan__in=province.plans).values_list("plan__region__code", "pk"))
+    offices = rng.sample(province.regions, min(PAGE_SAMPLES, len(province.regions)))
+    board_jobs = [(f"/reporting/cycles/{cycles[r.code]}/", session_cookie(users[f"office-{r.code}"])) for r in offices]
+    return submit_jobs, todo_jobs, board_jobs
+
+
+def start_server() -> subprocess.Popen:  # type: ignore[type-arg]
+    command = [str(ROOT / ".venv/bin/gunicorn"), "kesu.wsgi:application", "--bind", f"127.0.0.1:{PORT}",
+               "--workers", str(WORKERS), "--backlog", "512", "--timeout", "60", "--log-level", "warning"]
+    if THREADS > 1:
+        command += ["--worker-class", "gthread", "--threads", str(THREADS)]
+    server = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "DEBUG": "0"})
+    for _ in range(100):
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=1)
+            connection.request("GET", "/health/")
+            connection.getresponse().read()
+            break
+        except OSError:
+            time.sleep(0.2)
+    return server
+
+
+def sequential(jobs: list[tuple[str, str]], method: str = "GET") -> tuple[list[float], int]:
+    for path, session in jobs[:5]:  # warm the workers
+        request(method, path, session)
+    times, errors = [], 0
+    for path, session in jobs:
+        status, millis = request(method, path, session)
+        errors += status != 200
+        times.append(millis)
+    return times, errors
+
+
+async def _post(path: str, session: str, start: asyncio.Event, delay: float) -> tuple[int, float]:
+    """One liaison's submit over its own loopback connection, sent ``delay`` s after ``start`` is set."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", PORT)
+    csrf = "b" * 32
+    head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: sessionid={session}; csrftoken={csrf}\r\n"
+            f"X-CSRFToken: {csrf}\r\nX-Forwarded-Proto: https\r\nOrigin: https://127.0.0.1\r\n"
+            f"Referer: https://127.0.0.1/\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+    await start.wait()
+    if delay:
+        await asyncio.sleep(delay)
+    started = time.perf_counter()
+    writer.write(head.encode())
+    await writer.drain()
+    status_line = await reader.readline()
+    await reader.read()  # the rest, until the server closes
+    millis = (time.perf_counter() - started) * 1000
+    writer.close()
+    parts = status_line.split()
+    return (int(parts[1]) if len(parts) > 1 else 0), millis
+
+
+async def _burst(jobs: list[tuple[str, str]], ramp: float) -> list[tuple[int, float]]:
+    start = asyncio.Event()
+    tasks = [asyncio.create_task(_post(path, session, start, ramp * index / len(jobs)))
+             for index, (path, session) in enumerate(jobs)]
+    await asyncio.sleep(0.5)  # every connection open and waiting, then all requests leave at once
+    start.set()
+    results = await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), timeout=120)
+    return [r if isinstance(r, tuple) else (0, 120000.0) for r in results]
+
+
+def concurrent_submits(jobs: list[tuple[str, str]], ramp: float = 0.0) -> tuple[list[float], int]:
+    """All liaisons' POSTs from one asyncio loop (light on the shared CPUs): in the same instant when
+    ``ramp`` is 0, else spread evenly over ``ramp`` seconds, as locust's ``-u 200 -r 200`` spawns them."""
+    results = asyncio.run(_burst(jobs, ramp))
+    errors = sum(1 for status, _ in results if status != 302)
+    return [millis for _, millis in results], errors
+
+
+def main() -> None:
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        sys.exit("请设置 DATABASE_URL=postgresql://postgres@127.0.0.1:5432/reporting_bench（本基准针对 PostgreSQL）")
+    submit_jobs, todo_jobs, board_jobs = setup()
+    load_before = os.getloadavg()[0]  # other work on the machine shares its two cores
+    server = start_server()
+    try:
+        todo, todo_errors = sequential(todo_jobs)
+        board, board_errors = sequential(board_jobs)
+        burst, burst_errors = concurrent_submits(submit_jobs)
+        reset_submitters([path for path, _ in submit_jobs])
+        ramped, ramped_errors = concurrent_submits(submit_jobs, ramp=RAMP)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    kind = f"gthread workers × {THREADS} threads" if THREADS > 1 else "sync workers"
+    print(f"machine: {os.cpu_count()} CPU cores, load average {load_before:.2f} before the run; "
+          f"gunicorn {WORKERS} {kind} on 127.0.0.1:{PORT}")
+    print(summary("liaison to-do page (GET todo)", todo, todo_errors))
+    print(summary("office status board (GET cycle)", board, board_errors))
+    print(summary(f"{len(submit_jobs)} submits in the same instant", burst, burst_errors))
+    print(summary(f"{len(submit_jobs)} submits spawned over {RAMP:g} s", ramped, ramped_errors))
+    print(f"submissions stored for the {len(submit_jobs)} reports: {submitted_count(submit_jobs)} "
+          "(one per report: the same round is never stored twice)")
+
+
+def reset_submitters(paths: list[str]) -> None:
+    from kesu.reporting.models import Report, ReportStatus, Submission
+
+    ids = [int(p.strip("/").split("/")[-2]) for p in paths]
+    Submission.objects.filter(report_id__in=ids).delete()
+    Report.objects.filter(pk__in=ids).update(status=ReportStatus.DRAFT, round=0, first_submitted_at=None,
+                                             submitted_at=None, on_time=None)
+
+
+def submitted_count(jobs: list[tuple[str, str]]) -> int:
+    from kesu.reporting.models import Submission
+
+    return Submission.objects.filter(report_id__in=[int(p.strip("/").split("/")[-2]) for p, _ in jobs]).count()
+
+
+if __name__ == "__main__":
+    main()

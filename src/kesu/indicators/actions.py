@@ -1,0 +1,217 @@
+"""Every write to indicators: catalogue, values (one at a time or imported), target links, publication."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+from django.utils import timezone
+
+from kesu.core import audit
+from kesu.indicators.catalogue import BY_CODE, CATALOGUE, suggest_code
+from kesu.indicators.models import (
+    Indicator,
+    IndicatorValue,
+    Publication,
+    TargetLink,
+    ValueSource,
+    disaggregation_key,
+)
+from kesu.periods import Period
+
+if TYPE_CHECKING:
+    from kesu.accounts.models import User
+    from kesu.plans.models import Target
+    from kesu.regions.models import Region
+
+
+class IndicatorError(ValueError):
+    """An indicator write that cannot go ahead; the message is for the office."""
+
+
+@transaction.atomic
+def ensure_catalogue() -> list[Indicator]:
+    """Create the standard indicators, or bring their texts up to date; codes never change."""
+    indicators = []
+    for order, entry in enumerate(CATALOGUE, start=1):
+        fields = {k: v for k, v in asdict(entry).items() if k != "code"}
+        indicator, created = Indicator.objects.get_or_create(code=entry.code, defaults={**fields, "order": order})
+        if not created:
+            changed = [k for k, v in fields.items() if getattr(indicator, k) != v]
+            if changed:
+                for k in changed:
+                    setattr(indicator, k, fields[k])
+                indicator.save(update_fields=changed)
+        indicators.append(indicator)
+    return indicators
+
+
+def indicator_by_code(code: str) -> Indicator:
+    indicator = Indicator.objects.filter(code=code).first()
+    if indicator is None and code in BY_CODE:
+        ensure_catalogue()  # a fresh database (or a flushed test one) before the catalogue was loaded
+        indicator = Indicator.objects.filter(code=code).first()
+    if indicator is None:
+        raise IndicatorError(f"指标代码“{code}”不存在")
+    return indicator
+
+
+@transaction.atomic
+def record_value(
+    actor: User | None, indicator_code: str, region: Region, period: str, value: float | None, *,
+    numerator: float | None = None, denominator: float | None = None,
+    disaggregation: dict[str, str] | None = None, source: str, provenance: str = "",
+) -> IndicatorValue:
+    """Insert or replace the value of indicator × region × period × disaggregation (blank = total).
+
+    A ratio given only as numerator and denominator gets its value computed here; a survey
+    estimate may come with its own value (weighted) beside them.
+    """
+    indicator = indicator_by_code(indicator_code)
+    row = _checked_value(indicator, region, period, value, numerator, denominator, disaggregation, source)
+    row.provenance, row.recorded_by = provenance[:300], actor if actor is not None and actor.is_authenticated else None
+    existing = IndicatorValue.objects.filter(indicator=indicator, region=region, period=row.period,
+                                             disaggregation_key=row.disaggregation_key).first()
+    before = _value_snapshot(existing) if existing else None
+    if existing is not None:
+        row.pk = existing.pk
+    row.save()
+    audit.record(actor, "indicator_value.record", row, region=region, before=before, after=_value_snapshot(row))
+    return row
+
+
+def _checked_value(
+    indicator: Indicator, region: Region, period: str, value: float | None, numerator: float | None,
+    denominator: float | None, disaggregation: dict[str, str] | None, source: str,
+) -> IndicatorValue:
+    if source not in ValueSource.values:
+        raise IndicatorError(f"来源“{source}”无效，应为 {'、'.join(ValueSource.values)} 之一")
+    try:
+        normalised = str(Period.parse(str(period)))
+    except ValueError as error:
+        raise IndicatorError(str(error)) from error
+    if value is None and numerator is not None and denominator:
+        value = numerator / denominator * indicator.scale
+    if value is None:
+        raise IndicatorError(f"{indicator.name}：没有数值（比率可只填分子和分母，分母不能为 0）")
+    if denominator is not None and denominator < 0 or numerator is not None and numerator < 0:
+        raise IndicatorError(f"{indicator.name}：分子、分母不能为负数")
+    clean = {k.strip(): str(v).strip() for k, v in (disaggregation or {}).items() if k.strip() and str(v).strip()}
+    return IndicatorValue(indicator=indicator, region=region, period=normalised, disaggregation=clean,
+                          disaggregation_key=disaggregation_key(clean), value=float(value),
+                          numerator=numerator, denominator=denominator, source=source)
+
+
+def _value_snapshot(row: IndicatorValue) -> dict[str, object]:
+    return {"indicator": row.indicator.code, "region": row.region.code, "period": row.period,
+            "disaggregation": row.disaggregation, "value": row.value, "numerator": row.numerator,
+            "denominator": row.denominator, "source": row.source, "provenance": row.provenance}
+
+
+@transaction.atomic
+def record_values(actor: User | None, rows: list[dict], *, source: str, provenance: str) -> int:
+    """Several values in one transaction: an import either stores all of them or none."""
+    for row in rows:
+        record_value(actor, row["indicator"], row["region"], row["period"], row["value"],
+                     numerator=row.get("numerator"), denominator=row.get("denominator"),
+                     disaggregation=row.get("disaggregation"), source=source, provenance=provenance)
+    return len(rows)
+
+
+@transaction.atomic
+def delete_value(actor: User | None, row: IndicatorValue) -> None:
+    audit.record(actor, "indicator_value.delete", row, region=row.region, before=_value_snapshot(row))
+    row.delete()
+
+
+@transaction.atomic
+def create_indicator(actor: User | None, region: Region, **fields: object) -> Indicator:
+    """An office's own indicator, kept with its region so sub-regions can use it too."""
+    code = str(fields.get("code", "")).strip()
+    if Indicator.objects.filter(code=code).exists():
+        raise IndicatorError(f"指标代码“{code}”已被使用，请换一个")
+    indicator = Indicator(region=region, order=500, **fields)
+    indicator.full_clean()
+    indicator.save()
+    audit.record(actor, "indicator.create", indicator, region=region, after=audit.snapshot(indicator))
+    return indicator
+
+
+@transaction.atomic
+def update_indicator(actor: User | None, indicator: Indicator, **fields: object) -> Indicator:
+    before = audit.snapshot(indicator)
+    for name, value in fields.items():
+        if name != "code":
+            setattr(indicator, name, value)
+    indicator.full_clean()
+    indicator.save()
+    audit.record(actor, "indicator.update", indicator, region=indicator.region, before=before,
+                 after=audit.snapshot(indicator))
+    return indicator
+
+
+def suggest_indicator(target: Target) -> Indicator | None:
+    """The catalogue indicator the parser's phrase points at (the office confirms or changes it)."""
+    found = suggest_code(target.indicator, target.text, target.unit)
+    if found is None:
+        return None
+    return Indicator.objects.filter(code=found[0]).first()
+
+
+def suggest_disaggregation(target: Target) -> dict[str, str]:
+    found = suggest_code(target.indicator, target.text, target.unit)
+    return found[1] if found else {}
+
+
+@transaction.atomic
+def link_target(
+    actor: User | None, target: Target, indicator: Indicator, *, baseline_year: int | None = None,
+    baseline_value: float | None = None, disaggregation: dict[str, str] | None = None, confirmed: bool = True,
+) -> TargetLink:
+    link = TargetLink.objects.filter(target=target).first()
+    before = audit.snapshot(link) if link else None
+    link = link or TargetLink(target=target)
+    link.indicator, link.disaggregation = indicator, disaggregation or {}
+    link.baseline_year, link.baseline_value, link.confirmed = baseline_year, baseline_value, confirmed
+    if confirmed:
+        link.confirmed_by = actor if actor is not None and actor.is_authenticated else None
+        link.confirmed_at = timezone.now()
+    link.save()
+    plan = target.task.plan
+    audit.record(actor, "target.link", plan, region=plan.region, before=before, after=audit.snapshot(link))
+    return link
+
+
+@transaction.atomic
+def unlink_target(actor: User | None, link: TargetLink) -> None:
+    plan = link.target.task.plan
+    audit.record(actor, "target.unlink", plan, region=plan.region, before=audit.snapshot(link))
+    link.delete()
+
+
+@transaction.atomic
+def suggest_links(actor: User | None, plan_targets: list[Target]) -> int:
+    """Unconfirmed links for every unlinked target the catalogue recognises."""
+    made = 0
+    for target in plan_targets:
+        if TargetLink.objects.filter(target=target).exists():
+            continue
+        indicator = suggest_indicator(target)
+        if indicator is not None:
+            link_target(actor, target, indicator, disaggregation=suggest_disaggregation(target), confirmed=False)
+            made += 1
+    return made
+
+
+@transaction.atomic
+def set_published(actor: User | None, region: Region, indicator: Indicator, published: bool) -> bool:
+    row = Publication.objects.filter(region=region, indicator=indicator).first()
+    if published and row is None:
+        row = Publication.objects.create(region=region, indicator=indicator,
+                                         published_by=actor if actor is not None and actor.is_authenticated else None)
+        audit.record(actor, "indicator.publish", row, region=region, after={"indicator": indicator.code})
+    elif not published and row is not None:
+        audit.record(actor, "indicator.unpublish", row, region=region, before={"indicator": indicator.code})
+        row.delete()
+    return published

@@ -1,0 +1,67 @@
+"""ECharts options as Python dicts: the view builds them, the template hands them to ECharts as JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+PALETTE = ["#1f5fa8", "#e07b39", "#3a9d5d", "#8e5ea2", "#c23b3b", "#7f8c8d"]
+
+
+def line_chart(title: str, categories: Sequence[str], series: Sequence[dict[str, Any]], unit: str = "") -> dict:
+    """``series``: {"name", "data" (None for a gap), optional "dashed", "step"}; gaps stay breaks in the line."""
+    return {
+        "color": PALETTE,
+        "title": {"text": title, "left": "left", "textStyle": {"fontSize": 14}},
+        "tooltip": {"trigger": "axis"},
+        "legend": {"top": 26, "left": "left"},
+        "grid": {"left": 56, "right": 32, "top": 72, "bottom": 40},
+        "xAxis": {"type": "category", "data": list(categories), "boundaryGap": False},
+        "yAxis": {"type": "value", "name": unit, "scale": True},
+        "series": [_line(s) for s in series],
+    }
+
+
+def _line(spec: dict[str, Any]) -> dict[str, Any]:
+    line: dict[str, Any] = {"name": spec["name"], "type": "line", "data": list(spec["data"]),
+                            "connectNulls": spec.get("connect", False), "symbolSize": 6}
+    if spec.get("dashed"):
+        line["lineStyle"] = {"type": "dashed"}
+    if spec.get("mark_line") is not None:
+        line["markLine"] = {"symbol": "none", "data": [{"yAxis": spec["mark_line"], "name": spec.get("mark_name", "")}],
+                            "label": {"formatter": spec.get("mark_name") or "{c}", "position": "insideEndTop"},
+                            "lineStyle": {"color": "#c23b3b"}}
+    return line
+
+
+def bar_chart(title: str, categories: Sequence[str], values: Sequence[float | None], unit: str = "",
+              mark_line: float | None = None, mark_name: str = "") -> dict:
+    series: dict[str, Any] = {"name": title, "type": "bar", "data": list(values),
+                              "label": {"show": True, "position": "right"}}
+    if mark_line is not None:
+        series["markLine"] = {"symbol": "none", "data": [{"xAxis": mark_line}],
+                              "label": {"formatter": mark_name or "{c}", "position": "insideEndTop"},
+                              "lineStyle": {"color": "#c23b3b"}}
+    return {
+        "color": PALETTE,
+        "title": {"text": title, "textStyle": {"fontSize": 14}},
+        "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
+        "grid": {"left": 100, "right": 56, "top": 40, "bottom": 24},
+        "xAxis": {"type": "value", "name": unit},
+        "yAxis": {"type": "category", "data": list(categories), "inverse": True},
+        "series": [series],
+    }
+
+
+def stacked_bar(title: str, categories: Sequence[str], stacks: Mapping[str, Sequence[int]]) -> dict:
+    return {
+        "color": PALETTE,
+        "title": {"text": title, "textStyle": {"fontSize": 14}},
+        "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
+        "legend": {"top": 26, "left": "left"},
+        "grid": {"left": 140, "right": 24, "top": 64, "bottom": 24},
+        "xAxis": {"type": "value"},
+        "yAxis": {"type": "category", "data": list(categories), "inverse": True},
+        "series": [{"name": name, "type": "bar", "stack": "total", "data": list(data)}
+                   for name, data in stacks.items()],
+    }

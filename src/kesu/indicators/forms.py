@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+
+from kesu.core.forms import StyledFormMixin
+from kesu.indicators.models import Aggregation, Indicator, Temporal
+
+
+class IndicatorForm(StyledFormMixin, forms.ModelForm):
+    class Meta:
+        model = Indicator
+        fields = ["code", "name", "unit", "definition", "aggregation", "temporal", "source", "scale",
+                  "numerator_label", "denominator_label", "disaggregations", "higher_is_better"]
+        widgets = {"definition": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["aggregation"].initial = Aggregation.SUM
+        self.fields["temporal"].initial = Temporal.STOCK
+        if self.instance.pk:
+            self.fields["code"].disabled = True
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"].strip()
+        if not code.replace("_", "").isalnum() or code.lower() != code or not code.isascii():
+            raise forms.ValidationError("代码只能用小写英文字母、数字和下划线，如 science_day_events")
+        if not self.instance.pk and Indicator.objects.filter(code=code).exists():
+            raise forms.ValidationError("该代码已被使用，请换一个")
+        return code
+
+
+class ValueImportForm(StyledFormMixin, forms.Form):
+    file = forms.FileField(label="数据文件", help_text="xlsx 或 CSV（UTF-8 或 GBK）；表头：指标、区划代码、期间、数值，可加 分子、分母 和分组列",
+                           widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}))
+    provenance = forms.CharField(label="数据出处", max_length=300, help_text="如：2024年统计年鉴；市科协登记库导出",
+                                 required=True)
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        limit = settings.KESU_MAX_UPLOAD_MB * 1024 * 1024
+        if upload.size > limit:
+            raise forms.ValidationError(f"文件超过 {settings.KESU_MAX_UPLOAD_MB} MB 的上传上限，请拆分后再上传。")
+        return upload
+
+
+class TargetLinkForm(StyledFormMixin, forms.Form):
+    target = forms.IntegerField(widget=forms.HiddenInput)
+    indicator = forms.ModelChoiceField(label="指标", queryset=Indicator.objects.none(), required=False,
+                                       empty_label="（不对应指标）")
+    level = forms.CharField(label="分组（如 级别=市级）", required=False, max_length=60)
+    baseline_year = forms.IntegerField(label="基线年份", required=False, min_value=2000, max_value=2100)
+    baseline_value = forms.FloatField(label="基线值", required=False)
+
+    def __init__(self, *args: Any, indicators: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["indicator"].queryset = indicators  # type: ignore[attr-defined]
+
+    def disaggregation(self) -> dict[str, str]:
+        text = self.cleaned_data.get("level") or ""
+        pairs = [p.split("=", 1) for p in text.replace("＝", "=").replace("；", ";").split(";") if "=" in p]
+        return {k.strip(): v.strip() for k, v in pairs if k.strip() and v.strip()}

@@ -1,0 +1,296 @@
+"""Indicator pages: catalogue, values and their import, target links, dashboards, the public page."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_safe
+
+from kesu.core.exports import wants_xlsx, xlsx_response
+from kesu.core.http import AuthedRequest
+from kesu.indicators import actions, dashboard, importing
+from kesu.indicators.filters import IndicatorFilterSet, IndicatorValueFilterSet
+from kesu.indicators.forms import IndicatorForm, TargetLinkForm, ValueImportForm
+from kesu.indicators.models import Indicator, IndicatorValue, Publication, TargetLink, ValueSource
+from kesu.plans.models import Plan, Target
+from kesu.regions.models import Region
+
+PAGE_SIZE = 50
+
+
+def _readable_region(request: AuthedRequest, region_code: str) -> Region:
+    """A region whose dashboards this user reads (an office or leader of it or above); else 404."""
+    region = get_object_or_404(Region, code=region_code)
+    if not request.user.access.reads_path(region.path):
+        raise Http404
+    return region
+
+
+def _managed_region(request: AuthedRequest, region_code: str) -> Region:
+    region = get_object_or_404(Region, code=region_code)
+    if not request.user.access.manages_path(region.path):
+        raise Http404
+    return region
+
+
+def _indicator(request: AuthedRequest, code: str) -> Indicator:
+    return get_object_or_404(Indicator.objects.visible_to(request.user), code=code)
+
+
+@require_safe
+def overview_home(request: AuthedRequest) -> HttpResponse:
+    region = request.region
+    if region is None or not request.user.access.reads_path(region.path):
+        raise Http404
+    return redirect("indicators:region", region_code=region.code)
+
+
+@require_safe
+def region_overview(request: AuthedRequest, region_code: str) -> HttpResponse:
+    region = _readable_region(request, region_code)
+    as_of = timezone.localdate().year
+    headline, headline_status, facts = dashboard.headline(region)
+    targets, statuses = dashboard.targets_block(region, as_of)
+    blocks = [headline, targets, dashboard.status_counts_block(statuses), dashboard.tasks_block(region),
+              dashboard.completeness_block(region)]
+    response = dashboard.download(request, blocks, f"{region.name}监测")
+    if response is not None:
+        return response
+    children = Region.objects.filter(parent=region).order_by("code")
+    unlinked = sum(1 for s in statuses if s.link is None)
+    context = {"region": region, "blocks": {b.key: b for b in blocks}, "headline_status": headline_status,
+               "facts": facts, "statuses": statuses, "children": children, "unlinked": unlinked,
+               "can_manage": request.user.access.manages_path(region.path),
+               "parent": region.parent if region.parent and request.user.access.reads_path(region.parent.path) else None}
+    return render(request, "indicators/region_overview.html", context)
+
+
+@require_safe
+def region_compare(request: AuthedRequest, region_code: str) -> HttpResponse:
+    region = _readable_region(request, region_code)
+    indicators = Indicator.objects.visible_to(request.user).available_in(region)
+    code = request.GET.get("indicator") or dashboard.HEADLINE
+    indicator = indicators.filter(code=code).first() or get_object_or_404(indicators, code=dashboard.HEADLINE)
+    block = dashboard.compare_block(region, indicator, request.GET.get("period"))
+    response = dashboard.download(request, [block], f"{region.name}下级比较")
+    if response is not None:
+        return response
+    return render(request, "indicators/region_compare.html", {
+        "region": region, "indicator": indicator, "indicators": indicators, "compare": block})
+
+
+@require_safe
+def indicator_detail(request: AuthedRequest, region_code: str, indicator_code: str) -> HttpResponse:
+    region = _readable_region(request, region_code)
+    indicator = _indicator(request, indicator_code)
+    keys = dashboard.disaggregation_keys(indicator, region)
+    key = request.GET.get("group", "")
+    key = key if key in keys else ""
+    trend, breakdown, targets = dashboard.indicator_blocks(region, indicator, request.GET.get("period"), key)
+    response = dashboard.download(request, [trend, breakdown], f"{region.name}{indicator.name}")
+    if response is not None:
+        return response
+    return render(request, "indicators/indicator_detail.html", {
+        "region": region, "indicator": indicator, "trend": trend, "breakdown": breakdown, "targets": targets,
+        "groups": keys, "group": key})
+
+
+@require_safe
+def catalogue(request: AuthedRequest) -> HttpResponse:
+    indicators = Indicator.objects.visible_to(request.user).select_related("region")
+    filterset = IndicatorFilterSet(request.GET, queryset=indicators)
+    rows = filterset.qs
+    if wants_xlsx(request):
+        return xlsx_response("指标目录.xlsx", "指标目录", ["代码", "名称", "单位", "汇总方式", "时间属性", "来源", "定义", "添加单位"],
+                             [(i.code, i.name, i.unit, i.get_aggregation_display(), i.get_temporal_display(), i.source,
+                               i.definition, i.region.name if i.region else "标准目录") for i in rows])
+    can_add = request.region is not None and request.user.access.manages_path(request.region.path)
+    return render(request, "indicators/catalogue.html", {"indicators": rows, "filterset": filterset,
+                                                         "can_add": can_add, "region": request.region})
+
+
+def indicator_create(request: AuthedRequest) -> HttpResponse:
+    region = request.region
+    if region is None or not request.user.access.manages_path(region.path):
+        raise Http404
+    form = IndicatorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        fields = dict(form.cleaned_data.items())
+        try:
+            indicator = actions.create_indicator(request.user, region, **fields)
+        except actions.IndicatorError as error:
+            form.add_error("code", str(error))
+        else:
+            messages.success(request, f"已新增指标“{indicator.name}”")
+            return redirect("indicators:catalogue")
+    return render(request, "indicators/indicator_form.html", {"form": form, "region": region})
+
+
+def indicator_edit(request: AuthedRequest, indicator_code: str) -> HttpResponse:
+    indicator = get_object_or_404(Indicator.objects.manageable_by(request.user), code=indicator_code)
+    form = IndicatorForm(request.POST or None, instance=indicator)
+    if request.method == "POST" and form.is_valid():
+        fields = {k: v for k, v in form.cleaned_data.items() if k != "code"}
+        indicator.refresh_from_db()  # the form changed the instance in memory; the action records before/after
+        actions.update_indicator(request.user, indicator, **fields)
+        messages.success(request, "指标已更新")
+        return redirect("indicators:catalogue")
+    return render(request, "indicators/indicator_form.html", {"form": form, "indicator": indicator})
+
+
+@require_safe
+def value_list(request: AuthedRequest) -> HttpResponse:
+    values = IndicatorValue.objects.visible_to(request.user).select_related("indicator", "region")
+    if request.region is not None:
+        values = values.filter(region__path__startswith=request.region.path)
+    filterset = IndicatorValueFilterSet(request.GET, queryset=values)
+    if wants_xlsx(request) or request.GET.get("format") == "csv":
+        return _values_download(request, filterset.qs)
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    can_import = request.region is not None and request.user.access.manages_path(request.region.path)
+    return render(request, "indicators/value_list.html", {"page": page, "filterset": filterset,
+                                                          "can_import": can_import})
+
+
+VALUE_HEADERS = ["指标", "指标名称", "区划代码", "区划名称", "期间", "分组", "数值", "分子", "分母", "来源", "出处"]
+
+
+def value_rows(values: object) -> list[list[object]]:
+    return [[v.indicator.code, v.indicator.name, v.region.code, v.region.name, v.period,
+             "" if not v.disaggregation else v.disaggregation_label, v.value, v.numerator, v.denominator,
+             v.get_source_display(), v.provenance] for v in values]  # type: ignore[attr-defined]
+
+
+def _values_download(request: AuthedRequest, values: object) -> HttpResponse:
+    rows = value_rows(values)
+    if request.GET.get("format") == "csv":
+        return dashboard.csv_response("指标数值.csv", VALUE_HEADERS, rows)
+    return xlsx_response("指标数值.xlsx", "指标数值", VALUE_HEADERS, rows)
+
+
+def value_import(request: AuthedRequest) -> HttpResponse:
+    region = request.region
+    if region is None or not request.user.access.manages_path(region.path):
+        raise Http404
+    form = ValueImportForm(request.POST or None, request.FILES or None)
+    errors: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            parsed = importing.parse_values(importing.read_table(upload.read(), upload.name), request.user.access)
+        except importing.ValueImportError as error:
+            errors = error.errors
+        else:
+            errors = parsed.errors
+            if not errors:
+                count = _store_import(request, parsed.rows, form.cleaned_data["provenance"], upload.name)
+                messages.success(request, f"已导入 {count} 个指标值")
+                return redirect("indicators:values")
+    return render(request, "indicators/value_import.html", {"form": form, "errors": errors[:100],
+                                                            "more_errors": max(0, len(errors) - 100),
+                                                            "region": region})
+
+
+@transaction.atomic
+def _store_import(request: AuthedRequest, rows: list[dict], provenance: str, filename: str) -> int:
+    return actions.record_values(request.user, rows, source=ValueSource.IMPORT,
+                                 provenance=f"{provenance}（{filename}）"[:300])
+
+
+@require_safe
+def value_template(request: AuthedRequest) -> HttpResponse:
+    code = request.region.code if request.region else "410400000000"
+    rows = [["volunteer_count", code, "2024H2", "", 5200, "", ""], ["base_count", code, "2024", "市级", 120, "", ""],
+            ["informant_rate", code, "2024", "", "", 180000, 4980000]]
+    return xlsx_response("指标数值导入模板.xlsx", "指标数值", ["指标", "区划代码", "期间", "级别", "数值", "分子", "分母"], rows)
+
+
+def plan_links(request: AuthedRequest, plan_id: int) -> HttpResponse:
+    plan = get_object_or_404(Plan.objects.manageable_by(request.user).select_related("region"), pk=plan_id)
+    indicators = Indicator.objects.visible_to(request.user).available_in(plan.region)
+    targets = list(Target.objects.filter(task__plan=plan, task__is_active=True)
+                   .select_related("task", "indicator_link__indicator").order_by("task__order", "span_start"))
+    if request.method == "POST":
+        if request.POST.get("suggest"):
+            made = actions.suggest_links(request.user, [t for t in targets if not hasattr(t, "indicator_link")])
+            messages.success(request, f"已按指标目录推荐 {made} 项对应，请逐项核对后确认")
+            return redirect("indicators:plan_links", plan_id=plan.pk)
+        return _save_link(request, plan, targets, indicators)
+    rows = []
+    for target in targets:
+        link: TargetLink | None = getattr(target, "indicator_link", None)
+        suggested = actions.suggest_indicator(target) if link is None else None
+        initial = {"target": target.pk, "indicator": link.indicator_id if link else (suggested.pk if suggested else None),
+                   "baseline_year": link.baseline_year if link else (plan.period_start - 1 if plan.period_start else None),
+                   "baseline_value": link.baseline_value if link else None,
+                   "level": ";".join(f"{k}={v}" for k, v in (link.disaggregation if link else
+                                                             actions.suggest_disaggregation(target)).items())}
+        rows.append((target, link, suggested, TargetLinkForm(initial=initial, indicators=indicators,
+                                                              prefix=f"t{target.pk}")))
+    return render(request, "indicators/plan_links.html", {"plan": plan, "rows": rows})
+
+
+def _save_link(request: AuthedRequest, plan: Plan, targets: list[Target], indicators: object) -> HttpResponse:
+    target_id = request.POST.get("target_id", "")
+    target = next((t for t in targets if str(t.pk) == target_id), None)
+    if target is None:
+        raise Http404
+    form = TargetLinkForm(request.POST, indicators=indicators, prefix=f"t{target.pk}")
+    if not form.is_valid():
+        messages.error(request, "填写有误：" + "；".join(str(e) for errs in form.errors.values() for e in errs))
+    elif form.cleaned_data["indicator"] is None:
+        link = getattr(target, "indicator_link", None)
+        if link is not None:
+            actions.unlink_target(request.user, link)
+        messages.success(request, f"已取消“{target.indicator}”与指标的对应")
+    else:
+        actions.link_target(request.user, target, form.cleaned_data["indicator"],
+                            baseline_year=form.cleaned_data["baseline_year"],
+                            baseline_value=form.cleaned_data["baseline_value"],
+                            disaggregation=form.disaggregation(), confirmed=True)
+        messages.success(request, f"已确认“{target.text or target.indicator}”对应指标“{form.cleaned_data['indicator'].name}”")
+    return redirect(f"{request.path}#target-{target.pk}")
+
+
+def publication(request: AuthedRequest, region_code: str) -> HttpResponse:
+    region = _managed_region(request, region_code)
+    indicators = Indicator.objects.visible_to(request.user).available_in(region)
+    if request.method == "POST":
+        indicator = get_object_or_404(indicators, code=request.POST.get("indicator", ""))
+        publish = request.POST.get("published") == "1"
+        actions.set_published(request.user, region, indicator, publish)
+        messages.success(request, f"“{indicator.name}”已{'公开' if publish else '取消公开'}")
+        return redirect("indicators:publication", region_code=region.code)
+    published = set(Publication.objects.filter(region=region).values_list("indicator_id", flat=True))
+    with_values = set(IndicatorValue.objects.filter(region__path__startswith=region.path)
+                      .values_list("indicator_id", flat=True).distinct())
+    rows = [(i, i.pk in published, i.pk in with_values) for i in indicators]
+    return render(request, "indicators/publication.html", {"region": region, "rows": rows})
+
+
+@login_not_required
+@require_safe
+def public_dashboard(request: HttpRequest, region_code: str) -> HttpResponse:
+    """What the office chose to publish, and nothing else; a region that published nothing has no page."""
+    region = get_object_or_404(Region, code=region_code)
+    publications = list(Publication.objects.filter(region=region).select_related("indicator"))
+    if not publications:
+        raise Http404
+    blocks = []
+    for pub in publications:
+        keys = dashboard.disaggregation_keys(pub.indicator, region)
+        key = "" if "" in keys or not keys else keys[0]  # 基地 are recorded by 级别 only
+        trend, _breakdown, _targets = dashboard.indicator_blocks(region, pub.indicator, None, key)
+        trend.key = f"public-{pub.indicator.code}"
+        trend.title = f"{pub.indicator.name}（{key.replace('=', '：')}）" if key else pub.indicator.name
+        trend.headers, trend.rows = trend.headers[:3], [row[:3] for row in trend.rows]
+        blocks.append(trend)
+    response = dashboard.download(request, blocks, f"{region.name}公开数据")
+    if response is not None:
+        return response
+    return render(request, "indicators/public_dashboard.html", {"region": region, "blocks": blocks})

@@ -1,0 +1,359 @@
+"""Every write to reporting: cycles, entries, evidence, submission, review, reopening, xlsx import."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from kesu.core import audit
+from kesu.periods import Period
+from kesu.plans.models import Plan, Responsibility, Role
+from kesu.regions.models import Region
+from kesu.reporting import rules
+from kesu.reporting.models import (
+    Cycle,
+    Entry,
+    Evidence,
+    ProgressStatus,
+    Report,
+    ReportStatus,
+    Submission,
+    TargetValue,
+)
+from kesu.reporting.sniff import ALLOWED_LABEL, sniff
+
+if TYPE_CHECKING:
+    from kesu.accounts.models import User
+
+log = logging.getLogger(__name__)
+ROLE_RANK = {Role.LEAD: 0, Role.RESPONSIBLE: 1, Role.PARTICIPATING: 2}
+EVIDENCE_MAX_MB = 20
+
+
+class ReportingError(ValueError):
+    """An operation that cannot go ahead; the message is for the user."""
+
+
+@dataclass
+class Conflict(Exception):
+    """Someone saved the entry after this form was opened: their values, to show beside the draft."""
+
+    entry: Entry
+    theirs: dict[str, Any] = field(default_factory=dict)
+
+
+def today() -> date:
+    return timezone.localdate()
+
+
+# ---- cycles -------------------------------------------------------------------------------------
+
+def assignments(plan: Plan) -> dict[int, dict[int, str]]:
+    """unit id → task id → role, for every unit named on an active task (groups resolved)."""
+    result: dict[int, dict[int, str]] = {}
+    rows = Responsibility.objects.filter(task__plan=plan, task__is_active=True).select_related("group")
+    for r in rows:
+        unit_ids = [r.unit_id] if r.unit_id else (list(r.group.resolve().values_list("pk", flat=True)) if r.group else [])
+        for unit_id in unit_ids:
+            tasks = result.setdefault(unit_id, {})
+            current = tasks.get(r.task_id)
+            if current is None or ROLE_RANK[Role(r.role)] < ROLE_RANK[Role(current)]:
+                tasks[r.task_id] = r.role
+    return result
+
+
+@transaction.atomic
+def open_cycle(actor: User | None, plan: Plan, period: Period, *, due_date: date | None = None,
+               timely_days: int = 0, lock_days: int = 30, warn_days: int = 7) -> Cycle:
+    if not plan.is_published:
+        raise ReportingError("方案尚未发布，不能开启报送。")
+    if Cycle.objects.filter(plan=plan, period=str(period)).exists():
+        raise ReportingError(f"{period.label}的报送周期已经开启。")
+    due = due_date or rules.due_date_for(period.year, period.half, plan.reporting_deadlines or [])
+    cycle = Cycle.objects.create(plan=plan, period=str(period), due_date=due, timely_days=timely_days,
+                                 lock_days=lock_days, warn_days=warn_days, opened_by=actor)
+    units = assignments(plan)
+    reports = Report.objects.bulk_create(Report(cycle=cycle, unit_id=unit_id) for unit_id in sorted(units))
+    Entry.objects.bulk_create(
+        Entry(report=report, task_id=task_id, role=role)
+        for report in reports for task_id, role in sorted(units[report.unit_id].items())
+    )
+    audit.record(actor, "cycle.open", cycle, region=plan.region,
+                 after={"period": cycle.period, "due_date": due.isoformat(), "reports": len(reports)})
+    return cycle
+
+
+# ---- entries ------------------------------------------------------------------------------------
+
+def _check_editable(report: Report) -> None:
+    if report.status == ReportStatus.APPROVED:
+        raise ReportingError("本报送已审核通过并锁定；如需修改，请素质办先重新开放。")
+    if report.status == ReportStatus.SUBMITTED:
+        raise ReportingError("本报送已提交，等待审核；审核退回后才能修改。")
+    if report.status == ReportStatus.DRAFT and today() > report.cycle.lock_date:
+        raise ReportingError(f"本周期已于 {report.cycle.lock_date:%Y年%m月%d日} 锁定，请联系素质办开放后再填报。")
+
+
+def entry_state(entry: Entry) -> dict[str, Any]:
+    values = {str(v.target_id): v.value for v in entry.values.all()}
+    return {"status": entry.status, "percent": entry.percent, "narrative": entry.narrative, "values": values}
+
+
+@transaction.atomic
+def save_entry(actor: User | None, entry: Entry, *, version: int, status: str, percent: int | None,
+               narrative: str, values: dict[int, float | None] | None = None) -> Entry:
+    """Save a task's progress if nobody saved it since ``version`` was read; else raise Conflict."""
+    entry = Entry.objects.select_for_update().select_related("report__cycle").get(pk=entry.pk)
+    _check_editable(entry.report)
+    if entry.version != version:
+        label = ProgressStatus(entry.status).label if entry.status else ""
+        raise Conflict(entry, entry_state(entry) | {"by": str(entry.updated_by or ""), "at": entry.updated_at,
+                                                    "status_label": label})
+    _write_entry(actor, entry, status, percent, narrative, values or {})
+    return entry
+
+
+def _write_entry(actor: User | None, entry: Entry, status: str, percent: int | None, narrative: str,
+                 values: dict[int, float | None]) -> None:
+    _validate_entry(entry, status, percent)
+    before = entry_state(entry)
+    entry.status, entry.percent, entry.narrative = status, percent, narrative.strip()
+    entry.version += 1
+    entry.updated_by, entry.updated_at = actor, timezone.now()
+    entry.save(update_fields=["status", "percent", "narrative", "version", "updated_by", "updated_at"])
+    if entry.is_lead:
+        allowed = set(entry.task.targets.values_list("pk", flat=True))
+        for target_id, value in values.items():
+            if target_id not in allowed:
+                raise ReportingError("目标不属于该任务。")
+            if value is None:
+                TargetValue.objects.filter(entry=entry, target_id=target_id).delete()
+            else:
+                TargetValue.objects.update_or_create(entry=entry, target_id=target_id, defaults={"value": value})
+    after = entry_state(entry)
+    if before != after:
+        audit.record(actor, "entry.save", entry, region=entry.report.cycle.plan.region, before=before, after=after)
+
+
+def _validate_entry(entry: Entry, status: str, percent: int | None) -> None:
+    if status and status not in ProgressStatus.values:
+        raise ReportingError(f"进展状态“{status}”无效，应为未启动、推进中、已完成或滞后。")
+    if percent is not None and not 0 <= percent <= 100:
+        raise ReportingError("完成比例应在 0 到 100 之间。")
+    if status == ProgressStatus.DONE and percent is not None and percent < 100:
+        raise ReportingError("状态为“已完成”时，完成比例应为 100%。")
+
+
+def contributions(entry: Entry) -> list[Entry]:
+    """What the participating units wrote on the same task this cycle, for the lead to read."""
+    return list(Entry.objects.filter(report__cycle_id=entry.report.cycle_id, task_id=entry.task_id)
+                .exclude(pk=entry.pk).exclude(narrative="").select_related("report__unit"))
+
+
+@transaction.atomic
+def add_evidence(actor: User | None, entry: Entry, data: bytes, filename: str,
+                 max_bytes: int = EVIDENCE_MAX_MB * 1024 * 1024) -> Evidence:
+    _check_editable(entry.report)
+    if len(data) > max_bytes:
+        raise ReportingError(f"文件超过 {max_bytes // (1024 * 1024)} MB 的上限，请压缩后再上传。")
+    kind = sniff(data)
+    if kind is None:
+        raise ReportingError(f"“{filename}”不是可接受的佐证材料：只接受{ALLOWED_LABEL}（按文件内容识别，不看扩展名）。")
+    evidence = Evidence(entry=entry, filename=filename[:200], kind=kind, size=len(data),
+                        sha256=hashlib.sha256(data).hexdigest(), uploaded_by=actor)
+    evidence.file.save(f"e{entry.pk}-{evidence.sha256[:12]}.{kind}", ContentFile(data), save=False)
+    evidence.save()
+    audit.record(actor, "evidence.add", entry, region=entry.report.cycle.plan.region,
+                 after={"file": evidence.filename, "kind": kind, "size": len(data)})
+    return evidence
+
+
+@transaction.atomic
+def remove_evidence(actor: User | None, evidence: Evidence) -> None:
+    entry = evidence.entry
+    _check_editable(entry.report)
+    audit.record(actor, "evidence.remove", entry, region=entry.report.cycle.plan.region,
+                 before={"file": evidence.filename})
+    evidence.file.delete(save=False)
+    evidence.delete()
+
+
+# ---- submission and review ----------------------------------------------------------------------
+
+def missing_entries(report: Report) -> list[Entry]:
+    return [e for e in report.entries.select_related("task") if not e.is_filled]
+
+
+def _empty_entries(report_ref: Any) -> Q:
+    """Entries not yet filled: no narrative, or a lead without status or percentage."""
+    lead_unfinished = Q(role__in=[Role.LEAD, Role.RESPONSIBLE]) & (Q(status="") | Q(percent__isnull=True))
+    return Q(report=report_ref) & (Q(narrative="") | lead_unfinished)
+
+
+@transaction.atomic
+def submit_report(actor: User | None, report: Report | int, scope: QuerySet[Report] | None = None) -> Submission:
+    """Submit once: the row lock makes a second submit of the same round wait, then return the first.
+
+    ``scope`` (e.g. ``Report.objects.writable_by(user)``) lets the caller's access rule ride on the
+    same locked query: submission is the hot path at a deadline, so it costs few round trips.
+    """
+    rows = (scope if scope is not None else Report.objects.all()).select_for_update(of=("self",))
+    rows = rows.select_related("cycle__plan", "unit").annotate(
+        has_missing=Exists(Entry.objects.filter(_empty_entries(OuterRef("pk")))))
+    report = rows.get(pk=report if isinstance(report, int) else report.pk)
+    if report.status in (ReportStatus.SUBMITTED, ReportStatus.APPROVED):
+        existing = report.submissions.order_by("-round").first()
+        if existing is not None:
+            return existing
+    if report.status == ReportStatus.DRAFT and today() > report.cycle.lock_date:
+        raise ReportingError(f"本周期已于 {report.cycle.lock_date:%Y年%m月%d日} 锁定，请联系素质办开放后再提交。")
+    if report.has_missing:
+        missing = list(Entry.objects.filter(_empty_entries(report)).order_by("task__order")
+                       .values_list("task__title", flat=True))
+        names = "；".join(title[:30] for title in missing[:5])
+        raise ReportingError(f"还有 {len(missing)} 项任务未填写完整（{names}），请填写进展情况及状态后再提交。")
+    now = timezone.now()
+    first = report.first_submitted_at or now
+    on_time = rules.is_on_time(timezone.localdate(first), report.cycle.timely_date)
+    before = {"status": report.status, "round": report.round}
+    # The unique (report, round) constraint backs the row lock: a duplicate can never be stored.
+    submission = Submission.objects.create(report=report, round=report.round + 1, submitted_by=actor,
+                                           submitted_at=now, on_time=on_time)
+    report.status, report.round, report.version = ReportStatus.SUBMITTED, report.round + 1, report.version + 1
+    report.submitted_at, report.first_submitted_at = now, first
+    report.on_time = report.on_time if report.on_time is not None else on_time
+    report.save(update_fields=["status", "round", "version", "submitted_at", "first_submitted_at", "on_time"])
+    audit.record(actor, "report.submit", report, region=_region_ref(report), before=before,
+                 after={"status": report.status, "round": report.round, "on_time": on_time})
+    return submission
+
+
+def _region_ref(report: Report) -> Region:
+    """The plan's region for the audit event, without loading it (only its id is stored)."""
+    return Region(pk=report.cycle.plan.region_id)
+
+
+@transaction.atomic
+def review_report(actor: User | None, report: Report, *, approve: bool, comments: dict[int, str],
+                  overall: str = "") -> Report:
+    """Approve (locks the data) or return with a comment per task; both go into each task's history."""
+    report = Report.objects.select_for_update().select_related("cycle__plan__region").get(pk=report.pk)
+    if report.status != ReportStatus.SUBMITTED:
+        raise ReportingError("只有已提交、待审核的报送可以审核。")
+    comments = {k: v.strip() for k, v in comments.items() if v and v.strip()}
+    if not approve and not comments and not overall.strip():
+        raise ReportingError("退回时请至少对一项任务写明修改意见。")
+    before = audit.snapshot(report, ["status"])
+    entries = {e.pk: e for e in report.entries.all()}
+    for entry_id, entry in entries.items():
+        entry.review_comment = comments.get(entry_id, "")
+    Entry.objects.bulk_update(entries.values(), ["review_comment"])
+    report.status = ReportStatus.APPROVED if approve else ReportStatus.RETURNED
+    report.reviewed_at, report.reviewed_by, report.review_comment = timezone.now(), actor, overall.strip()
+    report.version += 1
+    report.save(update_fields=["status", "reviewed_at", "reviewed_by", "review_comment", "version"])
+    audit.record(actor, "report.approve" if approve else "report.return", report, region=report.cycle.plan.region,
+                 before=before, after={"status": report.status, "comments": {str(k): v for k, v in comments.items()}},
+                 note=overall[:500])
+    if approve:
+        transaction.on_commit(lambda: push_indicator_values(actor, report))
+    else:
+        from kesu.reporting import notify
+
+        notify.report_returned(report)
+    return report
+
+
+@transaction.atomic
+def reopen_report(actor: User | None, report: Report, reason: str) -> Report:
+    """Unlock approved (or locked-out) data for correction; the reason is kept in the audit trail."""
+    if not reason.strip():
+        raise ReportingError("请说明重新开放的理由。")
+    report = Report.objects.select_for_update().select_related("cycle__plan__region").get(pk=report.pk)
+    if report.status not in (ReportStatus.APPROVED, ReportStatus.DRAFT, ReportStatus.SUBMITTED):
+        raise ReportingError("该报送当前已可修改，无需重新开放。")
+    before = audit.snapshot(report, ["status"])
+    report.status = ReportStatus.RETURNED
+    report.review_comment = f"重新开放：{reason.strip()}"
+    report.version += 1
+    report.save(update_fields=["status", "review_comment", "version"])
+    audit.record(actor, "report.reopen", report, region=report.cycle.plan.region, before=before,
+                 after={"status": report.status}, note=reason.strip())
+    return report
+
+
+# ---- xlsx round trip ----------------------------------------------------------------------------
+
+STATUS_BY_LABEL = {str(label): value for value, label in ProgressStatus.choices}
+
+
+@dataclass
+class ImportRow:
+    entry: Entry
+    status: str
+    percent: int | None
+    narrative: str
+    values: dict[int, float | None] = field(default_factory=dict)
+
+
+@transaction.atomic
+def import_report_rows(actor: User | None, report: Report, rows: Iterable[ImportRow]) -> int:
+    """Apply validated rows: every one or none (the caller validated them; this re-checks the lock)."""
+    report = Report.objects.select_for_update().select_related("cycle__plan__region").get(pk=report.pk)
+    _check_editable(report)
+    count = 0
+    for row in rows:
+        entry = Entry.objects.select_for_update().get(pk=row.entry.pk)
+        _write_entry(actor, entry, row.status, row.percent, row.narrative, row.values)
+        count += 1
+    audit.record(actor, "report.import", report, region=report.cycle.plan.region, after={"rows": count})
+    return count
+
+
+# ---- indicators (written last, guarded: reporting works without any target link) ---------------
+
+def push_indicator_values(actor: User | None, report: Report) -> int:
+    """Send approved target values whose target is linked to an indicator to the indicators app.
+
+    Guarded: without the indicators app, its ``record_value`` or a link on the target, approval
+    works the same and nothing is sent. A value the indicators app refuses is logged, never
+    undoes the approval the office already made.
+    """
+    try:
+        from kesu.indicators import actions as indicator_actions
+        from kesu.indicators.models import TargetLink
+    except ImportError:
+        return 0
+    record_value = getattr(indicator_actions, "record_value", None)
+    if record_value is None:
+        return 0
+    values = list(TargetValue.objects.filter(entry__report=report)
+                  .select_related("entry__task", "entry__report__unit", "entry__report__cycle__plan__region"))
+    links = {link.target_id: link for link in
+             TargetLink.objects.filter(target__in=[v.target_id for v in values]).select_related("indicator")}
+    sent = 0
+    for value in values:
+        link = links.get(value.target_id)
+        if link is None:
+            continue
+        cycle = value.entry.report.cycle
+        provenance = f"报送 #{report.pk}：{report.unit.name} · {cycle.period_label} · {value.entry.task.title}"[:300]
+        try:
+            with transaction.atomic():
+                record_value(actor, link.indicator.code, cycle.plan.region, cycle.period, value.value,
+                             disaggregation=getattr(link, "disaggregation", None) or None,
+                             source="report", provenance=provenance)
+        except Exception:
+            log.exception("推送指标值失败：报送 %s 目标 %s", report.pk, value.target_id)
+            continue
+        sent += 1
+    return sent

@@ -1,0 +1,442 @@
+"""Reporting cycles, unit reports and their per-task entries, 督办 notices, reminders and 考核."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from kesu.accounts.access import access_of
+from kesu.periods import Period
+
+if TYPE_CHECKING:
+    from kesu.accounts.access import Access, AnyUser
+
+
+class CycleQuerySet(models.QuerySet["Cycle"]):
+    def visible_to(self, user: AnyUser) -> CycleQuerySet:
+        """Offices and leaders see cycles of their subtree's plans; a liaison those its unit reports in."""
+        access = access_of(user)
+        if access is None:
+            return self.none()
+        if access.is_system_admin:
+            return self
+        return self.filter(access.region_q("plan__region__path") | Q(reports__unit__in=access.liaison_unit_ids)
+                           | access.region_q("reports__unit__region__path")).distinct()
+
+    def manageable_by(self, user: AnyUser) -> CycleQuerySet:
+        access = access_of(user)
+        if access is None:
+            return self.none()
+        return self if access.is_system_admin else self.filter(access.office_q("plan__region__path"))
+
+
+class Cycle(models.Model):
+    """One plan × one period (报送周期) with DHIS2's due, timely and lock days."""
+
+    plan = models.ForeignKey("plans.Plan", verbose_name=_("方案"), on_delete=models.CASCADE, related_name="cycles")
+    period = models.CharField(_("期间"), max_length=7)  # kesu.periods.Period: 2025H1, 2025H2, 2025
+    due_date = models.DateField(_("报送截止日"))
+    timely_days = models.PositiveSmallIntegerField(_("按时宽限天数"), default=0)
+    lock_days = models.PositiveSmallIntegerField(_("截止后锁定天数"), default=30)
+    warn_days = models.PositiveSmallIntegerField(_("临期提醒天数"), default=7)
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    opened_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CycleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-period", "plan"]
+        constraints = [models.UniqueConstraint(fields=["plan", "period"], name="cycle_unique_per_plan_period")]
+        verbose_name = _("报送周期")
+        verbose_name_plural = _("报送周期")
+
+    def __str__(self) -> str:
+        return f"{self.plan.title} · {self.period_obj.label}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("reporting:cycle", kwargs={"cycle_id": self.pk})
+
+    @property
+    def period_obj(self) -> Period:
+        return Period.parse(self.period)
+
+    @property
+    def period_label(self) -> str:
+        return self.period_obj.label
+
+    @property
+    def timely_date(self) -> date:
+        return self.due_date + timedelta(days=self.timely_days)
+
+    @property
+    def lock_date(self) -> date:
+        return self.due_date + timedelta(days=self.lock_days)
+
+
+class ReportStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    SUBMITTED = "submitted", _("已提交")
+    RETURNED = "returned", _("已退回")
+    APPROVED = "approved", _("已通过")
+
+
+def report_scope_q(access: Access, prefix: str = "") -> Q:
+    """A liaison's own unit; an office or leader of the plan's region or of the unit's region."""
+    return (Q(**{f"{prefix}unit__in": access.liaison_unit_ids}) | access.region_q(f"{prefix}cycle__plan__region__path")
+            | access.region_q(f"{prefix}unit__region__path"))
+
+
+class ReportQuerySet(models.QuerySet["Report"]):
+    def visible_to(self, user: AnyUser) -> ReportQuerySet:
+        access = access_of(user)
+        if access is None:
+            return self.none()
+        return self if access.is_system_admin else self.filter(report_scope_q(access))
+
+    def writable_by(self, user: AnyUser) -> ReportQuerySet:
+        """A unit's liaison writes its report; a sub-region's office writes its government's (上报) report."""
+        access = access_of(user)
+        if access is None:
+            return self.none()
+        if access.is_system_admin:
+            return self
+        subregion = Q(unit__kind="subregion") & access.office_q("unit__region__path")
+        return self.filter(Q(unit__in=access.liaison_unit_ids) | subregion)
+
+    def reviewable_by(self, user: AnyUser) -> ReportQuerySet:
+        access = access_of(user)
+        if access is None:
+            return self.none()
+        return self if access.is_system_admin else self.filter(access.office_q("cycle__plan__region__path"))
+
+
+class Report(models.Model):
+    """A unit's report for a cycle; its tasks are its entries."""
+
+    cycle = models.ForeignKey(Cycle, verbose_name=_("报送周期"), on_delete=models.CASCADE, related_name="reports")
+    unit = models.ForeignKey("regions.Unit", verbose_name=_("单位"), on_delete=models.PROTECT, related_name="reports")
+    status = models.CharField(_("状态"), max_length=12, choices=ReportStatus.choices, default=ReportStatus.DRAFT)
+    round = models.PositiveSmallIntegerField(_("报送轮次"), default=0)  # how many times it has been submitted
+    version = models.PositiveIntegerField(default=1)
+    first_submitted_at = models.DateTimeField(_("首次提交"), null=True, blank=True)
+    on_time = models.BooleanField(_("按时报送"), null=True, blank=True)  # decided at the first submission
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    review_comment = models.TextField(_("审核意见"), blank=True)
+
+    objects = ReportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["cycle", "unit__name"]
+        constraints = [models.UniqueConstraint(fields=["cycle", "unit"], name="report_unique_per_cycle_unit")]
+        indexes = [models.Index(fields=["unit", "status"])]
+        verbose_name = _("单位报送")
+        verbose_name_plural = _("单位报送")
+
+    def __str__(self) -> str:
+        return f"{self.unit.name} · {self.cycle.period_label}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("reporting:report", kwargs={"report_id": self.pk})
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status in (ReportStatus.SUBMITTED, ReportStatus.APPROVED)
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in (ReportStatus.DRAFT, ReportStatus.RETURNED)
+
+
+class Submission(models.Model):
+    """One submission of a report; (report, round) is unique, so a double click submits once."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="submissions")
+    round = models.PositiveSmallIntegerField()
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    submitted_at = models.DateTimeField()
+    on_time = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["report", "round"]
+        constraints = [models.UniqueConstraint(fields=["report", "round"], name="submission_unique_round")]
+
+    def __str__(self) -> str:
+        return f"第 {self.round} 次提交"
+
+
+class ProgressStatus(models.TextChoices):
+    NOT_STARTED = "not_started", _("未启动")
+    IN_PROGRESS = "in_progress", _("推进中")
+    DONE = "done", _("已完成")
+    LAGGING = "lagging", _("滞后")
+
+
+class EntryQuerySet(models.QuerySet["Entry"]):
+    def visible_to(self, user: AnyUser) -> EntryQuerySet:
+        access = access_of(user)
+        if access is None:
+            return self.none()
+        return self if access.is_system_admin else self.filter(report_scope_q(access, "report__"))
+
+
+class Entry(models.Model):
+    """One task in one unit's report: the lead's progress, or a participating unit's contribution."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="entries")
+    task = models.ForeignKey("plans.Task", verbose_name=_("任务"), on_delete=models.CASCADE, related_name="entries")
+    role = models.CharField(_("角色"), max_length=20)  # plans.Role value
+    status = models.CharField(_("进展状态"), max_length=12, choices=ProgressStatus.choices, blank=True)
+    percent = models.PositiveSmallIntegerField(_("完成比例（%）"), null=True, blank=True)
+    narrative = models.TextField(_("进展情况"), blank=True)
+    review_comment = models.TextField(_("审核意见"), blank=True)
+    version = models.PositiveIntegerField(default=1)  # optimistic concurrency: a stale save is refused
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    updated_at = models.DateTimeField(null=True, blank=True)
+
+    objects = EntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["report", "task__order"]
+        constraints = [models.UniqueConstraint(fields=["report", "task"], name="entry_unique_per_report_task")]
+        verbose_name = _("任务进展")
+        verbose_name_plural = _("任务进展")
+
+    def __str__(self) -> str:
+        return f"{self.task.title[:60]}（{self.report}）"
+
+    @property
+    def is_lead(self) -> bool:
+        return self.role in ("lead", "responsible")
+
+    @property
+    def role_label(self) -> str:
+        return {"lead": "牵头", "participating": "参与", "responsible": "责任"}.get(self.role, self.role)
+
+    @property
+    def is_filled(self) -> bool:
+        if not self.narrative.strip():
+            return False
+        return not self.is_lead or bool(self.status and self.percent is not None)
+
+
+class TargetValue(models.Model):
+    """The value a lead unit reports for one of its task's targets (市级科普教育基地 132 of 150)."""
+
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="values")
+    target = models.ForeignKey("plans.Target", on_delete=models.CASCADE, related_name="reported_values")
+    value = models.FloatField(_("实际值"))
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["entry", "target"], name="target_value_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.value:g}"
+
+
+class Evidence(models.Model):
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="evidence")
+    file = models.FileField(upload_to="reporting/evidence/%Y/")
+    filename = models.CharField(_("文件名"), max_length=200)
+    kind = models.CharField(_("类型"), max_length=10)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["entry", "uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class NoticeStatus(models.TextChoices):
+    ISSUED = "issued", _("已交办")
+    SIGNED = "signed", _("已签收")
+    RESPONDED = "responded", _("已反馈")
+    ESCALATED = "escalated", _("已升级督办")
+    CLOSED = "closed", _("已办结")
+
+
+class NoticeQuerySet(models.QuerySet["Notice"]):
+    def visible_to(self, user: AnyUser) -> NoticeQuerySet:
+        access = access_of(user)
+        if access is None:
+            return self.none()
+        if access.is_system_admin:
+            return self
+        return self.filter(Q(unit__in=access.liaison_unit_ids) | access.region_q("region__path")
+                           | access.region_q("unit__region__path"))
+
+    def manageable_by(self, user: AnyUser) -> NoticeQuerySet:
+        access = access_of(user)
+        if access is None:
+            return self.none()
+        return self if access.is_system_admin else self.filter(access.office_q("region__path"))
+
+    def answerable_by(self, user: AnyUser) -> NoticeQuerySet:
+        access = access_of(user)
+        if access is None:
+            return self.none()
+        if access.is_system_admin:
+            return self
+        return self.filter(Q(unit__in=access.liaison_unit_ids)
+                           | (Q(unit__kind="subregion") & access.office_q("unit__region__path")))
+
+    def open(self) -> NoticeQuerySet:
+        return self.exclude(status=NoticeStatus.CLOSED)
+
+
+class Notice(models.Model):
+    """督办: 交办 → 签收 → 反馈 → 办结, or escalated (升级督办) when the response falls short."""
+
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+")
+    task = models.ForeignKey("plans.Task", verbose_name=_("任务"), on_delete=models.CASCADE, related_name="notices")
+    unit = models.ForeignKey("regions.Unit", verbose_name=_("督办单位"), on_delete=models.PROTECT,
+                             related_name="notices")
+    cycle = models.ForeignKey(Cycle, null=True, blank=True, on_delete=models.SET_NULL, related_name="notices")
+    number = models.CharField(_("督办单号"), max_length=30)
+    requirement = models.TextField(_("督办要求"))
+    deadline = models.DateField(_("办理时限"))
+    status = models.CharField(_("状态"), max_length=12, choices=NoticeStatus.choices, default=NoticeStatus.ISSUED)
+    level = models.PositiveSmallIntegerField(_("督办级别"), default=1)
+    response = models.TextField(_("办理情况"), blank=True)
+    closing_note = models.TextField(_("办结意见"), blank=True)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    issued_at = models.DateTimeField(_("交办时间"))
+    signed_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
+    responded_at = models.DateTimeField(_("反馈时间"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("升级时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+
+    objects = NoticeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-issued_at"]
+        verbose_name = _("督办单")
+        verbose_name_plural = _("督办单")
+
+    def __str__(self) -> str:
+        return f"督办 {self.number} · {self.unit.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("reporting:notice", kwargs={"notice_id": self.pk})
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != NoticeStatus.CLOSED
+
+
+class NotificationQuerySet(models.QuerySet["Notification"]):
+    def visible_to(self, user: AnyUser) -> NotificationQuerySet:
+        return self.filter(user_id=user.pk) if user.is_authenticated else self.none()
+
+
+class Notification(models.Model):
+    """An in-app message (提醒, 催办, 督办); ``key`` makes sending it twice impossible."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    key = models.CharField(max_length=120)
+    kind = models.CharField(_("类别"), max_length=10)  # 提醒 / 催办 / 督办 / 退回
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"), blank=True)
+    url = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="notification_unique_key")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Delivery(models.Model):
+    """Each message sent through a channel (站内, 邮件, 短信, 微信) and how it went."""
+
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="deliveries")
+    channel = models.CharField(max_length=20)
+    ok = models.BooleanField(default=True)
+    detail = models.CharField(max_length=300, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["notification", "channel"]
+        constraints = [models.UniqueConstraint(fields=["notification", "channel"], name="delivery_unique_channel")]
+
+    def __str__(self) -> str:
+        return f"{self.channel}：{'成功' if self.ok else '未送达'}"
+
+
+class SchemeQuerySet(models.QuerySet["Scheme"]):
+    def visible_to(self, user: AnyUser) -> SchemeQuerySet:
+        access = access_of(user)
+        if access is None:
+            return self.none()
+        return self if access.is_system_admin else self.filter(access.region_q("region__path"))
+
+    def manageable_by(self, user: AnyUser) -> SchemeQuerySet:
+        access = access_of(user)
+        if access is None:
+            return self.none()
+        return self if access.is_system_admin else self.filter(access.office_q("region__path"))
+
+
+class Scheme(models.Model):
+    """考核方案 of a region for a year: the weight of each component (they add up to 100)."""
+
+    region = models.ForeignKey("regions.Region", verbose_name=_("区划"), on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    timeliness = models.FloatField(_("报送及时性"), default=20)
+    completeness = models.FloatField(_("报送完整性"), default=20)
+    achievement = models.FloatField(_("目标完成度"), default=40)
+    quality = models.FloatField(_("工作质量（评议）"), default=20)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = SchemeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-year"]
+        constraints = [models.UniqueConstraint(fields=["region", "year"], name="scheme_unique_per_region_year")]
+        verbose_name = _("考核方案")
+        verbose_name_plural = _("考核方案")
+
+    def __str__(self) -> str:
+        return f"{self.region.name}{self.year}年度考核"
+
+    def get_absolute_url(self) -> str:
+        return reverse("reporting:scheme", kwargs={"scheme_id": self.pk})
+
+
+class Score(models.Model):
+    scheme = models.ForeignKey(Scheme, on_delete=models.CASCADE, related_name="scores")
+    unit = models.ForeignKey("regions.Unit", verbose_name=_("单位"), on_delete=models.PROTECT, related_name="+")
+    timeliness = models.FloatField(_("及时性"), default=0)
+    completeness = models.FloatField(_("完整性"), default=0)
+    achievement = models.FloatField(_("目标完成度"), default=0)
+    quality = models.FloatField(_("工作质量"), null=True, blank=True)  # entered by the office
+    bonus = models.FloatField(_("加分"), default=0)
+    penalty = models.FloatField(_("减分"), default=0)
+    adjustment_reasons = models.TextField(_("加减分理由"), blank=True)
+    total = models.FloatField(_("总分"), default=0)
+    computed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["scheme", "-total"]
+        constraints = [models.UniqueConstraint(fields=["scheme", "unit"], name="score_unique_per_unit")]
+
+    def __str__(self) -> str:
+        return f"{self.unit.name} {self.total:.1f}"

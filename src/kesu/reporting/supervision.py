@@ -1,0 +1,84 @@
+"""督办: 交办 (issue) → 签收 (sign) → 反馈 (respond) → 办结 (close) or 升级督办 (escalate)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+from django.utils import timezone
+
+from kesu.core import audit
+from kesu.plans.models import Task
+from kesu.regions.models import Unit
+from kesu.reporting import notify
+from kesu.reporting.actions import ReportingError
+from kesu.reporting.models import Cycle, Notice, NoticeStatus
+
+if TYPE_CHECKING:
+    from kesu.accounts.models import User
+
+FIELDS = ["status", "level", "deadline", "response", "closing_note"]
+
+
+def _next_number(task: Task) -> str:
+    year = timezone.localdate().year
+    count = Notice.objects.filter(region=task.plan.region, issued_at__year=year).count() + 1
+    return f"督〔{year}〕{count}号"
+
+
+@transaction.atomic
+def issue_notice(actor: User | None, task: Task, unit: Unit, requirement: str, deadline: date,
+                 cycle: Cycle | None = None) -> Notice:
+    if not requirement.strip():
+        raise ReportingError("请写明督办要求。")
+    notice = Notice.objects.create(region=task.plan.region, task=task, unit=unit, cycle=cycle,
+                                   number=_next_number(task), requirement=requirement.strip(), deadline=deadline,
+                                   issued_by=actor, issued_at=timezone.now())
+    audit.record(actor, "notice.issue", notice, region=notice.region, after=audit.snapshot(notice, FIELDS))
+    notify.notice_issued(notice)
+    return notice
+
+
+def _step(actor: User | None, notice: Notice, verb: str, allowed: tuple[str, ...], **changes: object) -> Notice:
+    notice = Notice.objects.select_for_update().get(pk=notice.pk)
+    if notice.status not in allowed:
+        raise ReportingError(f"督办单当前为“{notice.get_status_display()}”，不能进行此操作。")
+    before = audit.snapshot(notice, FIELDS)
+    for name, value in changes.items():
+        setattr(notice, name, value)
+    notice.save()
+    audit.record(actor, verb, notice, region=notice.region, before=before, after=audit.snapshot(notice, FIELDS))
+    return notice
+
+
+@transaction.atomic
+def sign_notice(actor: User | None, notice: Notice) -> Notice:
+    return _step(actor, notice, "notice.sign", (NoticeStatus.ISSUED, NoticeStatus.ESCALATED),
+                 status=NoticeStatus.SIGNED, signed_at=timezone.now())
+
+
+@transaction.atomic
+def respond_notice(actor: User | None, notice: Notice, response: str) -> Notice:
+    if not response.strip():
+        raise ReportingError("请填写办理情况。")
+    return _step(actor, notice, "notice.respond", (NoticeStatus.SIGNED,),
+                 status=NoticeStatus.RESPONDED, response=response.strip(), responded_at=timezone.now())
+
+
+@transaction.atomic
+def close_notice(actor: User | None, notice: Notice, note: str) -> Notice:
+    return _step(actor, notice, "notice.close", (NoticeStatus.RESPONDED,),
+                 status=NoticeStatus.CLOSED, closing_note=note.strip(), closed_at=timezone.now())
+
+
+@transaction.atomic
+def escalate_notice(actor: User | None, notice: Notice, note: str, deadline: date) -> Notice:
+    """The response fell short or the deadline passed: a higher-level notice the unit signs again."""
+    if not note.strip():
+        raise ReportingError("请写明升级督办的理由和要求。")
+    notice = _step(actor, notice, "notice.escalate", (NoticeStatus.ISSUED, NoticeStatus.SIGNED, NoticeStatus.RESPONDED),
+                   status=NoticeStatus.ESCALATED, closing_note=note.strip(), deadline=deadline,
+                   level=notice.level + 1, escalated_at=timezone.now())
+    notify.notice_issued(notice)
+    return notice
