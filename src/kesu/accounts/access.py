@@ -5,15 +5,17 @@ Every ``visible_to(user)`` queryset method asks this object, so the rule lives i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from django.db.models import Q
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
+    from django.db.models import QuerySet
 
     from kesu.accounts.models import User
 
@@ -74,3 +76,17 @@ def access_of(user: AnyUser) -> Access | None:
     if not user.is_authenticated:
         return None
     return user.access
+
+
+QS = TypeVar("QS", bound="QuerySet[Any]")
+
+
+def scoped(queryset: QS, user: AnyUser, rule: Callable[[Access], Q]) -> QS:
+    """The shape of every ``visible_to``/``manageable_by``: anonymous sees nothing, a system admin
+    everything, anyone else the rows ``rule`` admits for their access."""
+    access = access_of(user)
+    if access is None:
+        return queryset.none()
+    if access.is_system_admin:
+        return queryset
+    return queryset.filter(rule(access))

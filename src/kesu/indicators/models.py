@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from kesu.accounts.access import access_of
+from kesu.accounts.access import scoped
 from kesu.periods import Period
 
 if TYPE_CHECKING:
@@ -40,18 +40,10 @@ class ValueSource(models.TextChoices):
 class IndicatorQuerySet(models.QuerySet["Indicator"]):
     def visible_to(self, user: AnyUser) -> IndicatorQuerySet:
         """The standard catalogue for every signed-in user, plus the offices' own within their scope."""
-        access = access_of(user)
-        if access is None:
-            return self.none()
-        if access.is_system_admin:
-            return self
-        return self.filter(Q(region__isnull=True) | access.region_q("region__path"))
+        return scoped(self, user, lambda access: Q(region__isnull=True) | access.region_q("region__path"))
 
     def manageable_by(self, user: AnyUser) -> IndicatorQuerySet:
-        access = access_of(user)
-        if access is None:
-            return self.none()
-        return self if access.is_system_admin else self.filter(access.office_q("region__path"))
+        return scoped(self, user, lambda access: access.office_q("region__path"))
 
     def available_in(self, region: Region) -> IndicatorQuerySet:
         """The standard ones and those an office at or above ``region`` added."""
@@ -107,10 +99,7 @@ class Indicator(models.Model):
 
 class IndicatorValueQuerySet(models.QuerySet["IndicatorValue"]):
     def visible_to(self, user: AnyUser) -> IndicatorValueQuerySet:
-        access = access_of(user)
-        if access is None:
-            return self.none()
-        return self if access.is_system_admin else self.filter(access.region_q("region__path"))
+        return scoped(self, user, lambda access: access.region_q("region__path"))
 
     def totals(self) -> IndicatorValueQuerySet:
         return self.filter(disaggregation_key="")
@@ -190,10 +179,7 @@ class TargetLink(models.Model):
 
 class PublicationQuerySet(models.QuerySet["Publication"]):
     def visible_to(self, user: AnyUser) -> PublicationQuerySet:
-        access = access_of(user)
-        if access is None:
-            return self.none()
-        return self if access.is_system_admin else self.filter(access.region_q("region__path"))
+        return scoped(self, user, lambda access: access.region_q("region__path"))
 
 
 class Publication(models.Model):

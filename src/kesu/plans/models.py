@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from kesu.accounts.access import access_of
+from kesu.accounts.access import scoped
 
 if TYPE_CHECKING:
     from kesu.accounts.access import AnyUser
@@ -29,19 +29,11 @@ class PlanStatus(models.TextChoices):
 class PlanQuerySet(models.QuerySet["Plan"]):
     def visible_to(self, user: AnyUser) -> PlanQuerySet:
         """Offices and leaders see their subtree's plans; a liaison sees published plans it has tasks in."""
-        access = access_of(user)
-        if access is None:
-            return self.none()
-        if access.is_system_admin:
-            return self
-        liaison = Q(status=PlanStatus.PUBLISHED, tasks__responsibilities__unit__in=access.liaison_unit_ids)
-        return self.filter(access.region_q("region__path") | liaison).distinct()
+        return scoped(self, user, lambda access: access.region_q("region__path") | Q(
+            status=PlanStatus.PUBLISHED, tasks__responsibilities__unit__in=access.liaison_unit_ids)).distinct()
 
     def manageable_by(self, user: AnyUser) -> PlanQuerySet:
-        access = access_of(user)
-        if access is None:
-            return self.none()
-        return self if access.is_system_admin else self.filter(access.office_q("region__path"))
+        return scoped(self, user, lambda access: access.office_q("region__path"))
 
     def published(self) -> PlanQuerySet:
         return self.filter(status=PlanStatus.PUBLISHED)
@@ -149,13 +141,8 @@ class Section(models.Model):
 class TaskQuerySet(models.QuerySet["Task"]):
     def visible_to(self, user: AnyUser) -> TaskQuerySet:
         """An office or leader sees its subtree's tasks; a liaison only its unit's tasks of published plans."""
-        access = access_of(user)
-        if access is None:
-            return self.none()
-        if access.is_system_admin:
-            return self
-        own = Q(plan__status=PlanStatus.PUBLISHED, responsibilities__unit__in=access.liaison_unit_ids)
-        return self.filter(access.region_q("plan__region__path") | own).distinct()
+        return scoped(self, user, lambda access: access.region_q("plan__region__path") | Q(
+            plan__status=PlanStatus.PUBLISHED, responsibilities__unit__in=access.liaison_unit_ids)).distinct()
 
     def active(self) -> TaskQuerySet:
         return self.filter(is_active=True)

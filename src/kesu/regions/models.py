@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from kesu.accounts.access import access_of
+from kesu.accounts.access import scoped
 
 if TYPE_CHECKING:
     from kesu.accounts.access import AnyUser
@@ -26,20 +26,10 @@ class RegionLevel(models.IntegerChoices):
 class RegionQuerySet(models.QuerySet["Region"]):
     def visible_to(self, user: AnyUser) -> RegionQuerySet:
         """The regions a user may see: an office's or leader's subtree, a liaison's own region."""
-        access = access_of(user)
-        if access is None:
-            return self.none()
-        if access.is_system_admin:
-            return self
-        return self.filter(access.region_q("path") | Q(pk__in=access.liaison_region_ids))
+        return scoped(self, user, lambda access: access.region_q("path") | Q(pk__in=access.liaison_region_ids))
 
     def manageable_by(self, user: AnyUser) -> RegionQuerySet:
-        access = access_of(user)
-        if access is None:
-            return self.none()
-        if access.is_system_admin:
-            return self
-        return self.filter(access.office_q("path"))
+        return scoped(self, user, lambda access: access.office_q("path"))
 
     def subtree(self, region: Region) -> RegionQuerySet:
         return self.filter(path__startswith=region.path)
@@ -103,20 +93,10 @@ class UnitKind(models.TextChoices):
 class UnitQuerySet(models.QuerySet["Unit"]):
     def visible_to(self, user: AnyUser) -> UnitQuerySet:
         """Units of the regions a user oversees; a liaison sees only its own unit."""
-        access = access_of(user)
-        if access is None:
-            return self.none()
-        if access.is_system_admin:
-            return self
-        return self.filter(access.region_q("region__path") | Q(pk__in=access.liaison_unit_ids))
+        return scoped(self, user, lambda access: access.region_q("region__path") | Q(pk__in=access.liaison_unit_ids))
 
     def manageable_by(self, user: AnyUser) -> UnitQuerySet:
-        access = access_of(user)
-        if access is None:
-            return self.none()
-        if access.is_system_admin:
-            return self
-        return self.filter(access.office_q("region__path"))
+        return scoped(self, user, lambda access: access.office_q("region__path"))
 
     def members(self) -> UnitQuerySet:
         return self.filter(is_member=True)

@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from kesu.accounts.access import access_of
+from kesu.accounts.access import scoped
 from kesu.periods import Period
 
 if TYPE_CHECKING:
@@ -21,19 +21,11 @@ if TYPE_CHECKING:
 class CycleQuerySet(models.QuerySet["Cycle"]):
     def visible_to(self, user: AnyUser) -> CycleQuerySet:
         """Offices and leaders see cycles of their subtree's plans; a liaison those its unit reports in."""
-        access = access_of(user)
-        if access is None:
-            return self.none()
-        if access.is_system_admin:
-            return self
-        return self.filter(access.region_q("plan__region__path") | Q(reports__unit__in=access.liaison_unit_ids)
+        return scoped(self, user, lambda access: access.region_q("plan__region__path") | Q(reports__unit__in=access.liaison_unit_ids)
                            | access.region_q("reports__unit__region__path")).distinct()
 
     def manageable_by(self, user: AnyUser) -> CycleQuerySet:
-        access = access_of(user)
-        if access is None:
-            return self.none()
-        return self if access.is_system_admin else self.filter(access.office_q("plan__region__path"))
+        return scoped(self, user, lambda access: access.office_q("plan__region__path"))
 
 
 class Cycle(models.Model):
@@ -94,26 +86,15 @@ def report_scope_q(access: Access, prefix: str = "") -> Q:
 
 class ReportQuerySet(models.QuerySet["Report"]):
     def visible_to(self, user: AnyUser) -> ReportQuerySet:
-        access = access_of(user)
-        if access is None:
-            return self.none()
-        return self if access.is_system_admin else self.filter(report_scope_q(access))
+        return scoped(self, user, lambda access: report_scope_q(access))
 
     def writable_by(self, user: AnyUser) -> ReportQuerySet:
         """A unit's liaison writes its report; a sub-region's office writes its government's (上报) report."""
-        access = access_of(user)
-        if access is None:
-            return self.none()
-        if access.is_system_admin:
-            return self
-        subregion = Q(unit__kind="subregion") & access.office_q("unit__region__path")
-        return self.filter(Q(unit__in=access.liaison_unit_ids) | subregion)
+        return scoped(self, user, lambda access: Q(unit__in=access.liaison_unit_ids) | (
+            Q(unit__kind="subregion") & access.office_q("unit__region__path")))
 
     def reviewable_by(self, user: AnyUser) -> ReportQuerySet:
-        access = access_of(user)
-        if access is None:
-            return self.none()
-        return self if access.is_system_admin else self.filter(access.office_q("cycle__plan__region__path"))
+        return scoped(self, user, lambda access: access.office_q("cycle__plan__region__path"))
 
 
 class Report(models.Model):
@@ -182,10 +163,7 @@ class ProgressStatus(models.TextChoices):
 
 class EntryQuerySet(models.QuerySet["Entry"]):
     def visible_to(self, user: AnyUser) -> EntryQuerySet:
-        access = access_of(user)
-        if access is None:
-            return self.none()
-        return self if access.is_system_admin else self.filter(report_scope_q(access, "report__"))
+        return scoped(self, user, lambda access: report_scope_q(access, "report__"))
 
 
 class Entry(models.Model):
@@ -270,27 +248,14 @@ class NoticeStatus(models.TextChoices):
 
 class NoticeQuerySet(models.QuerySet["Notice"]):
     def visible_to(self, user: AnyUser) -> NoticeQuerySet:
-        access = access_of(user)
-        if access is None:
-            return self.none()
-        if access.is_system_admin:
-            return self
-        return self.filter(Q(unit__in=access.liaison_unit_ids) | access.region_q("region__path")
+        return scoped(self, user, lambda access: Q(unit__in=access.liaison_unit_ids) | access.region_q("region__path")
                            | access.region_q("unit__region__path"))
 
     def manageable_by(self, user: AnyUser) -> NoticeQuerySet:
-        access = access_of(user)
-        if access is None:
-            return self.none()
-        return self if access.is_system_admin else self.filter(access.office_q("region__path"))
+        return scoped(self, user, lambda access: access.office_q("region__path"))
 
     def answerable_by(self, user: AnyUser) -> NoticeQuerySet:
-        access = access_of(user)
-        if access is None:
-            return self.none()
-        if access.is_system_admin:
-            return self
-        return self.filter(Q(unit__in=access.liaison_unit_ids)
+        return scoped(self, user, lambda access: Q(unit__in=access.liaison_unit_ids)
                            | (Q(unit__kind="subregion") & access.office_q("unit__region__path")))
 
     def open(self) -> NoticeQuerySet:
@@ -383,16 +348,10 @@ class Delivery(models.Model):
 
 class SchemeQuerySet(models.QuerySet["Scheme"]):
     def visible_to(self, user: AnyUser) -> SchemeQuerySet:
-        access = access_of(user)
-        if access is None:
-            return self.none()
-        return self if access.is_system_admin else self.filter(access.region_q("region__path"))
+        return scoped(self, user, lambda access: access.region_q("region__path"))
 
     def manageable_by(self, user: AnyUser) -> SchemeQuerySet:
-        access = access_of(user)
-        if access is None:
-            return self.none()
-        return self if access.is_system_admin else self.filter(access.office_q("region__path"))
+        return scoped(self, user, lambda access: access.office_q("region__path"))
 
 
 class Scheme(models.Model):

@@ -10,7 +10,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from kesu.accounts.access import access_of
+from kesu.accounts.access import scoped
 
 if TYPE_CHECKING:
     from kesu.accounts.access import AnyUser
@@ -46,16 +46,10 @@ class RegionScopedQuerySet(models.QuerySet[Any]):
     region_path = "region__path"
 
     def visible_to(self, user: AnyUser) -> Self:
-        access = access_of(user)
-        if access is None:
-            return self.none()
-        return self if access.is_system_admin else self.filter(access.region_q(self.region_path))
+        return scoped(self, user, lambda access: access.region_q(self.region_path))
 
     def manageable_by(self, user: AnyUser) -> Self:
-        access = access_of(user)
-        if access is None:
-            return self.none()
-        return self if access.is_system_admin else self.filter(access.office_q(self.region_path))
+        return scoped(self, user, lambda access: access.office_q(self.region_path))
 
 
 class InstrumentQuerySet(RegionScopedQuerySet):
