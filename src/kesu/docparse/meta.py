@@ -24,7 +24,8 @@ _GOAL = re.compile(
     r"|公民科学素[质养](?:水平|比例|达标率))"
     r"(?P<between>[^。；%]{0,16}?)(?P<value>\d+(?:\.\d+)?)\s*%"
 )
-_REPORT_DATE = re.compile(r"(\d{1,2})月(\d{1,2})日(?:前|之前|以前)")
+# 6月30日前, and 6月25日、12月20日前 where one 前 closes a list of dates.
+_REPORT_DATE = re.compile(r"(\d{1,2})月(\d{1,2})日(?=前|之前|以前|[、和及与]\s*\d{1,2}月\d{1,2}日)")
 _REPORT_VERB = re.compile(r"报送|上报|报告|提交|报")
 
 

@@ -1,6 +1,6 @@
 """Numeric targets in task text: ``到2025年，市级科普教育基地总数达到150个以上``.
 
-A target is a number with a counting unit (人, 人次, 个, 家, 场, 期, 次, 名, %), read with its
+A target is a number with a counting unit (人, 人次, 个, 家, 场, 场次, 期, 次, 名, 件, 支, 所, 项, 篇, 部, 座, %), read with its
 comparator (达到/以上/不少于/至少 → >=; 超过/力争超过 → >), its deadline year (到2025年,
 “十四五”期间 → the period's end year) or a per-year marker (每年, 每学年, a clause opening with 年).
 Numbers that are names are skipped: anything inside “…” or 《…》, numbers without a unit
@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from .numerals import MAGNITUDE, cn_to_int, five_year_plan_end
 
-UNITS = ("人次", "人", "个", "家", "场", "期", "次", "名", "%")
+UNITS = ("人次", "人", "个", "家", "场次", "场", "期", "次", "名", "件", "支", "所", "项", "篇", "部", "座", "%")
+_UNIT_ALTERNATION = "|".join(UNITS)
 
 _UNIT_GUARD = {
     "人": "民口大群员才",
@@ -24,10 +25,16 @@ _UNIT_GUARD = {
     "期": "间限刊",
     "次": "日年",
     "名": "列义称单",
+    "件": "事套",
+    "支": "持付出撑援",
+    "所": "有在属以得",
+    "项": "目",
+    "部": "门分署委长",
+    "座": "谈",
 }
 _TARGET = re.compile(
     r"(?<![\d.A-Za-z第])(?P<num>\d+(?:\.\d+)?)(?P<mag>[万千百亿]?)(?P<approx>余|多)?"
-    r"(?P<unit>人次|人|个|家|场|期|次|名|%)"
+    rf"(?P<unit>{_UNIT_ALTERNATION})"
 )
 # 千名, 两万人: a Chinese quantity without digits; 千家万户-like idioms are refused below.
 _CN_TARGET = re.compile(
@@ -176,7 +183,7 @@ _INDICATOR_STRIP = re.compile(
 
 
 # An earlier count in the same clause (培训农技人员50人次、高素质农民500人): the phrase starts after it.
-_EARLIER_COUNT = re.compile(r"[\d.]+\s*(?:[万千百])?(?:人次|人|个|家|场|期|次|名|%)[、，,和及]?")
+_EARLIER_COUNT = re.compile(rf"[\d.]+\s*(?:[万千百])?(?:{_UNIT_ALTERNATION})[、，,和及]?")
 _TRAILING_FILLER = re.compile(r"(?:要|须|需|每年|各|均)+$")
 # A bare verb before the number means the noun follows it: 建设5个市级科普示范基地.
 _BARE_VERB = re.compile(r"^.{0,4}(?:建设|建成|新建|创建|形成|明确|配备|打造|培育|认定|设立)$")

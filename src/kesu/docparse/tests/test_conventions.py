@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from kesu.docparse import key_groups, parse_plan_bytes, parse_plan_text
 from kesu.docparse.targets import find_targets
 from kesu.docparse.units import parse_clause, split_units
@@ -313,3 +315,20 @@ def test_the_indicator_phrase_names_what_is_counted() -> None:
     assert phrases("全县形成千名科普专家的服务规模。") == ["科普专家"]
     # modal words at the end are not part of the indicator
     assert phrases("“科普中国”信息员注册数量要达到常住人口的2%。") == ["“科普中国”信息员注册数量"]
+
+
+def test_a_county_work_points_in_another_house_style_parses_in_full() -> None:
+    """A synthetic 工作要点 written the way many counties write them (not one of the seeds)."""
+    text = (Path(__file__).parent / "documents" / "county_work_points_2023.txt").read_text(encoding="utf-8")
+    draft = parse_plan_text(text)
+    assert (draft.region, draft.doc_number) == ("某某县", "某科素办〔2023〕2号")
+    assert draft.period is not None and (draft.period.start, draft.period.end) == (2023, 2023)
+    assert draft.goal is not None and (draft.goal.value, draft.goal.year) == (13, 2023)
+    assert draft.reporting_deadlines == ["06-25", "12-20"]  # one 前 closes the list of dates
+    by_title = {t.title: t for t in draft.tasks}
+    assert by_title["深化科学教育改革"].lead_units == ["县教体局"]
+    assert by_title["深化科学教育改革"].participating_units == ["县科协", "团县委"]  # 配合单位
+    assert by_title["推进农村科普阵地建设"].responsible_units == ["县科协", "各乡镇人民政府"]
+    counted = {(t.value, t.unit) for task in draft.tasks for t in task.targets}
+    assert {(200, "件"), (5, "支"), (30, "场次"), (500, "人次"), (10, "个")} <= counted
+    assert by_title["加强组织领导"].responsible_units == ["各成员单位"]
