@@ -18,9 +18,10 @@ def test_an_office_admin_logs_in_and_reaches_the_home_page(live_server, browser_
     page.screenshot(path=SCREENSHOTS / "login.png", full_page=True)
     log_in(page, live_server.url, "pds-office", PASSWORD)
     assert page.locator("h1").inner_text().startswith("平顶山市")
-    assert page.locator(".stat-card").count() == 4
+    for label in ("领导小组成员单位", "本级单位", "下级区划", "辖区内单位合计"):
+        assert page.locator(".stat-label", has_text=label).count() == 1
     page.screenshot(path=SCREENSHOTS / "home-office.png", full_page=True)
-    page.click("text=成员单位")
+    page.click(".kesu-sidebar >> text=成员单位")
     page.wait_for_load_state("networkidle")
     assert page.locator("table tbody tr").count() == 2
     page.screenshot(path=SCREENSHOTS / "units.png", full_page=True)

@@ -47,11 +47,23 @@ def test_every_dashboard_draws_its_charts_without_errors(live_server, browser_pa
     page.wait_for_load_state("networkidle")
     assert charts_drawn(page) == 1
     assert page.locator("#table-compare tbody tr").count() == 2
+    assert page.locator("[data-map-url]").count() == 0  # no approved boundary file, no map
     page.screenshot(path=SCREENSHOTS / "indicators-compare.png", full_page=True)
 
     page.goto(f"{live_server.url}/indicators/regions/{PDS}/volunteer_count/")
     assert charts_drawn(page) == 2  # time series and sub-region breakdown
     page.screenshot(path=SCREENSHOTS / "indicators-indicator.png", full_page=True)
+
+    upload_boundary(page, live_server.url, world)
+    page.goto(f"{live_server.url}/indicators/regions/{PDS}/compare/?indicator=volunteer_count")
+    assert map_drawn(page)
+    assert charts_drawn(page) == 2  # bar chart and map
+    assert "审图号：测试（无）" in page.content()
+    page.screenshot(path=SCREENSHOTS / "indicators-compare-map.png", full_page=True)
+    page.goto(f"{live_server.url}/indicators/regions/{PDS}/volunteer_count/")
+    assert map_drawn(page)
+    assert charts_drawn(page) == 3
+    page.screenshot(path=SCREENSHOTS / "indicators-indicator-map.png", full_page=True)
 
     page.goto(f"{live_server.url}/indicators/catalogue/")
     page.screenshot(path=SCREENSHOTS / "indicators-catalogue.png")
@@ -66,4 +78,34 @@ def test_every_dashboard_draws_its_charts_without_errors(live_server, browser_pa
     assert charts_drawn(anonymous) == len(demo.PUBLISHED)
     assert "常住人口" not in anonymous.content()  # only what was published
     anonymous.screenshot(path=SCREENSHOTS / "indicators-public.png", full_page=True)
+
+    from kesu.indicators.models import Boundary
+
+    boundary = Boundary.objects.current_for(world.pingdingshan)
+    assert boundary is not None
+    actions.set_boundary_public(world.pds_office, boundary, True)
+    anonymous.goto(f"{live_server.url}/indicators/public/{PDS}/")
+    assert map_drawn(anonymous)
+    assert charts_drawn(anonymous) == len(demo.PUBLISHED) + 1
+    anonymous.screenshot(path=SCREENSHOTS / "indicators-public-map.png", full_page=True)
     assert errors == []
+
+
+def map_drawn(page) -> bool:
+    page.wait_for_selector("[data-map-url] canvas", timeout=10_000)
+    return True
+
+
+def upload_boundary(page, base_url: str, world) -> None:
+    """Through the office's form, as the office would: a synthetic square per county, never a real boundary."""
+    from kesu.indicators.testing import square_boundary
+
+    page.goto(f"{base_url}/indicators/regions/{PDS}/boundary/")
+    page.set_input_files("#id_file", files=[{"name": "test.geojson", "mimeType": "application/geo+json",
+                                             "buffer": square_boundary(world.pingdingshan)}])
+    page.fill("#id_approval_number", "测试（无）")
+    page.fill("#id_source", "测试数据，示意图")
+    page.click("button:has-text('检查并上传')")
+    page.wait_for_load_state("networkidle")
+    assert "已上传边界文件" in page.content()
+    page.screenshot(path=SCREENSHOTS / "indicators-boundary.png", full_page=True)

@@ -17,7 +17,7 @@ def test_an_office_uploads_a_plan_and_reviews_it_beside_the_source(live_server, 
     build_world()
     page = browser_page
     log_in(page, live_server.url, "pds-office", PASSWORD)
-    page.click("text=实施方案")
+    page.click(".kesu-sidebar >> text=实施方案")
     page.screenshot(path=SCREENSHOTS / "plans-empty.png", full_page=True)
     page.click("text=上传方案 >> nth=0")
     page.set_input_files("input[type=file]", str(SAMPLE))

@@ -16,6 +16,7 @@ from kesu.core.http import AuthedRequest
 from kesu.core.jobs import start_job
 from kesu.core.middleware import SESSION_KEY
 from kesu.core.models import AuditEvent, Job
+from kesu.core.panels import panels_for
 from kesu.regions.models import Region, Unit
 
 
@@ -35,6 +36,7 @@ def home(request: AuthedRequest) -> HttpResponse:
         )
     if access.is_liaison:
         context["my_units"] = Unit.objects.filter(pk__in=access.liaison_unit_ids).select_related("region")
+    context["panels"] = panels_for(request)
     return render(request, "core/home.html", context)
 
 

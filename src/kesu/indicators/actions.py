@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
@@ -9,8 +10,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from kesu.core import audit
+from kesu.indicators import geo
 from kesu.indicators.catalogue import BY_CODE, CATALOGUE, suggest_code
 from kesu.indicators.models import (
+    Boundary,
     Indicator,
     IndicatorValue,
     Publication,
@@ -215,3 +218,47 @@ def set_published(actor: User | None, region: Region, indicator: Indicator, publ
         audit.record(actor, "indicator.unpublish", row, region=region, before={"indicator": indicator.code})
         row.delete()
     return published
+
+
+def sub_regions(region: Region) -> dict[str, str]:
+    from kesu.regions.models import Region as RegionModel
+
+    return dict(RegionModel.objects.filter(parent=region).order_by("code").values_list("code", "name"))
+
+
+@transaction.atomic
+def upload_boundary(actor: User | None, region: Region, data: bytes, *, filename: str, approval_number: str,
+                    source: str, public: bool = False) -> Boundary:
+    """Check the whole file, then store it as the region's current boundary; earlier uploads stay as history.
+
+    Raises ``geo.BoundaryError`` listing every problem; nothing is stored then.
+    """
+    approval_number, source = approval_number.strip(), source.strip()
+    problems = [message for missing, message in (
+        (not approval_number, "请填写审图号：只有通过审核的地图才能发布。"),
+        (not source, "请填写边界来源（如：××市自然资源和规划局提供的标准地图）。")) if missing]
+    if problems:
+        raise geo.BoundaryError(problems)
+    children = sub_regions(region)
+    if not children:
+        raise geo.BoundaryError([f"{region.name}没有下级区划，无需上传边界。"])
+    matched = geo.match(geo.parse(data), children)
+    boundary = Boundary.objects.create(
+        region=region, approval_number=approval_number[:100], source=source[:200], filename=filename[:200],
+        geojson=json.dumps(matched.geojson, ensure_ascii=False, separators=(",", ":")),
+        feature_count=len(matched.codes), missing=matched.missing, public=public,
+        uploaded_by=actor if actor is not None and actor.is_authenticated else None)
+    audit.record(actor, "boundary.upload", boundary, region=region, after={
+        "approval_number": boundary.approval_number, "source": boundary.source, "filename": boundary.filename,
+        "features": boundary.feature_count, "missing": matched.missing, "public": public})
+    return boundary
+
+
+@transaction.atomic
+def set_boundary_public(actor: User | None, boundary: Boundary, public: bool) -> Boundary:
+    if boundary.public != public:
+        audit.record(actor, "boundary.publish" if public else "boundary.unpublish", boundary, region=boundary.region,
+                     before={"public": boundary.public}, after={"public": public})
+        boundary.public = public
+        boundary.save(update_fields=["public"])
+    return boundary

@@ -14,8 +14,9 @@ def line_chart(title: str, categories: Sequence[str], series: Sequence[dict[str,
         "color": PALETTE,
         "title": {"text": title, "left": "left", "textStyle": {"fontSize": 14}},
         "tooltip": {"trigger": "axis"},
-        "legend": {"top": 26, "left": "left"},
-        "grid": {"left": 56, "right": 32, "top": 72, "bottom": 40},
+        # Legend under the axis: beside a long title in a narrow card it would overlap the title.
+        "legend": {"bottom": 0, "left": "center"},
+        "grid": {"left": 56, "right": 32, "top": 44, "bottom": 64},
         "xAxis": {"type": "category", "data": list(categories), "boundaryGap": False},
         "yAxis": {"type": "value", "name": unit, "scale": True},
         "series": [_line(s) for s in series],
@@ -64,4 +65,27 @@ def stacked_bar(title: str, categories: Sequence[str], stacks: Mapping[str, Sequ
         "yAxis": {"type": "category", "data": list(categories), "inverse": True},
         "series": [{"name": name, "type": "bar", "stack": "total", "data": list(data)}
                    for name, data in stacks.items()],
+    }
+
+
+def map_chart(title: str, map_name: str, names: Sequence[str], values: Sequence[float | None], unit: str = "",
+              higher_is_better: bool = True) -> dict:
+    """A choropleth over a map the page registers as ``map_name``; sub-regions without a figure stay grey."""
+    known = [v for v in values if v is not None]
+    low, high = (min(known), max(known)) if known else (0.0, 1.0)
+    if high <= low:
+        high = low + 1
+    colors = ["#e3eef9", "#1f5fa8"] if higher_is_better else ["#1f5fa8", "#e3eef9"]
+    return {
+        "title": {"text": title, "textStyle": {"fontSize": 14}},
+        "tooltip": {"trigger": "item", "formatter": "{b}：{c}" + (f" {unit}" if unit else "")},
+        "visualMap": {"type": "continuous", "min": low, "max": high, "calculable": True, "left": "left",
+                      "precision": 0 if high - low >= 20 else 2,
+                      "bottom": 8, "text": ["高", "低"], "inRange": {"color": colors}},
+        "series": [{"name": title, "type": "map", "map": map_name, "roam": True, "top": 40, "bottom": 16,
+                    "left": 80, "right": 16,  # clear of the visualMap legend
+                    "label": {"show": True, "fontSize": 11, "color": "#222", "textBorderColor": "#fff",
+                              "textBorderWidth": 2, "width": 72, "overflow": "break"},  # 开发区 names are long
+                    "itemStyle": {"areaColor": "#eeeeee", "borderColor": "#ffffff"},
+                    "data": [{"name": n, "value": v} for n, v in zip(names, values, strict=True) if v is not None]}],
     }

@@ -17,7 +17,7 @@ from kesu.core.demo import DATA_DIR
 from kesu.core.exports import xlsx_response
 from kesu.indicators import charts, hooks
 from kesu.indicators.figures import SubtreeFigures, TargetStatus, period_sort_key, target_statuses
-from kesu.indicators.models import Indicator
+from kesu.indicators.models import Boundary, Indicator
 from kesu.periods import Period
 from kesu.plans.filters import KEY_GROUPS
 from kesu.plans.models import PartKind, Plan, PlanKind, Target, Task
@@ -210,6 +210,20 @@ def compare_block(region: Region, indicator: Indicator, period: str | None, disa
     block = Block("compare", title, ["区划", "区划代码", "数值", "分子", "分母", "说明"], rows, option,
                   extra={"period": period, "periods": figures.periods, "own": own})
     return block
+
+
+def map_block(region: Region, compare: Block, boundary: Boundary, map_url: str, unit: str = "",
+              higher_is_better: bool = True) -> Block:
+    """The sub-regions of ``compare`` on the office's approved boundary map, captioned with its 审图号."""
+    names = [row[0] for row in compare.rows]
+    values = [row[2] for row in compare.rows]
+    title = compare.title.removeprefix("下级区划：")
+    option = charts.map_chart(title, boundary.map_name, names, values, unit, higher_is_better)
+    note = f"{boundary.caption}。灰色为缺数的区划。"
+    if boundary.missing:
+        note += f"边界文件中没有：{'、'.join(boundary.missing)}。"
+    return Block("map", f"分区地图：{title}", ["区划", "区划代码", "数值"], [row[:3] for row in compare.rows], option,
+                 note, extra={"map_url": map_url, "map_name": boundary.map_name})
 
 
 def indicator_blocks(region: Region, indicator: Indicator, period: str | None, disaggregation_key: str = ""

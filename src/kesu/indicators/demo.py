@@ -1,21 +1,23 @@
 """Demo step: synthetic values (演示数据) for the seed regions, target links and a public page.
 
 平顶山市's figures are recorded for its ten counties, so the city's own figures are roll-ups and
-the drill-down has something to compare; the county-level seed regions get their own figures.
+the drill-down has something to compare (and a schematic grid, not a real boundary, to map it on);
+the county-level seed regions get their own figures.
 One county misses one half-year of 志愿者 on purpose: the city's figure for it shows as a gap.
 """
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import dataclass
 
 from django.db import transaction
 
 from kesu.core.demo import DemoAccounts, register_demo_step
-from kesu.indicators import actions
+from kesu.indicators import actions, geo
 from kesu.indicators.figures import SubtreeFigures
-from kesu.indicators.models import Indicator, IndicatorValue, disaggregation_key
+from kesu.indicators.models import Boundary, Indicator, IndicatorValue, disaggregation_key
 from kesu.periods import Period, half_years
 from kesu.plans.models import Plan, Target
 from kesu.regions.models import Region
@@ -88,6 +90,8 @@ DIRECT = {
         Profile("base_count", 1, 4, level="县级"),
     ],
 }
+DEMO_APPROVAL = "演示数据（无）"
+DEMO_BOUNDARY_SOURCE = "演示数据，示意图，非真实边界"
 PUBLISHED = ["literacy_rate", "informant_rate", "volunteer_count", "base_count"]
 
 
@@ -100,6 +104,20 @@ def load_demo_values(accounts: DemoAccounts) -> None:
     city = Region.objects.get(code=PINGDINGSHAN)
     for code in PUBLISHED:
         actions.set_published(None, city, Indicator.objects.get(code=code), True)
+    _schematic_boundary(city)
+
+
+def _schematic_boundary(city: Region) -> None:
+    """A grid of squares for the counties, so the demo shows the choropleth: not a real boundary.
+
+    No boundary data we could cite ships with Kesu; a real map needs the office's approved file.
+    """
+    if Boundary.objects.filter(region=city).exists():
+        return
+    grid = geo.grid(actions.sub_regions(city))
+    actions.upload_boundary(None, city, json.dumps(grid, ensure_ascii=False).encode("utf-8"),
+                            filename="演示示意网格.geojson", approval_number=DEMO_APPROVAL,
+                            source=DEMO_BOUNDARY_SOURCE, public=True)
 
 
 @transaction.atomic

@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 
 from kesu.core.forms import StyledFormMixin
+from kesu.indicators import geo
 from kesu.indicators.models import Aggregation, Indicator, Temporal
 
 
@@ -62,3 +63,23 @@ class TargetLinkForm(StyledFormMixin, forms.Form):
         text = self.cleaned_data.get("level") or ""
         pairs = [p.split("=", 1) for p in text.replace("＝", "=").replace("；", ";").split(";") if "=" in p]
         return {k.strip(): v.strip() for k, v in pairs if k.strip() and v.strip()}
+
+
+class BoundaryUploadForm(StyledFormMixin, forms.Form):
+    file = forms.FileField(label="边界文件（GeoJSON）",
+                           help_text="FeatureCollection，每个下级区划一个 Polygon 或 MultiPolygon 要素，经纬度坐标；"
+                                     "属性中含 12 位统计用区划代码（或 6/9 位简码），或与区划同名；UTF-8 或 GBK；不超过 20 MB",
+                           widget=forms.ClearableFileInput(attrs={"accept": ".geojson,.json"}))
+    approval_number = forms.CharField(label="审图号", max_length=100,
+                                      help_text="地图须经审核方可公开使用，如：豫S（2024）012号",
+                                      error_messages={"required": "请填写审图号：只有通过审核的地图才能发布。"})
+    source = forms.CharField(label="边界来源", max_length=200, help_text="如：市自然资源和规划局提供的标准地图",
+                             error_messages={"required": "请填写边界来源。"})
+    public = forms.BooleanField(label="在公开数据页显示地图", required=False)
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > geo.MAX_BYTES:
+            raise forms.ValidationError(f"文件 {upload.size / 1024 / 1024:.1f} MB，超过 {geo.MAX_BYTES // 1024 // 1024} MB 的上限；"
+                                        "请简化边界（如用 mapshaper 抽稀）后再上传。")
+        return upload

@@ -201,3 +201,58 @@ class Publication(models.Model):
 
     def __str__(self) -> str:
         return f"{self.region} {self.indicator}"
+
+
+class BoundaryQuerySet(models.QuerySet["Boundary"]):
+    def visible_to(self, user: AnyUser) -> BoundaryQuerySet:
+        return scoped(self, user, lambda access: access.region_q("region__path"))
+
+    def manageable_by(self, user: AnyUser) -> BoundaryQuerySet:
+        return scoped(self, user, lambda access: access.office_q("region__path"))
+
+    def current_for(self, region: Region) -> Boundary | None:
+        """The newest upload replaces the earlier ones, which stay as history."""
+        return self.filter(region=region).defer("geojson").order_by("-uploaded_at", "-pk").first()
+
+
+class Boundary(models.Model):
+    """The sub-region boundaries an office uploaded for its region's choropleth, with its 审图号.
+
+    Offices may only publish maps that passed review (审图), so the approval number is required and
+    shown under every map drawn from it. ``geojson`` is normalised: one feature per matched
+    sub-region, properties ``name`` and ``code`` only.
+    """
+
+    region = models.ForeignKey("regions.Region", on_delete=models.CASCADE, related_name="boundaries")
+    approval_number = models.CharField(_("审图号"), max_length=100)
+    source = models.CharField(_("来源"), max_length=200)
+    filename = models.CharField(_("文件名"), max_length=200, blank=True)
+    geojson = models.TextField(_("边界（GeoJSON）"))  # served as is; pages defer it, a file may be 20 MB
+    feature_count = models.PositiveIntegerField(_("要素数"), default=0)
+    missing = models.JSONField(_("缺少图形的下级区划"), default=list, blank=True)
+    public = models.BooleanField(_("在公开页显示地图"), default=False)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = BoundaryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["region__code", "-uploaded_at", "-pk"]
+        verbose_name = _("边界文件")
+        verbose_name_plural = _("边界文件")
+
+    def __str__(self) -> str:
+        return f"{self.region.name}下级区划边界（{self.approval_number}）"
+
+    def get_absolute_url(self) -> str:
+        return reverse("indicators:boundary", kwargs={"region_code": self.region.code})
+
+    @property
+    def map_name(self) -> str:
+        """The name ECharts registers the map under; a new upload gets a new name, so no stale cache."""
+        return f"kesu-{self.region.code}-{self.pk}"
+
+    @property
+    def caption(self) -> str:
+        return f"审图号：{self.approval_number}；边界来源：{self.source}"

@@ -44,3 +44,16 @@ def import_published_plan(region: Any, filename: str = "pingdingshan_2021_2025.t
     for mention, _count in plan_actions.unresolved_mentions(plan):
         plan_actions.resolve_mention(None, plan, mention)
     return plan_actions.publish_plan(None, plan)
+
+
+def square_boundary(city: Any, *, code_key: str = "adcode", short: bool = True, encoding: str = "utf-8") -> bytes:
+    """A synthetic GeoJSON of one square per sub-region of ``city``, keyed by the 6-digit adcode like DataV's files."""
+    import json
+
+    from kesu.indicators import actions, geo
+
+    collection = geo.grid(actions.sub_regions(city))
+    for feature in collection["features"]:
+        code = feature["properties"].pop("code")
+        feature["properties"][code_key] = int(code[:6]) if short else code
+    return json.dumps(collection, ensure_ascii=False).encode(encoding)

@@ -15,6 +15,8 @@ urlpatterns = [
     path("regions/<str:region_code>/", views.region_overview, name="region"),
     path("regions/<str:region_code>/compare/", views.region_compare, name="compare"),
     path("regions/<str:region_code>/publish/", views.publication, name="publication"),
+    path("regions/<str:region_code>/boundary/", views.boundary, name="boundary"),
+    path("regions/<str:region_code>/boundary.geojson", views.boundary_geojson, name="boundary_geojson"),
     path("regions/<str:region_code>/<slug:indicator_code>/", views.indicator_detail, name="indicator"),
     path("public/<str:region_code>/", views.public_dashboard, name="public"),
 ]

@@ -8,15 +8,16 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from kesu.core.exports import wants_xlsx, xlsx_response
 from kesu.core.http import AuthedRequest
-from kesu.indicators import actions, dashboard, importing
+from kesu.indicators import actions, dashboard, geo, importing
 from kesu.indicators.filters import IndicatorFilterSet, IndicatorValueFilterSet
-from kesu.indicators.forms import IndicatorForm, TargetLinkForm, ValueImportForm
-from kesu.indicators.models import Indicator, IndicatorValue, Publication, TargetLink, ValueSource
+from kesu.indicators.forms import BoundaryUploadForm, IndicatorForm, TargetLinkForm, ValueImportForm
+from kesu.indicators.models import Boundary, Indicator, IndicatorValue, Publication, TargetLink, ValueSource
 from kesu.plans.models import Plan, Target
 from kesu.regions.models import Region
 
@@ -77,11 +78,23 @@ def region_compare(request: AuthedRequest, region_code: str) -> HttpResponse:
     code = request.GET.get("indicator") or dashboard.HEADLINE
     indicator = indicators.filter(code=code).first() or get_object_or_404(indicators, code=dashboard.HEADLINE)
     block = dashboard.compare_block(region, indicator, request.GET.get("period"))
-    response = dashboard.download(request, [block], f"{region.name}下级比较")
+    map_block = _map_block(request, region, indicator, block)
+    response = dashboard.download(request, [block, *([map_block] if map_block else [])], f"{region.name}下级比较")
     if response is not None:
         return response
     return render(request, "indicators/region_compare.html", {
-        "region": region, "indicator": indicator, "indicators": indicators, "compare": block})
+        "region": region, "indicator": indicator, "indicators": indicators, "compare": block, "map": map_block,
+        "can_manage": request.user.access.manages_path(region.path)})
+
+
+def _map_block(request: AuthedRequest, region: Region, indicator: Indicator,
+               compare: dashboard.Block) -> dashboard.Block | None:
+    """The choropleth beside the bar chart, only when the office uploaded an approved boundary file."""
+    boundary = Boundary.objects.visible_to(request.user).current_for(region)
+    if boundary is None or not compare.rows:
+        return None
+    url = f"{reverse('indicators:boundary_geojson', kwargs={'region_code': region.code})}?v={boundary.pk}"
+    return dashboard.map_block(region, compare, boundary, url, indicator.unit, indicator.higher_is_better)
 
 
 @require_safe
@@ -92,12 +105,14 @@ def indicator_detail(request: AuthedRequest, region_code: str, indicator_code: s
     key = request.GET.get("group", "")
     key = key if key in keys else ""
     trend, breakdown, targets = dashboard.indicator_blocks(region, indicator, request.GET.get("period"), key)
-    response = dashboard.download(request, [trend, breakdown], f"{region.name}{indicator.name}")
+    map_block = _map_block(request, region, indicator, breakdown)
+    response = dashboard.download(request, [trend, breakdown, *([map_block] if map_block else [])],
+                                  f"{region.name}{indicator.name}")
     if response is not None:
         return response
     return render(request, "indicators/indicator_detail.html", {
         "region": region, "indicator": indicator, "trend": trend, "breakdown": breakdown, "targets": targets,
-        "groups": keys, "group": key})
+        "groups": keys, "group": key, "map": map_block})
 
 
 @require_safe
@@ -281,6 +296,9 @@ def public_dashboard(request: HttpRequest, region_code: str) -> HttpResponse:
     publications = list(Publication.objects.filter(region=region).select_related("indicator"))
     if not publications:
         raise Http404
+    boundary = Boundary.objects.filter(public=True).current_for(region)
+    if request.GET.get("boundary") == "geojson":
+        return _geojson_response(request, region, boundary)
     blocks = []
     for pub in publications:
         keys = dashboard.disaggregation_keys(pub.indicator, region)
@@ -290,7 +308,73 @@ def public_dashboard(request: HttpRequest, region_code: str) -> HttpResponse:
         trend.title = f"{pub.indicator.name}（{key.replace('=', '：')}）" if key else pub.indicator.name
         trend.headers, trend.rows = trend.headers[:3], [row[:3] for row in trend.rows]
         blocks.append(trend)
-    response = dashboard.download(request, blocks, f"{region.name}公开数据")
+    map_block, mapped = _public_map(request, region, boundary, [p.indicator for p in publications])
+    response = dashboard.download(request, [*blocks, *([map_block] if map_block else [])], f"{region.name}公开数据")
     if response is not None:
         return response
-    return render(request, "indicators/public_dashboard.html", {"region": region, "blocks": blocks})
+    return render(request, "indicators/public_dashboard.html", {
+        "region": region, "blocks": blocks, "map": map_block, "mapped": mapped,
+        "published": [p.indicator for p in publications]})
+
+
+def _public_map(request: HttpRequest, region: Region, boundary: Boundary | None,
+                published: list[Indicator]) -> tuple[dashboard.Block | None, Indicator | None]:
+    """One published indicator (``?map=<code>``) over the sub-regions, if the office made its map public."""
+    if boundary is None:
+        return None, None
+    indicator = next((i for i in published if i.code == request.GET.get("map")), published[0])
+    compare = dashboard.compare_block(region, indicator, None)
+    if not compare.rows:
+        return None, indicator
+    url = f"{reverse('indicators:public', kwargs={'region_code': region.code})}?boundary=geojson&v={boundary.pk}"
+    return dashboard.map_block(region, compare, boundary, url, indicator.unit, indicator.higher_is_better), indicator
+
+
+def _geojson_response(request: HttpRequest, region: Region, boundary: Boundary | None) -> HttpResponse:
+    if boundary is None:
+        raise Http404
+    text = Boundary.objects.values_list("geojson", flat=True).get(pk=boundary.pk)
+    response = HttpResponse(text, content_type="application/geo+json; charset=utf-8")
+    # The URL carries the upload's id, so a replaced map is a new URL and a day of caching is safe.
+    response["Cache-Control"] = "private, max-age=86400" if request.GET.get("v") == str(boundary.pk) else "no-cache"
+    return response
+
+
+@require_safe
+def boundary_geojson(request: AuthedRequest, region_code: str) -> HttpResponse:
+    region = _readable_region(request, region_code)
+    return _geojson_response(request, region, Boundary.objects.visible_to(request.user).current_for(region))
+
+
+def boundary(request: AuthedRequest, region_code: str) -> HttpResponse:
+    """The office's boundary file: upload (all-or-nothing, 审图号 required), public toggle, history."""
+    region = _managed_region(request, region_code)
+    current = Boundary.objects.manageable_by(request.user).current_for(region)
+    form = BoundaryUploadForm(request.POST or None, request.FILES or None,
+                              initial={"public": current.public if current else False})
+    errors: list[str] = []
+    if request.method == "POST" and "toggle_public" in request.POST:
+        if current is None:
+            raise Http404
+        public = request.POST.get("public") == "1"
+        actions.set_boundary_public(request.user, current, public)
+        messages.success(request, "地图已在公开数据页显示" if public else "地图已从公开数据页撤下")
+        return redirect("indicators:boundary", region_code=region.code)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            saved = actions.upload_boundary(
+                request.user, region, upload.read(), filename=upload.name,
+                approval_number=form.cleaned_data["approval_number"], source=form.cleaned_data["source"],
+                public=form.cleaned_data["public"])
+        except geo.BoundaryError as error:
+            errors = error.errors
+        else:
+            note = f"；边界文件中没有：{'、'.join(saved.missing)}，这些区划在地图上不显示" if saved.missing else ""
+            messages.success(request, f"已上传边界文件，匹配 {saved.feature_count} 个下级区划{note}")
+            return redirect("indicators:boundary", region_code=region.code)
+    history = Boundary.objects.manageable_by(request.user).filter(region=region).defer("geojson").select_related(
+        "uploaded_by")
+    return render(request, "indicators/boundary.html", {
+        "region": region, "form": form, "errors": errors, "current": current, "history": history,
+        "sub_regions": actions.sub_regions(region)})

@@ -29,8 +29,10 @@ class PlanStatus(models.TextChoices):
 class PlanQuerySet(models.QuerySet["Plan"]):
     def visible_to(self, user: AnyUser) -> PlanQuerySet:
         """Offices and leaders see their subtree's plans; a liaison sees published plans it has tasks in."""
+        # A subquery, not a join: a join through tasks would repeat each plan once per responsibility.
         return scoped(self, user, lambda access: access.region_q("region__path") | Q(
-            status=PlanStatus.PUBLISHED, tasks__responsibilities__unit__in=access.liaison_unit_ids)).distinct()
+            status=PlanStatus.PUBLISHED, pk__in=Responsibility.objects.filter(
+                unit__in=access.liaison_unit_ids).values("task__plan_id")))
 
     def manageable_by(self, user: AnyUser) -> PlanQuerySet:
         return scoped(self, user, lambda access: access.office_q("region__path"))
@@ -142,7 +144,8 @@ class TaskQuerySet(models.QuerySet["Task"]):
     def visible_to(self, user: AnyUser) -> TaskQuerySet:
         """An office or leader sees its subtree's tasks; a liaison only its unit's tasks of published plans."""
         return scoped(self, user, lambda access: access.region_q("plan__region__path") | Q(
-            plan__status=PlanStatus.PUBLISHED, responsibilities__unit__in=access.liaison_unit_ids)).distinct()
+            plan__status=PlanStatus.PUBLISHED, pk__in=Responsibility.objects.filter(
+                unit__in=access.liaison_unit_ids).values("task_id")))
 
     def active(self) -> TaskQuerySet:
         return self.filter(is_active=True)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from kesu.core import audit
@@ -207,7 +207,10 @@ def submit_report(actor: User | None, report: Report | int, scope: QuerySet[Repo
     same locked query: submission is the hot path at a deadline, so it costs few round trips.
     """
     rows = (scope if scope is not None else Report.objects.all()).select_for_update(of=("self",))
-    rows = rows.select_related("cycle__plan", "unit").annotate(
+    # Only the plan's region id is needed (for the audit event): loading the plan itself would decode
+    # its JSON columns on every submit.
+    rows = rows.select_related("cycle", "unit").annotate(
+        plan_region_id=F("cycle__plan__region_id"),
         has_missing=Exists(Entry.objects.filter(_empty_entries(OuterRef("pk")))))
     report = rows.get(pk=report if isinstance(report, int) else report.pk)
     if report.status in (ReportStatus.SUBMITTED, ReportStatus.APPROVED):
@@ -238,8 +241,9 @@ def submit_report(actor: User | None, report: Report | int, scope: QuerySet[Repo
 
 
 def _region_ref(report: Report) -> Region:
-    """The plan's region for the audit event, without loading it (only its id is stored)."""
-    return Region(pk=report.cycle.plan.region_id)
+    """The plan's region for the audit event, from the id submit_report's locked query annotated
+    (only the id is stored, so the region is not loaded)."""
+    return Region(pk=report.plan_region_id)  # type: ignore[attr-defined]
 
 
 @transaction.atomic

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import csv
+import hashlib
+import hmac
 import io
 from collections import Counter
 from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.utils import timezone
@@ -40,6 +44,7 @@ from kesu.survey.models import (
     Item,
     ItemType,
     Margin,
+    PublicStart,
     Respondent,
     RespondentStatus,
     RunStatus,
@@ -256,7 +261,7 @@ def quota_progress(wave: Wave) -> list[dict[str, Any]]:
         for category, target in targets.items():
             done = counts.get(category, 0)
             rows.append({"variable": variable_label(variable), "category": category, "target": target, "done": done,
-                         "percent": min(100, round(100 * done / target)) if target else 100})
+                         "percent": min(100, round(100 * done / target)) if target else 100, "full": done >= target})
     return rows
 
 
@@ -373,12 +378,71 @@ def issue_codes(actor: User | None, wave: Wave, unit: FrameUnit, count: int) -> 
 
 # ---- the web questionnaire --------------------------------------------------------------------
 
+# Responses one client (IP address) may start through a public link per hour; the setting
+# KESU_SURVEY_STARTS_PER_IP_PER_HOUR overrides it. A household or an office behind one address
+# shares it, so the default leaves room for a family or a meeting room answering together.
+STARTS_PER_IP_PER_HOUR = 20
+START_WINDOW = timedelta(hours=1)
+
+
+class QuotaFullError(SurveyError):
+    """A new respondent falls in a quota cell that already has its completed questionnaires."""
+
+
+class TooManyStartsError(SurveyError):
+    """One client has started as many responses through the public link as an hour allows."""
+
+
+def starts_per_hour() -> int:
+    return int(getattr(settings, "KESU_SURVEY_STARTS_PER_IP_PER_HOUR", STARTS_PER_IP_PER_HOUR))
+
+
+def client_key(ip: str) -> str:
+    """A keyed hash of the client's address: enough to count its starts, useless to identify it."""
+    return hmac.new(settings.SECRET_KEY.encode(), ip.encode(), hashlib.sha256).hexdigest()
+
+
 @transaction.atomic
-def start_public_response(wave: Wave) -> Respondent:
+def start_public_response(wave: Wave, data: dict[str, Any], unit: FrameUnit | None, client_ip: str) -> Respondent:
+    """A response begun through the public link, created only once its profile is answered (no empty rows)."""
+    wave = Wave.objects.select_for_update().get(pk=wave.pk)  # one start at a time per wave: limits hold across processes
     if not (wave.is_open and wave.public_link):
         raise SurveyError("本次调查目前不接受作答。")
-    return Respondent.objects.create(wave=wave, source=Source.WEB, status=RespondentStatus.STARTED,
-                                     started_at=timezone.now())
+    profile = check_profile(wave, data)
+    if unit is None or unit.wave_id != wave.pk:
+        raise SurveyError("请选择您所在的乡镇（街道）。")
+    refuse_full_quota(wave, profile, unit)
+    now, client = timezone.now(), client_key(client_ip)
+    PublicStart.objects.filter(wave=wave, created_at__lt=now - START_WINDOW).delete()
+    if PublicStart.objects.filter(wave=wave, client=client).count() >= starts_per_hour():
+        raise TooManyStartsError("从您所在的网络发起的答卷已经很多，请一小时后再试。"
+                                 "如已开始作答，请输入答题码继续。")
+    PublicStart.objects.create(wave=wave, client=client, created_at=now)
+    return Respondent.objects.create(wave=wave, source=Source.WEB, status=RespondentStatus.STARTED, started_at=now,
+                                     unit=unit, **profile)
+
+
+def _quota_value(variable: str, profile: dict[str, Any], unit: FrameUnit | None) -> str:
+    if variable == "region":
+        return unit.subregion.name if unit is not None and unit.subregion is not None else ""
+    return str(profile.get(variable, ""))
+
+
+def refuse_full_quota(wave: Wave, profile: dict[str, Any], unit: FrameUnit | None) -> None:
+    """Stop a new respondent whose quota cell already has its target of submitted questionnaires.
+
+    Only new respondents are stopped: one who already began answers on and may submit past the
+    target, so nobody's work is thrown away.
+    """
+    complete = Respondent.objects.filter(wave=wave).complete()
+    for variable, targets in (wave.quotas or {}).items():
+        value = _quota_value(variable, profile, unit)
+        if value not in targets:
+            continue
+        field = "unit__subregion__name" if variable == "region" else variable
+        if complete.filter(**{field: value}).count() >= targets[value]:
+            raise QuotaFullError(f"感谢您的支持！本次调查中{variable_label(variable)}为“{value}”的受访者已经足够，"
+                                 "暂不需要更多答卷。您填写的信息没有保存。")
 
 
 def check_profile(wave: Wave, data: dict[str, Any]) -> dict[str, Any]:
@@ -403,12 +467,17 @@ def check_profile(wave: Wave, data: dict[str, Any]) -> dict[str, Any]:
 def save_profile(respondent: Respondent, data: dict[str, Any], unit: FrameUnit | None) -> None:
     if respondent.is_complete:
         raise SurveyError("这份问卷已经提交，不能修改。")
-    for field, value in check_profile(respondent.wave, data).items():
+    is_new = not respondent.has_profile
+    profile = check_profile(respondent.wave, data)
+    for field, value in profile.items():
         setattr(respondent, field, value)
     if unit is not None:
         respondent.unit = unit
     if respondent.unit is None:
         raise SurveyError("请选择您所在的乡镇（街道）。")
+    if is_new:  # a code's first profile makes a new respondent: full quota cells take no more
+        wave = Wave.objects.select_for_update().get(pk=respondent.wave_id)
+        refuse_full_quota(wave, profile, respondent.unit)
     respondent.status = RespondentStatus.STARTED
     respondent.started_at = respondent.started_at or timezone.now()
     respondent.item_shown_at = None

@@ -349,3 +349,22 @@ class Estimate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.outcome} {self.by} {self.level}: {self.estimate:.4f}"
+
+
+class PublicStart(models.Model):
+    """A response started through a wave's public link, kept an hour to limit how many one client starts.
+
+    The client is a keyed hash of its IP address, never the address itself; rows older than the
+    window are deleted as new ones arrive. A table (not a per-process cache) keeps the limit right
+    when several server processes answer the same link.
+    """
+
+    wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="+")
+    client = models.CharField(max_length=64)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["wave", "client", "created_at"], name="survey_start_client_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.wave_id} {self.client[:8]} {self.created_at:%H:%M}"

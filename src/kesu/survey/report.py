@@ -6,6 +6,7 @@ import io
 from dataclasses import dataclass, field
 from typing import Any
 
+from kesu.survey import charts
 from kesu.survey.actions import published_figures
 from kesu.survey.analysis import OUTCOME_LITERATE, OUTCOME_SCORE
 from kesu.survey.demographics import DOMAIN_VARIABLES, PUBLISHED_SERIES, variable_label
@@ -130,9 +131,9 @@ def xlsx_rows(run: WeightingRun) -> list[list[Any]]:
 
 
 def docx_bytes(report: Report) -> bytes:
-    """A report the office can edit and send: method, headline, tables per domain."""
+    """A report the office can edit and send: method, headline, a chart and a table per domain."""
     from docx import Document
-    from docx.shared import Pt
+    from docx.shared import Cm, Pt
 
     wave, run = report.wave, report.run
     document = Document()
@@ -158,8 +159,13 @@ def docx_bytes(report: Report) -> bytes:
         f"{o.ci_high:.2f}%，设计效应 {_fmt(o.deff)}）{national}。平均得分 {report.mean_score.estimate:.1f} 分。")
     _table(document, ["等级", "占比（%）", "标准误", "95% 置信区间"],
            [[g.level, f"{g.estimate:.2f}", f"{g.se:.2f}", f"{g.ci_low:.2f}—{g.ci_high:.2f}"] for g in report.grades])
+    font = charts.cjk_font()
+    if font is None and report.domains:
+        document.add_paragraph(charts.NO_FONT_NOTE)
     for domain in report.domains:
         document.add_heading(f"按{domain.label}", level=1)
+        if font is not None:
+            document.add_picture(io.BytesIO(charts.bars_png(domain_bars(domain), font)), width=Cm(15))
         _table(document, ["组别", "比例（%）", "标准误", "95% 置信区间", "样本量", "设计效应", "平均分", "全国（%）"],
                [[r.level, f"{r.estimate:.2f}", f"{r.se:.2f}", f"{r.ci_low:.2f}—{r.ci_high:.2f}", str(r.n),
                  _fmt(r.deff), f"{r.score:.1f}" if r.score is not None else "",
@@ -168,6 +174,15 @@ def docx_bytes(report: Report) -> bytes:
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+def domain_bars(domain: Domain) -> charts.Bars:
+    """The chart the web report draws for one domain: rates, 95% CI whiskers and the national figures."""
+    years = sorted({r.national_year for r in domain.rows if r.national is not None})
+    label = f"全国公布值（{'、'.join(years)} 年）" if years else "全国公布值"
+    return charts.Bars(f"按{domain.label}：具备科学素质的比例", [r.level for r in domain.rows],
+                       [r.estimate for r in domain.rows], [r.ci_low for r in domain.rows],
+                       [r.ci_high for r in domain.rows], [r.national for r in domain.rows], label)
 
 
 def _fmt(value: float | None) -> str:

@@ -19,6 +19,7 @@ urlpatterns = [
     path("waves/<int:wave_id>/quotas/", views.quotas, name="quotas"),
     path("waves/<int:wave_id>/weighting/", views.weighting, name="weighting"),
     path("waves/<int:wave_id>/respondents/", views.respondents, name="respondents"),
+    path("waves/<int:wave_id>/items/", views.item_statistics, name="items"),
     path("waves/<int:wave_id>/report/", views.wave_report, name="report"),
     path("waves/<int:wave_id>/report.docx", views.report_docx, name="report_docx"),
     path("waves/<int:wave_id>/indicators/", views.record_indicators, name="record_indicators"),

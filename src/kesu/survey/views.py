@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from kesu.core.exports import wants_xlsx, xlsx_response
 from kesu.core.http import AuthedRequest
-from kesu.survey import actions, report
+from kesu.survey import actions, itemstats, report
 from kesu.survey.actions import SurveyError
 from kesu.survey.demographics import variable_label
 from kesu.survey.filters import RespondentFilterSet
@@ -293,6 +293,15 @@ def _respondent_row(r: Respondent) -> list[Any]:
 
 
 @require_safe
+def item_statistics(request: AuthedRequest, wave_id: int) -> HttpResponse:
+    wave = get_object_or_404(Wave.objects.visible_to(request.user).select_related("instrument"), pk=wave_id)
+    rows = itemstats.item_statistics(wave)
+    if wants_xlsx(request):
+        return xlsx_response(f"{wave.title}-题目统计.xlsx", "题目统计", itemstats.HEADERS, [r.row() for r in rows])
+    return render(request, "survey/item_statistics.html", {"wave": wave, "rows": rows})
+
+
+@require_safe
 def wave_report(request: AuthedRequest, wave_id: int) -> HttpResponse:
     wave = get_object_or_404(Wave.objects.visible_to(request.user).select_related("region"), pk=wave_id)
     run = wave.latest_run
@@ -345,7 +354,11 @@ def _open_wave(token: str) -> Wave:
 
 @login_not_required
 def public_start(request: HttpRequest, token: str) -> HttpResponse:
-    """The public link: start, or resume the response this browser already began."""
+    """The public link: start, or resume the response this browser already began.
+
+    Starting asks for the profile first; the respondent row is created only when it is answered,
+    so crawlers and people who look and leave leave nothing behind.
+    """
     wave = _open_wave(token)
     codes = request.session.get(SESSION_KEY, {})
     if request.method == "POST":
@@ -354,11 +367,34 @@ def public_start(request: HttpRequest, token: str) -> HttpResponse:
             return redirect("survey:respond", code=code)
         if codes.get(str(wave.pk)):
             return redirect("survey:respond", code=codes[str(wave.pk)])
-        respondent = actions.start_public_response(wave)
-        codes[str(wave.pk)] = respondent.code
-        request.session[SESSION_KEY] = codes
-        return redirect(respondent)
+        if request.POST.get("step") == "profile":
+            return _public_profile(request, wave, codes)
+        return _profile_page(request, wave, None, ProfileForm(wave=wave, ask_unit=True))
     return render(request, "survey/public_start.html", {"wave": wave, "resume": codes.get(str(wave.pk))})
+
+
+def _public_profile(request: HttpRequest, wave: Wave, codes: dict[str, str]) -> HttpResponse:
+    form = ProfileForm(request.POST, wave=wave, ask_unit=True)
+    if not form.is_valid():
+        return _profile_page(request, wave, None, form, status=400)
+    try:
+        respondent = actions.start_public_response(wave, dict(form.cleaned_data), form.cleaned_data.get("unit"),
+                                                   request.META.get("REMOTE_ADDR") or "")
+    except actions.QuotaFullError as full:
+        return render(request, "survey/respond_full.html", {"wave": wave, "message": full.message})
+    except actions.TooManyStartsError as busy:
+        return _profile_page(request, wave, None, form, error=busy.message, status=429)
+    except SurveyError as failure:
+        return _profile_page(request, wave, None, form, error=failure.message, status=400)
+    codes[str(wave.pk)] = respondent.code
+    request.session[SESSION_KEY] = codes
+    return redirect(respondent)
+
+
+def _profile_page(request: HttpRequest, wave: Wave, respondent: Respondent | None, form: ProfileForm,
+                  error: str | None = None, status: int = 200) -> HttpResponse:
+    return render(request, "survey/respond_profile.html",
+                  {"wave": wave, "respondent": respondent, "form": form, "error": error}, status=status)
 
 
 @login_not_required
@@ -389,12 +425,13 @@ def _profile_step(request: HttpRequest, respondent: Respondent) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             actions.save_profile(respondent, dict(form.cleaned_data), form.cleaned_data.get("unit"))
+        except actions.QuotaFullError as full:
+            return render(request, "survey/respond_full.html", {"wave": wave, "message": full.message})
         except SurveyError as failure:
             error = failure.message
         else:
             return redirect(respondent)
-    return render(request, "survey/respond_profile.html",
-                  {"wave": wave, "respondent": respondent, "form": form, "error": error}, status=400 if error else 200)
+    return _profile_page(request, wave, respondent, form, error, status=400 if error else 200)
 
 
 def _item_step(request: HttpRequest, respondent: Respondent, item: Item) -> HttpResponse:

@@ -169,3 +169,22 @@ def test_plans_compare_side_by_side_on_their_literacy_goals(world: World, client
     actions.import_plan(None, world.pingyin, data, "pingyin.txt")
     page = client_for(world.admin).get("/plans/compare/").content.decode()
     assert "15%" in page and "18.5%" in page
+
+
+def test_the_plan_list_and_home_page_count_each_task_once(world: World, client_for) -> None:
+    plan = pingdingshan_plan(world)
+    actions.resolve_all_as_new_units(None, plan)
+    actions.publish_plan(None, plan)
+    tasks = plan.tasks.count()
+    client = client_for(world.pds_office)
+    assert f">{tasks}</td>" in client.get("/plans/").content.decode().replace(" ", "")
+    assert f"{tasks} 项任务" in client.get("/").content.decode()
+
+
+def test_a_liaisons_home_page_shows_its_unit_tasks(world: World, client_for) -> None:
+    plan = pingdingshan_plan(world)
+    actions.resolve_all_as_new_units(None, plan)
+    actions.publish_plan(None, plan)
+    led = plan.tasks.filter(responsibilities__unit=world.edu_bureau, responsibilities__role="lead").count()
+    page = client_for(world.edu_liaison).get("/").content.decode()
+    assert "本单位承担的任务" in page and f"<strong>{led}</strong> 项" in page

@@ -173,14 +173,15 @@ def test_the_public_link_starts_one_response_per_browser_and_resumes_it(world, c
     browser = client_for(None)
     link = f"/survey/q/{pingyin_wave.public_token}/"
     assert "开始作答" in browser.get(link).content.decode()
-    first = browser.post(link)
+    assert "基本情况" in browser.post(link).content.decode() and not Respondent.objects.exists()
+    unit = pingyin_wave.frame.last()
+    first = browser.post(link, PROFILE | {"age": "63", "unit": unit.pk, "step": "profile"})
     again = browser.post(link)
     assert first["Location"] == again["Location"] and Respondent.objects.count() == 1
-    code = Respondent.objects.get().code
-    unit = pingyin_wave.frame.last()
-    browser.post(f"/survey/r/{code}/", PROFILE | {"age": "63", "unit": unit.pk})
     respondent = Respondent.objects.get()
-    assert respondent.unit == unit and respondent.key_group == "老年人"
+    assert respondent.unit == unit and respondent.key_group == "老年人" and respondent.has_profile
+    code = respondent.code
+    assert code in browser.get(f"/survey/r/{code}/").content.decode()  # shown on the first item, to resume with
     assert browser.post(link, {"code": code.lower()})["Location"].endswith(f"/survey/r/{code}/")
 
 
