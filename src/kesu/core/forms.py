@@ -3,6 +3,15 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
+
+
+def within_upload_limit(upload: Any) -> Any:
+    """An uploaded file, refused with the configured limit named when it is larger."""
+    limit_mb = settings.KESU_MAX_UPLOAD_MB
+    if upload.size > limit_mb * 1024 * 1024:
+        raise forms.ValidationError(f"文件超过 {limit_mb} MB 的上传上限，请压缩或拆分后再上传。")
+    return upload
 
 
 class StyledFormMixin:

@@ -12,6 +12,8 @@ from pathlib import PurePath
 
 from charset_normalizer import from_bytes
 
+from kesu.textcodec import decode_chinese_text
+
 from . import docx_text
 from .errors import (
     ConversionFailedError,
@@ -114,11 +116,9 @@ def _decode_text(data: bytes) -> str:
         return data[3:].decode("utf-8", errors="replace")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16")
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
+    text = decode_chinese_text(data)
+    if text is not None:
+        return text
     best = from_bytes(data).best()
     if best is None:
         raise TextEncodingError("无法识别文本文件的编码，请另存为 UTF-8 或 GB18030 编码后再上传。")

@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from kesu.textcodec import decode_chinese_text
+
 MAX_BYTES = 20 * 1024 * 1024
 GEOMETRIES = ("Polygon", "MultiPolygon")
 MAX_LISTED = 30  # beyond this many problems the office sees a count, not a wall of text
@@ -47,12 +49,10 @@ def full_code(text: str) -> str | None:
 
 
 def decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "gbk"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise BoundaryError(["文件编码无法识别：请保存为 UTF-8 或 GBK 编码的 GeoJSON。"])
+    text = decode_chinese_text(data)
+    if text is None:
+        raise BoundaryError(["文件编码无法识别：请保存为 UTF-8 或 GBK 编码的 GeoJSON。"])
+    return text
 
 
 def parse(data: bytes) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from kesu.accounts.access import Access
 from kesu.indicators.models import Indicator
 from kesu.periods import Period
 from kesu.regions.models import Region
+from kesu.textcodec import decode_chinese_text
 
 HEADERS = {
     "indicator": ("指标", "指标代码", "指标名称", "indicator"),
@@ -57,13 +58,10 @@ def read_table(data: bytes, filename: str) -> list[list[Any]]:
 
 
 def _decode(data: bytes) -> str:
-    """UTF-8 (with or without BOM) first; Excel on Chinese Windows saves CSV as GBK."""
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ValueImportError(["无法识别文件编码，请另存为 UTF-8 或 GBK 编码的 CSV"])
+    text = decode_chinese_text(data)
+    if text is None:
+        raise ValueImportError(["无法识别文件编码，请另存为 UTF-8 或 GBK 编码的 CSV"])
+    return text
 
 
 def parse_values(table: list[list[Any]], access: Access) -> ParsedImport:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from kesu.core.exports import wants_xlsx, xlsx_response
-from kesu.core.http import AuthedRequest
+from kesu.core.http import AuthedRequest, managed_region, manages_current_region
 from kesu.indicators import actions, dashboard, geo, importing
 from kesu.indicators.filters import IndicatorFilterSet, IndicatorValueFilterSet
 from kesu.indicators.forms import BoundaryUploadForm, IndicatorForm, TargetLinkForm, ValueImportForm
@@ -124,15 +124,13 @@ def catalogue(request: AuthedRequest) -> HttpResponse:
         return xlsx_response("指标目录.xlsx", "指标目录", ["代码", "名称", "单位", "汇总方式", "时间属性", "来源", "定义", "添加单位"],
                              [(i.code, i.name, i.unit, i.get_aggregation_display(), i.get_temporal_display(), i.source,
                                i.definition, i.region.name if i.region else "标准目录") for i in rows])
-    can_add = request.region is not None and request.user.access.manages_path(request.region.path)
+    can_add = manages_current_region(request)
     return render(request, "indicators/catalogue.html", {"indicators": rows, "filterset": filterset,
                                                          "can_add": can_add, "region": request.region})
 
 
 def indicator_create(request: AuthedRequest) -> HttpResponse:
-    region = request.region
-    if region is None or not request.user.access.manages_path(region.path):
-        raise Http404
+    region = managed_region(request)
     form = IndicatorForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         fields = dict(form.cleaned_data.items())
@@ -167,7 +165,7 @@ def value_list(request: AuthedRequest) -> HttpResponse:
     if wants_xlsx(request) or request.GET.get("format") == "csv":
         return _values_download(request, filterset.qs)
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    can_import = request.region is not None and request.user.access.manages_path(request.region.path)
+    can_import = manages_current_region(request)
     return render(request, "indicators/value_list.html", {"page": page, "filterset": filterset,
                                                           "can_import": can_import})
 
@@ -189,9 +187,7 @@ def _values_download(request: AuthedRequest, values: object) -> HttpResponse:
 
 
 def value_import(request: AuthedRequest) -> HttpResponse:
-    region = request.region
-    if region is None or not request.user.access.manages_path(region.path):
-        raise Http404
+    region = managed_region(request)
     form = ValueImportForm(request.POST or None, request.FILES or None)
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache, partial
 from typing import TYPE_CHECKING
 
 from django.core.files.base import ContentFile
@@ -92,6 +94,8 @@ def _write_structure(plan: Plan, draft: docparse.PlanDraft, keep: dict[str, Task
     """Sections anew; tasks updated in place when their external id is in ``keep``."""
     plan.sections.all().delete()
     section_of = _write_sections(plan, draft.sections)
+    # A section's unit list repeats on each of its tasks: resolve each distinct name once.
+    resolve = cache(partial(region_actions.resolve_unit_name, plan.region))
     tasks = []
     for order, parsed in enumerate(draft.tasks):
         task = keep.get(parsed.id) or Task(plan=plan, external_id=parsed.id)
@@ -99,7 +103,7 @@ def _write_structure(plan: Plan, draft: docparse.PlanDraft, keep: dict[str, Task
         task.save()
         task.responsibilities.all().delete()
         task.targets.all().delete()
-        _write_responsibilities(plan.region, task, parsed)
+        _write_responsibilities(resolve, task, parsed)
         _write_targets(task, parsed)
         tasks.append(task)
     return tasks
@@ -135,11 +139,12 @@ def _fill_task(task: Task, parsed: docparse.Task, order: int, section: Section |
     task.is_active = True
 
 
-def _write_responsibilities(region: Region, task: Task, parsed: docparse.Task) -> None:
+def _write_responsibilities(resolve: Callable[[str], Unit | UnitGroup | None], task: Task,
+                            parsed: docparse.Task) -> None:
     rows = []
     for role, key in ROLE_KEYS:
         for order, mention in enumerate(dict.fromkeys(getattr(parsed, key))):
-            found = region_actions.resolve_unit_name(region, mention)
+            found = resolve(mention)
             rows.append(Responsibility(
                 task=task, role=role, mention=mention[:100], order=order,
                 unit=found if isinstance(found, Unit) else None,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Q
 
-from kesu.core.http import AuthedRequest
+from kesu.core.http import AuthedRequest, manages_current_region
 from kesu.core.panels import HomePanel
 from kesu.plans.models import Plan, PlanStatus, Task
 
@@ -20,5 +20,5 @@ def home_panels(request: AuthedRequest) -> list[HomePanel]:
     plans = (Plan.objects.visible_to(request.user).filter(region=region)
              .annotate(task_count=Count("tasks", filter=Q(tasks__is_active=True))).order_by("-period_start"))
     office = {"plans": plans[:4], "drafts": plans.filter(status=PlanStatus.DRAFT).count(),
-              "can_upload": access.manages_path(region.path)}
+              "can_upload": manages_current_region(request)}
     return [HomePanel("实施方案", "plans/_home_office.html", 10, office, width=12)]

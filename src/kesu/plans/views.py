@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
 from kesu.core.exports import wants_xlsx, xlsx_response
-from kesu.core.http import AuthedRequest
+from kesu.core.http import AuthedRequest, managed_region, manages_current_region
 from kesu.docparse import PlanReadError
 from kesu.plans import actions
 from kesu.plans.filters import TaskFilterSet
@@ -36,14 +37,12 @@ def plan_list(request: AuthedRequest) -> HttpResponse:
         task_count=Count("tasks", filter=Q(tasks__is_active=True)))
     if request.region is not None:
         plans = plans.filter(region__path__startswith=request.region.path)
-    can_upload = request.region is not None and request.user.access.manages_path(request.region.path)
+    can_upload = manages_current_region(request)
     return render(request, "plans/plan_list.html", {"plans": plans, "can_upload": can_upload})
 
 
 def plan_upload(request: AuthedRequest) -> HttpResponse:
-    region = request.region
-    if region is None or not request.user.access.manages_path(region.path):
-        raise Http404
+    region = managed_region(request)
     form = PlanUploadForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -204,9 +203,18 @@ def plan_reimport(request: AuthedRequest, plan_id: int) -> HttpResponse:
         else:
             token = str(uuid.uuid4())
             pending_dir.mkdir(parents=True, exist_ok=True)
+            _forget_abandoned_previews(pending_dir)
             (pending_dir / f"{token}.bin").write_bytes(data)
             context.update(diff=actions.diff_reimport(plan, draft), token=token, filename=upload.name)
     return render(request, "plans/plan_reimport.html", context)
+
+
+def _forget_abandoned_previews(pending_dir: Path, max_age_s: int = 86400) -> None:
+    """Uploads previewed but never confirmed would otherwise pile up in the media folder."""
+    cutoff = time.time() - max_age_s
+    for stale in pending_dir.glob("*.bin"):
+        if stale.stat().st_mtime < cutoff:
+            stale.unlink(missing_ok=True)
 
 
 @require_safe

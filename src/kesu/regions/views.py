@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.db.models import Count, Q
@@ -12,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
 
 from kesu.core.exports import wants_xlsx, xlsx_response
-from kesu.core.http import AuthedRequest
+from kesu.core.http import AuthedRequest, managed_region, manages_current_region
 from kesu.core.models import AuditEvent
 from kesu.regions import actions
 from kesu.regions.filters import UnitFilterSet
@@ -59,7 +58,7 @@ def unit_list(request: AuthedRequest) -> HttpResponse:
         )
         return xlsx_response("单位.xlsx", "单位", ["区划", "单位", "类别", "成员单位", "别名"], rows)
     page = Paginator(filterset.qs, 100).get_page(request.GET.get("page"))
-    can_create = root is not None and request.user.access.manages_path(root.path)
+    can_create = manages_current_region(request)
     return render(request, "regions/unit_list.html", {"page": page, "filterset": filterset, "can_create": can_create})
 
 
@@ -75,9 +74,7 @@ def unit_detail(request: AuthedRequest, unit_id: int) -> HttpResponse:
 
 
 def unit_create(request: AuthedRequest) -> HttpResponse:
-    region = request.region
-    if region is None or not request.user.access.manages_path(region.path):
-        raise PermissionDenied("只有本级素质办可以添加单位")
+    region = managed_region(request)
     form = UnitForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from kesu.textcodec import decode_chinese_text
+
 from .errors import InputDataError
 
 IntArray = npt.NDArray[np.int64]
@@ -92,14 +94,10 @@ def _decode(path: Path) -> str:
         data = path.read_bytes()
     except OSError as exc:
         raise InputDataError(f"无法读取文件 {path}：{exc.strerror or exc}。") from exc
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError as exc:
-        raise InputDataError(f"文件 {path} 既不是 UTF-8 也不是 GB18030 编码。") from exc
+    text = decode_chinese_text(data)
+    if text is None:
+        raise InputDataError(f"文件 {path} 既不是 UTF-8 也不是 GB18030 编码。")
+    return text
 
 
 def _number_or_nan(cell: str) -> float:

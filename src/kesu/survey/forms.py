@@ -3,9 +3,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.conf import settings
 
-from kesu.core.forms import StyledFormMixin
+from kesu.core.forms import StyledFormMixin, within_upload_limit
 from kesu.survey.demographics import (
     EDUCATION,
     MARGIN_VARIABLES,
@@ -23,11 +22,7 @@ class UploadForm(StyledFormMixin, forms.Form):
     file = forms.FileField(label="文件（.xlsx 或 .csv）", widget=forms.ClearableFileInput(attrs={"accept": TABLE_ACCEPT}))
 
     def clean_file(self) -> Any:
-        upload = self.cleaned_data["file"]
-        limit = settings.KESU_MAX_UPLOAD_MB * 1024 * 1024
-        if upload.size > limit:
-            raise forms.ValidationError(f"文件超过 {settings.KESU_MAX_UPLOAD_MB} MB 的上传上限。")
-        return upload
+        return within_upload_limit(self.cleaned_data["file"])
 
 
 class InstrumentImportForm(UploadForm):

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from kesu.textcodec import decode_chinese_text
+
 
 class TableError(ValueError):
     """An upload that cannot be read, or whose rows do not fit; the message is for the office."""
@@ -68,12 +70,10 @@ def read_table(data: bytes, filename: str) -> Table:
 
 
 def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise TableError("无法识别文件的编码：请另存为 UTF-8 或 GB18030 编码的 CSV，或 .xlsx 文件。")
+    text = decode_chinese_text(data)
+    if text is None:
+        raise TableError("无法识别文件的编码：请另存为 UTF-8 或 GB18030 编码的 CSV，或 .xlsx 文件。")
+    return text
 
 
 def _xlsx_rows(data: bytes) -> list[list[Any]]:

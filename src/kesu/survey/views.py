@@ -8,14 +8,14 @@ from urllib.parse import quote
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from kesu.core.exports import wants_xlsx, xlsx_response
-from kesu.core.http import AuthedRequest
+from kesu.core.http import AuthedRequest, managed_region, manages_current_region
 from kesu.survey import actions, itemstats, report
 from kesu.survey.actions import SurveyError
 from kesu.survey.demographics import variable_label
@@ -29,16 +29,18 @@ from kesu.survey.forms import (
     WaveForm,
     WeightingForm,
 )
-from kesu.survey.models import Instrument, Item, Respondent, RespondentStatus, Wave, WaveStatus
+from kesu.survey.models import (
+    Instrument,
+    Item,
+    Respondent,
+    RespondentStatus,
+    RunStatus,
+    Wave,
+    WaveStatus,
+    WeightingRun,
+)
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-
-def _managed_region(request: AuthedRequest) -> Any:
-    region = request.region
-    if region is None or not request.user.access.manages_path(region.path):
-        raise Http404
-    return region
 
 
 def _managed_wave(request: AuthedRequest, wave_id: int) -> Wave:
@@ -50,8 +52,11 @@ def index(request: AuthedRequest) -> HttpResponse:
     access = request.user.access
     if not (access.is_office or access.is_leader):
         raise Http404  # liaisons have no part in surveys
+    latest_message = (WeightingRun.objects.filter(wave=OuterRef("pk"), status=RunStatus.SUCCEEDED)
+                      .order_by("-pk").values("message")[:1])  # one query for the list, not one per wave
     waves = Wave.objects.visible_to(request.user).select_related("region", "instrument").annotate(
-        complete=Count("respondents", filter=Q(respondents__status=RespondentStatus.COMPLETE)))
+        complete=Count("respondents", filter=Q(respondents__status=RespondentStatus.COMPLETE)),
+        latest_message=Subquery(latest_message))
     instruments = Instrument.objects.visible_to(request.user).select_related("region").annotate(n_items=Count("items"))
     if request.region is not None:
         waves = waves.filter(region__path__startswith=request.region.path)
@@ -59,13 +64,13 @@ def index(request: AuthedRequest) -> HttpResponse:
     if wants_xlsx(request):
         return xlsx_response("调查轮次.xlsx", "调查轮次", ["名称", "区划", "期间", "问卷", "状态", "已提交问卷", "最新估计"],
                              [(w.title, w.region.name, w.period, str(w.instrument), w.get_status_display(), w.complete,
-                               w.latest_run.message if w.latest_run else "") for w in waves])
-    can_manage = request.region is not None and request.user.access.manages_path(request.region.path)
+                               w.latest_message or "") for w in waves])
+    can_manage = manages_current_region(request)
     return render(request, "survey/index.html", {"waves": waves, "instruments": instruments, "can_manage": can_manage})
 
 
 def instrument_import(request: AuthedRequest) -> HttpResponse:
-    region = _managed_region(request)
+    region = managed_region(request)
     form = InstrumentImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -82,7 +87,7 @@ def instrument_import(request: AuthedRequest) -> HttpResponse:
 
 @require_POST
 def instrument_starter(request: AuthedRequest) -> HttpResponse:
-    region = _managed_region(request)
+    region = managed_region(request)
     instrument = actions.import_starter_bank(request.user, region)
     messages.success(request, f"已导入入门题库 {instrument.items.count()} 道题目（公开来源，非官方问卷）。")
     return redirect(instrument)
@@ -111,7 +116,7 @@ def instrument_version(request: AuthedRequest, instrument_id: int) -> HttpRespon
 
 
 def wave_create(request: AuthedRequest) -> HttpResponse:
-    region = _managed_region(request)
+    region = managed_region(request)
     instruments = Instrument.objects.manageable_by(request.user).filter(region__path__startswith=region.path)
     form = WaveForm(request.POST or None, instruments=instruments,
                     initial={"title": f"{region.name}公民科学素质调查", "period": "2025"})
