@@ -178,12 +178,56 @@ async def _burst(jobs: list[tuple[str, str]], ramp: float) -> list[tuple[int, fl
     return [r if isinstance(r, tuple) else (0, 120000.0) for r in results]
 
 
-def concurrent_submits(jobs: list[tuple[str, str]], ramp: float = 0.0) -> tuple[list[float], int]:
+def concurrent_submits(jobs: list[tuple[str, str]], ramp: float = 0.0,
+                       server: subprocess.Popen | None = None) -> tuple[list[float], int, str]:  # type: ignore[type-arg]
     """All liaisons' POSTs from one asyncio loop (light on the shared CPUs): in the same instant when
-    ``ramp`` is 0, else spread evenly over ``ramp`` seconds, as locust's ``-u 200 -r 200`` spawns them."""
+    ``ramp`` is 0, else spread evenly over ``ramp`` seconds, as locust's ``-u 200 -r 200`` spawns them.
+    Also says where the CPU went: the gunicorn workers, PostgreSQL, this client, the whole machine."""
+    before = cpu_snapshot(server)
     results = asyncio.run(_burst(jobs, ramp))
+    spent = {key: cpu_snapshot(server)[key] - value for key, value in before.items()}
     errors = sum(1 for status, _ in results if status != 302)
-    return [millis for _, millis in results], errors
+    per = {key: 1000 * value / len(jobs) for key, value in spent.items()}
+    account = (f"CPU per submit: gunicorn {per['gunicorn']:.1f} ms, PostgreSQL {per['postgres']:.1f} ms, "
+               f"load client {per['client']:.1f} ms; whole machine {per['machine']:.1f} ms "
+               f"(the rest is other work on the machine)")
+    return [millis for _, millis in results], errors, account
+
+
+def _process_cpu(pid: int) -> float:
+    """User + system CPU seconds of one process, from /proc (0 if it has gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _pids_named(name: str) -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == name:
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
+
+
+def cpu_snapshot(server: subprocess.Popen | None) -> dict[str, float]:  # type: ignore[type-arg]
+    workers: list[int] = []
+    if server is not None:
+        children = Path(f"/proc/{server.pid}/task/{server.pid}/children")
+        workers = [server.pid] + [int(pid) for pid in children.read_text().split()] if children.exists() else []
+    busy = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    return {
+        "gunicorn": sum(_process_cpu(pid) for pid in workers),
+        "postgres": sum(_process_cpu(pid) for pid in _pids_named("postgres")),
+        "client": time.process_time(),
+        # all cores' busy time: user, nice, system, irq, softirq, steal (not idle or iowait)
+        "machine": (sum(busy[i] for i in (0, 1, 2, 5, 6, 7))) / os.sysconf("SC_CLK_TCK"),
+    }
 
 
 def main() -> None:
@@ -197,9 +241,9 @@ def main() -> None:
         board, board_errors = sequential(board_jobs)
         report_jobs = [(path.removesuffix("submit/"), session) for path, session in submit_jobs]
         opened, opened_errors = sequential(report_jobs) if OPEN_REPORT else ([], 0)
-        burst, burst_errors = concurrent_submits(submit_jobs)
+        burst, burst_errors, burst_cpu = concurrent_submits(submit_jobs, server=server)
         reset_submitters([path for path, _ in submit_jobs])
-        ramped, ramped_errors = concurrent_submits(submit_jobs, ramp=RAMP)
+        ramped, ramped_errors, _ = concurrent_submits(submit_jobs, ramp=RAMP, server=server)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
@@ -212,6 +256,7 @@ def main() -> None:
     if opened:
         print(summary("liaison report page (GET report)", opened, opened_errors))
     print(summary(f"{len(submit_jobs)} submits in the same instant", burst, burst_errors))
+    print(f"  {burst_cpu}")
     print(summary(f"{len(submit_jobs)} submits spawned over {RAMP:g} s", ramped, ramped_errors))
     print(f"submissions stored for the {len(submit_jobs)} reports: {submitted_count(submit_jobs)} "
           "(one per report: the same round is never stored twice)")

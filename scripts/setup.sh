@@ -69,7 +69,7 @@ fi
 # LibreOffice converts .doc/.wps plans; CJK fonts render Chinese in exported documents and screenshots.
 apt_install fonts-noto-cjk libreoffice-writer-nogui
 if [ "$MODE" = test ]; then
-  apt_install chromium r-cran-survey
+  apt_install chromium r-cran-survey r-cran-mass  # MASS: survey::calibrate() needs it
 fi
 
 mkdir -p var

@@ -54,7 +54,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "kesu.core.middleware.SessionKeepAliveMiddleware",
-    "kesu.core.middleware.CurrentRegionMiddleware",
+    "kesu.accounts.middleware.RememberedAccessMiddleware",
 ]
 
 ROOT_URLCONF = "kesu.urls"

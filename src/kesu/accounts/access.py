@@ -1,12 +1,15 @@
-"""What one user may reach, computed once per request from their memberships.
+"""What one user may reach, computed from their memberships.
 
-Every ``visible_to(user)`` queryset method asks this object, so the rule lives in one place.
+Every ``visible_to(user)`` queryset method asks this object, so the rule lives in one place. The
+session keeps a copy (``remembered`` / ``to_session``) so that a signed-in request does not query
+the memberships again: the copy is used only while the user's ``access_stamp`` is unchanged (every
+action that changes what the scope derives from bumps it) and for at most ``max_age`` seconds.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import reduce
 from operator import or_
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
@@ -69,6 +72,25 @@ def _paths_q(path_field: str, paths: tuple[str, ...]) -> Q:
 
 
 ANONYMOUS = Access()
+_TUPLE_FIELDS = ("office_paths", "leader_paths", "liaison_unit_ids", "liaison_region_ids", "office_region_ids")
+
+
+def to_session(access: Access, *, user_id: int, stamp: int, now: float) -> dict[str, Any]:
+    """A JSON-safe copy of ``access`` for the session, tagged with whose it is and the stamp it was
+    computed at."""
+    scope = {key: list(value) for key, value in asdict(access).items() if key in _TUPLE_FIELDS}
+    return {"user": user_id, "stamp": stamp, "at": now, "scope": scope}
+
+
+def remembered(saved: Any, *, user_id: int, is_system_admin: bool, stamp: int, now: float,
+               max_age: float) -> Access | None:
+    """The session's copy if it is this user's and still current, else None (the caller recomputes)."""
+    if not isinstance(saved, dict) or saved.get("user") != user_id or saved.get("stamp") != stamp:
+        return None
+    if not 0 <= now - saved.get("at", now - max_age) < max_age:
+        return None
+    scope = saved.get("scope", {})
+    return Access(is_system_admin=is_system_admin, **{key: tuple(scope.get(key, ())) for key in _TUPLE_FIELDS})
 
 
 def access_of(user: AnyUser) -> Access | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
+from django.db.models import F, QuerySet
 
 from kesu.accounts.models import Membership, Role, User
 from kesu.core import audit
@@ -41,7 +42,7 @@ def grant_membership(
     membership, _ = Membership.objects.get_or_create(user=user, role=role, region=region, unit=unit)
     audit.record(actor, "membership.grant", user, region=region or (unit.region if unit else None),
                  after={"role": role, "region": region.code if region else None, "unit": unit.pk if unit else None})
-    user.__dict__.pop("access", None)  # the cached scope is stale now
+    _scope_changed(user)
     return membership
 
 
@@ -51,3 +52,15 @@ def revoke_membership(actor: User | None, membership: Membership) -> None:
     audit.record(actor, "membership.revoke", membership.user, region=region,
                  before={"role": membership.role, "region": region.code if region else None})
     membership.delete()
+    _scope_changed(membership.user)
+
+
+def _scope_changed(user: User) -> None:
+    scope_changed(User.objects.filter(pk=user.pk))
+    user.__dict__.pop("access", None)  # and in this process
+
+
+def scope_changed(users: QuerySet[User]) -> int:
+    """What these users may reach changed (a membership, a region's path, a unit's region): every
+    session that remembers their scope recomputes it on its next request."""
+    return User.objects.filter(pk__in=users.values("pk")).update(access_stamp=F("access_stamp") + 1)

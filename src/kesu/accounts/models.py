@@ -50,6 +50,9 @@ class KesuUserManager(UserManager["User"]):
 class User(AbstractUser):
     display_name = models.CharField(_("姓名"), max_length=50, blank=True)
     phone = models.CharField(_("手机"), max_length=20, blank=True)
+    # Bumped whenever what ``access`` derives from changes (memberships, their regions' paths, a
+    # liaison's unit moving): a session's remembered scope is only used while this is unchanged.
+    access_stamp = models.PositiveIntegerField(default=0, editable=False)
 
     objects = KesuUserManager()  # type: ignore[misc]
 
@@ -62,15 +65,17 @@ class User(AbstractUser):
 
     @cached_property
     def access(self) -> Access:
-        memberships = list(self.memberships.select_related("region", "unit__region"))
-        by_role = {role: [m for m in memberships if m.role == role] for role in Role.values}
+        # Plain tuples, not model rows: every signed-in request computes this once.
+        rows = list(self.memberships.values_list("role", "region_id", "region__path", "unit_id", "unit__region_id"))
+        office = [(region_id, path) for role, region_id, path, _, _ in rows if role == Role.OFFICE and path]
+        liaison = [(unit_id, unit_region) for role, _, _, unit_id, unit_region in rows if role == Role.LIAISON and unit_id]
         return Access(
             is_system_admin=self.is_superuser,
-            office_paths=tuple(m.region.path for m in by_role[Role.OFFICE] if m.region),
-            leader_paths=tuple(m.region.path for m in by_role[Role.LEADER] if m.region),
-            liaison_unit_ids=tuple(m.unit_id for m in by_role[Role.LIAISON] if m.unit_id),
-            liaison_region_ids=tuple(m.unit.region_id for m in by_role[Role.LIAISON] if m.unit),
-            office_region_ids=tuple(m.region_id for m in by_role[Role.OFFICE] if m.region_id),
+            office_paths=tuple(path for _, path in office),
+            leader_paths=tuple(path for role, _, path, _, _ in rows if role == Role.LEADER and path),
+            liaison_unit_ids=tuple(unit_id for unit_id, _ in liaison),
+            liaison_region_ids=tuple(unit_region for _, unit_region in liaison),
+            office_region_ids=tuple(region_id for region_id, _ in office),
         )
 
 

@@ -6,7 +6,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
-from kesu.core.middleware import home_regions
+from kesu.core.http import current_region, home_regions
 from kesu.core.navigation import menu_for
 from kesu.regions.models import Region, RegionLevel
 
@@ -25,7 +25,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     context.update(
         nav_menu=menu_for(request),  # type: ignore[arg-type]
         nav_access=request.user.access,
-        current_region=getattr(request, "region", None),
+        current_region=current_region(request),
         region_choices=region_choices(request),
     )
     return context

@@ -12,9 +12,8 @@ from django.views.decorators.http import require_POST, require_safe
 
 from kesu.core.exports import wants_xlsx, xlsx_response
 from kesu.core.filters import AuditEventFilterSet
-from kesu.core.http import AuthedRequest
+from kesu.core.http import AuthedRequest, choose_region, current_region
 from kesu.core.jobs import start_job
-from kesu.core.middleware import SESSION_KEY
 from kesu.core.models import AuditEvent, Job
 from kesu.core.panels import panels_for
 from kesu.regions.models import Region, Unit
@@ -23,7 +22,7 @@ from kesu.regions.models import Region, Unit
 @require_safe
 def home(request: AuthedRequest) -> HttpResponse:
     access = request.user.access
-    region = request.region
+    region = current_region(request)
     context: dict[str, object] = {"region": region}
     if region is not None and (access.is_office or access.is_leader):
         subtree = Region.objects.subtree(region)
@@ -70,7 +69,7 @@ def job_detail(request: AuthedRequest, job_id: int) -> HttpResponse:
 @require_POST
 def switch_region(request: AuthedRequest) -> HttpResponse:
     region = get_object_or_404(Region.objects.visible_to(request.user), code=request.POST.get("region_code", ""))
-    request.session[SESSION_KEY] = region.code
+    choose_region(request, region)
     target = request.POST.get("next") or "/"
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = "/"
@@ -99,5 +98,5 @@ def job_download(request: AuthedRequest, job_id: int) -> FileResponse:
 def audit_export_start(request: AuthedRequest) -> HttpResponse:
     if not request.user.access.is_office:
         raise Http404
-    job = start_job(request.user, "audit_export", "导出审计日志", region=request.region)
+    job = start_job(request.user, "audit_export", "导出审计日志", region=current_region(request))
     return redirect(job)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from kesu.core.http import AuthedRequest
+from kesu.core.http import AuthedRequest, current_region
 from kesu.core.panels import HomePanel
 from kesu.indicators.dashboard import HEADLINE
 from kesu.indicators.figures import SubtreeFigures
@@ -10,7 +10,7 @@ from kesu.plans.models import Plan, PlanKind
 
 
 def home_panels(request: AuthedRequest) -> list[HomePanel]:
-    access, region = request.user.access, request.region
+    access, region = request.user.access, current_region(request)
     if region is None or not (access.is_office or access.is_leader):
         return []
     indicator = Indicator.objects.filter(code=HEADLINE).first()

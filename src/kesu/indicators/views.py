@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from kesu.core.exports import wants_xlsx, xlsx_response
-from kesu.core.http import AuthedRequest, managed_region, manages_current_region
+from kesu.core.http import AuthedRequest, current_region, managed_region, manages_current_region
 from kesu.indicators import actions, dashboard, geo, importing
 from kesu.indicators.filters import IndicatorFilterSet, IndicatorValueFilterSet
 from kesu.indicators.forms import BoundaryUploadForm, IndicatorForm, TargetLinkForm, ValueImportForm
@@ -45,7 +45,7 @@ def _indicator(request: AuthedRequest, code: str) -> Indicator:
 
 @require_safe
 def overview_home(request: AuthedRequest) -> HttpResponse:
-    region = request.region
+    region = current_region(request)
     if region is None or not request.user.access.reads_path(region.path):
         raise Http404
     return redirect("indicators:region", region_code=region.code)
@@ -126,7 +126,7 @@ def catalogue(request: AuthedRequest) -> HttpResponse:
                                i.definition, i.region.name if i.region else "标准目录") for i in rows])
     can_add = manages_current_region(request)
     return render(request, "indicators/catalogue.html", {"indicators": rows, "filterset": filterset,
-                                                         "can_add": can_add, "region": request.region})
+                                                         "can_add": can_add, "region": current_region(request)})
 
 
 def indicator_create(request: AuthedRequest) -> HttpResponse:
@@ -159,8 +159,9 @@ def indicator_edit(request: AuthedRequest, indicator_code: str) -> HttpResponse:
 @require_safe
 def value_list(request: AuthedRequest) -> HttpResponse:
     values = IndicatorValue.objects.visible_to(request.user).select_related("indicator", "region")
-    if request.region is not None:
-        values = values.filter(region__path__startswith=request.region.path)
+    region = current_region(request)
+    if region is not None:
+        values = values.filter(region__path__startswith=region.path)
     filterset = IndicatorValueFilterSet(request.GET, queryset=values)
     if wants_xlsx(request) or request.GET.get("format") == "csv":
         return _values_download(request, filterset.qs)
@@ -215,7 +216,8 @@ def _store_import(request: AuthedRequest, rows: list[dict], provenance: str, fil
 
 @require_safe
 def value_template(request: AuthedRequest) -> HttpResponse:
-    code = request.region.code if request.region else "410400000000"
+    region = current_region(request)
+    code = region.code if region else "410400000000"
     rows = [["volunteer_count", code, "2024H2", "", 5200, "", ""], ["base_count", code, "2024", "市级", 120, "", ""],
             ["informant_rate", code, "2024", "", "", 180000, 4980000]]
     return xlsx_response("指标数值导入模板.xlsx", "指标数值", ["指标", "区划代码", "期间", "级别", "数值", "分子", "分母"], rows)

@@ -2,13 +2,13 @@ from __future__ import annotations
 
 from django.db.models import Count, Q
 
-from kesu.core.http import AuthedRequest, manages_current_region
+from kesu.core.http import AuthedRequest, current_region, manages_current_region
 from kesu.core.panels import HomePanel
 from kesu.plans.models import Plan, PlanStatus, Task
 
 
 def home_panels(request: AuthedRequest) -> list[HomePanel]:
-    access, region = request.user.access, request.region
+    access, region = request.user.access, current_region(request)
     if access.is_liaison and not (access.is_office or access.is_leader):
         tasks = Task.objects.visible_to(request.user).active()
         context = {"lead": tasks.filter(responsibilities__role__in=["lead", "responsible"],

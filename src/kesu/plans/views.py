@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
 from kesu.core.exports import wants_xlsx, xlsx_response
-from kesu.core.http import AuthedRequest, managed_region, manages_current_region
+from kesu.core.http import AuthedRequest, current_region, managed_region, manages_current_region
 from kesu.docparse import PlanReadError
 from kesu.plans import actions
 from kesu.plans.filters import TaskFilterSet
@@ -35,8 +35,9 @@ def _max_bytes() -> int:
 def plan_list(request: AuthedRequest) -> HttpResponse:
     plans = Plan.objects.visible_to(request.user).select_related("region", "parent").annotate(
         task_count=Count("tasks", filter=Q(tasks__is_active=True)))
-    if request.region is not None:
-        plans = plans.filter(region__path__startswith=request.region.path)
+    region = current_region(request)
+    if region is not None:
+        plans = plans.filter(region__path__startswith=region.path)
     can_upload = manages_current_region(request)
     return render(request, "plans/plan_list.html", {"plans": plans, "can_upload": can_upload})
 
@@ -101,8 +102,9 @@ def breakdown_xlsx(plan: Plan, tasks: QuerySet[Task]) -> HttpResponse:
 @require_safe
 def task_list(request: AuthedRequest) -> HttpResponse:
     tasks = Task.objects.visible_to(request.user).active().select_related("plan").prefetch_related(*TASK_PREFETCH)
-    if request.region is not None and not request.user.access.is_liaison:
-        tasks = tasks.filter(plan__region__path__startswith=request.region.path)
+    region = current_region(request)
+    if region is not None and not request.user.access.is_liaison:
+        tasks = tasks.filter(plan__region__path__startswith=region.path)
     filterset = TaskFilterSet(request.GET, queryset=tasks, request=request)
     units = Unit.objects.visible_to(request.user).filter(responsibilities__isnull=False).distinct()
     page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.db.models import Q, Value
+from django.db.models.functions import Concat, Substr
 
+from kesu.accounts.actions import scope_changed
+from kesu.accounts.models import User
 from kesu.core import audit
 from kesu.regions.divisions import Division, read_divisions
 from kesu.regions.models import GroupRule, Region, Unit, UnitAlias, UnitGroup, UnitKind
-
-if TYPE_CHECKING:
-    from kesu.accounts.models import User
 
 
 @transaction.atomic
@@ -58,11 +58,22 @@ def move_region(actor: User | None, region: Region, new_parent: Region) -> Regio
     region.parent = new_parent
     region.path = region.compute_path()
     region.save(update_fields=["parent", "path"])
-    for child in Region.objects.filter(path__startswith=old_path).exclude(pk=region.pk):
-        child.path = region.path + child.path[len(old_path) :]
-        child.save(update_fields=["path"])
+    # The whole subtree in one statement: the new prefix, then each path after the old prefix.
+    Region.objects.filter(path__startswith=old_path).exclude(pk=region.pk).update(
+        path=Concat(Value(region.path), Substr("path", len(old_path) + 1)))
+    _scope_changed_below(region.path)
     audit.record(actor, "region.move", region, region=new_parent, before=before, after=audit.snapshot(region, ["parent"]))
     return region
+
+
+def _scope_changed_below(path: str) -> None:
+    """Office, leader and liaison paths under a moved region changed: their sessions recompute scope."""
+    inside = Q(memberships__region__path__startswith=path) | Q(memberships__unit__region__path__startswith=path)
+    scope_changed(User.objects.filter(inside))
+
+
+def _scope_changed_of_unit(unit: Unit) -> None:
+    scope_changed(User.objects.filter(memberships__unit=unit))
 
 
 @transaction.atomic
@@ -85,6 +96,8 @@ def update_unit(actor: User | None, unit: Unit, **changes: object) -> Unit:
         setattr(unit, field, value)
     unit.full_clean()
     unit.save()
+    if unit.region_id != before["region"]:
+        _scope_changed_of_unit(unit)
     audit.record(actor, "unit.update", unit, region=unit.region, before=before, after=audit.snapshot(unit))
     return unit
 

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
 
 from kesu.core.exports import wants_xlsx, xlsx_response
-from kesu.core.http import AuthedRequest, managed_region, manages_current_region
+from kesu.core.http import AuthedRequest, current_region, managed_region, manages_current_region
 from kesu.core.models import AuditEvent
 from kesu.regions import actions
 from kesu.regions.filters import UnitFilterSet
@@ -21,7 +21,7 @@ from kesu.regions.models import Region, Unit
 
 @require_safe
 def region_list(request: AuthedRequest) -> HttpResponse:
-    root = request.region
+    root = current_region(request)
     regions = Region.objects.visible_to(request.user)
     if root is not None:
         regions = regions.filter(path__startswith=root.path, level__lte=root.level + 2)
@@ -46,7 +46,7 @@ def region_detail(request: AuthedRequest, region_code: str) -> HttpResponse:
 @require_safe
 def unit_list(request: AuthedRequest) -> HttpResponse:
     units = Unit.objects.visible_to(request.user).select_related("region").prefetch_related("aliases")
-    root = request.region
+    root = current_region(request)
     if root is not None and not request.GET.get("region"):
         units = units.filter(Q(region__path__startswith=root.path) | Q(pk__in=request.user.access.liaison_unit_ids))
     filterset = UnitFilterSet(request.GET, queryset=units, request=request)

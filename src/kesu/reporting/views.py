@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from kesu.core.exports import XLSX_TYPE, wants_xlsx, xlsx_response
-from kesu.core.http import AuthedRequest
+from kesu.core.http import AuthedRequest, current_region
 from kesu.core.models import AuditEvent
 from kesu.plans.filters import TaskFilterSet
 from kesu.plans.models import Task
@@ -102,8 +102,9 @@ def cycle_list(request: AuthedRequest) -> HttpResponse:
         raise Http404
     cycles = Cycle.objects.visible_to(request.user).select_related("plan__region").annotate(
         report_count=Count("reports", distinct=True)).order_by("-due_date", "plan__title")
-    if request.region is not None:
-        cycles = cycles.filter(plan__region__path__startswith=request.region.path)
+    region = current_region(request)
+    if region is not None:
+        cycles = cycles.filter(plan__region__path__startswith=region.path)
     form = CycleForm(request.POST or None, user=request.user)
     if request.method == "POST":
         if not access.is_office:
@@ -392,8 +393,9 @@ def evidence_delete(request: AuthedRequest, evidence_id: int) -> HttpResponse:
 @require_safe
 def notice_list(request: AuthedRequest) -> HttpResponse:
     notices = Notice.objects.visible_to(request.user).select_related("unit", "task", "region")
-    if request.region is not None and not request.user.access.is_liaison:
-        notices = notices.filter(region__path__startswith=request.region.path)
+    region = current_region(request)
+    if region is not None and not request.user.access.is_liaison:
+        notices = notices.filter(region__path__startswith=region.path)
     filterset = NoticeFilterSet(request.GET, queryset=notices, request=request)
     fmt = request.GET.get("format")
     if fmt == "xlsx":
@@ -402,7 +404,7 @@ def notice_list(request: AuthedRequest) -> HttpResponse:
         headers = ["督办单号", "单位", "任务", "督办要求", "时限", "状态", "级别", "交办", "签收", "反馈", "办结", "办理情况"]
         return xlsx_response("督办通报.xlsx", "督办通报", headers, rows)
     if fmt == "docx":
-        title = f"{request.region.name if request.region else ''}全民科学素质行动督办事项通报"
+        title = f"{region.name if region else ''}全民科学素质行动督办事项通报"
         return _attachment(documents.notices_docx(list(filterset.qs), title), "督办通报.docx", documents.DOCX_TYPE)
     page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
     return render(request, "reporting/notice_list.html", {"page": page, "filterset": filterset})
@@ -470,7 +472,7 @@ def scheme_list(request: AuthedRequest) -> HttpResponse:
     if not (access.is_office or access.is_leader):
         raise Http404
     schemes = Scheme.objects.visible_to(request.user).select_related("region")
-    region = request.region
+    region = current_region(request)
     if region is not None:
         schemes = schemes.filter(region__path__startswith=region.path)
     form = SchemeForm(request.POST or None, initial={"year": _today().year})

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from kesu.core.exports import wants_xlsx, xlsx_response
-from kesu.core.http import AuthedRequest, managed_region, manages_current_region
+from kesu.core.http import AuthedRequest, current_region, managed_region, manages_current_region
 from kesu.survey import actions, itemstats, report
 from kesu.survey.actions import SurveyError
 from kesu.survey.demographics import variable_label
@@ -58,9 +58,10 @@ def index(request: AuthedRequest) -> HttpResponse:
         complete=Count("respondents", filter=Q(respondents__status=RespondentStatus.COMPLETE)),
         latest_message=Subquery(latest_message))
     instruments = Instrument.objects.visible_to(request.user).select_related("region").annotate(n_items=Count("items"))
-    if request.region is not None:
-        waves = waves.filter(region__path__startswith=request.region.path)
-        instruments = instruments.filter(region__path__startswith=request.region.path)
+    region = current_region(request)
+    if region is not None:
+        waves = waves.filter(region__path__startswith=region.path)
+        instruments = instruments.filter(region__path__startswith=region.path)
     if wants_xlsx(request):
         return xlsx_response("调查轮次.xlsx", "调查轮次", ["名称", "区划", "期间", "问卷", "状态", "已提交问卷", "最新估计"],
                              [(w.title, w.region.name, w.period, str(w.instrument), w.get_status_display(), w.complete,
