@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 
 from kesu.core import audit
@@ -130,6 +130,7 @@ def _write_entry(actor: User | None, entry: Entry, status: str, percent: int | N
     entry.version += 1
     entry.updated_by, entry.updated_at = actor, timezone.now()
     entry.save(update_fields=["status", "percent", "narrative", "version", "updated_by", "updated_at"])
+    entry.__dict__.pop("filled", None)  # the database recomputed it: read afresh if asked
     if entry.is_lead:
         allowed = set(entry.task.targets.values_list("pk", flat=True))
         for target_id, value in values.items():
@@ -190,13 +191,7 @@ def remove_evidence(actor: User | None, evidence: Evidence) -> None:
 # ---- submission and review ----------------------------------------------------------------------
 
 def missing_entries(report: Report) -> list[Entry]:
-    return [e for e in report.entries.select_related("task") if not e.is_filled]
-
-
-def _empty_entries(report_ref: Any) -> Q:
-    """Entries not yet filled: no narrative, or a lead without status or percentage."""
-    lead_unfinished = Q(role__in=[Role.LEAD, Role.RESPONSIBLE]) & (Q(status="") | Q(percent__isnull=True))
-    return Q(report=report_ref) & (Q(narrative="") | lead_unfinished)
+    return list(report.entries.filter(filled=False).select_related("task"))
 
 
 @transaction.atomic
@@ -211,7 +206,7 @@ def submit_report(actor: User | None, report: Report | int, scope: QuerySet[Repo
     # its JSON columns on every submit.
     rows = rows.select_related("cycle", "unit").annotate(
         plan_region_id=F("cycle__plan__region_id"),
-        has_missing=Exists(Entry.objects.filter(_empty_entries(OuterRef("pk")))))
+        has_missing=Exists(Entry.objects.filter(report=OuterRef("pk"), filled=False)))
     report = rows.get(pk=report if isinstance(report, int) else report.pk)
     if report.status in (ReportStatus.SUBMITTED, ReportStatus.APPROVED):
         existing = report.submissions.order_by("-round").first()
@@ -220,7 +215,7 @@ def submit_report(actor: User | None, report: Report | int, scope: QuerySet[Repo
     if report.status == ReportStatus.DRAFT and today() > report.cycle.lock_date:
         raise ReportingError(f"本周期已于 {report.cycle.lock_date:%Y年%m月%d日} 锁定，请联系素质办开放后再提交。")
     if report.has_missing:
-        missing = list(Entry.objects.filter(_empty_entries(report)).order_by("task__order")
+        missing = list(report.entries.filter(filled=False).order_by("task__order")
                        .values_list("task__title", flat=True))
         names = "；".join(title[:30] for title in missing[:5])
         raise ReportingError(f"还有 {len(missing)} 项任务未填写完整（{names}），请填写进展情况及状态后再提交。")

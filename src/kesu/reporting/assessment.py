@@ -44,10 +44,10 @@ def unit_years(scheme: Scheme) -> dict[int, rules.UnitYear]:
     filled: dict[int, int] = defaultdict(int)
     total: dict[int, int] = defaultdict(int)
     ratios: dict[int, list[float]] = defaultdict(list)
-    for e in entries.only("report__unit_id", "narrative", "status", "percent", "role"):
+    for e in entries.only("report__unit_id", "report__status", "filled", "percent", "role"):
         unit_id = e.report.unit_id
         total[unit_id] += 1
-        filled[unit_id] += e.is_filled and e.report.status == ReportStatus.APPROVED
+        filled[unit_id] += e.filled and e.report.status == ReportStatus.APPROVED
         if e.is_lead and e.percent is not None and e.report.status == ReportStatus.APPROVED:
             ratios[unit_id].append(e.percent / 100)
     approved = TargetValue.objects.filter(entry__report__in=reports, entry__report__status=ReportStatus.APPROVED)

@@ -69,14 +69,14 @@ def build_board(cycle: Cycle, tasks: QuerySet[Task], on: date) -> Board:
     unit_lights: dict[int, list[str]] = defaultdict(list)
     counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     entries = Entry.objects.filter(report__cycle=cycle).only(
-        "pk", "report_id", "task_id", "role", "status", "percent", "narrative")
+        "pk", "report_id", "task_id", "role", "status", "percent", "filled")
     for entry in entries:
         report = reports[entry.report_id]
         facts = rules.EntryFacts(report.status, entry.status, entry.percent, expected if entry.is_lead else None)
         light = rules.entry_light(facts, cycle.due_date, on, cycle.warn_days)
         unit_lights[report.pk].append(light)
         counts[report.pk][0] += 1
-        counts[report.pk][1] += entry.is_filled
+        counts[report.pk][1] += entry.filled
         if entry.task_id in task_ids:
             entry.report = report
             by_task[entry.task_id].append((entry, light))

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import ExpressionWrapper, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -161,6 +161,9 @@ class ProgressStatus(models.TextChoices):
     LAGGING = "lagging", _("滞后")
 
 
+LEAD_ROLES = ("lead", "responsible")  # plans.Role values of the unit that writes the task's progress
+
+
 class EntryQuerySet(models.QuerySet["Entry"]):
     def visible_to(self, user: AnyUser) -> EntryQuerySet:
         return scoped(self, user, lambda access: report_scope_q(access, "report__"))
@@ -180,6 +183,13 @@ class Entry(models.Model):
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
     updated_at = models.DateTimeField(null=True, blank=True)
+    # Written enough to submit: a narrative, and for a lead (or responsible) unit its status and %.
+    # The database computes it, so the submit check, the board, the to-do page and 考核 share one rule.
+    filled = models.GeneratedField(
+        expression=ExpressionWrapper(
+            ~Q(narrative="") & (~Q(role__in=LEAD_ROLES) | (~Q(status="") & Q(percent__isnull=False))),
+            output_field=models.BooleanField()),
+        output_field=models.BooleanField(), db_persist=True, verbose_name=_("已填写"))
 
     objects = EntryQuerySet.as_manager()
 
@@ -194,17 +204,11 @@ class Entry(models.Model):
 
     @property
     def is_lead(self) -> bool:
-        return self.role in ("lead", "responsible")
+        return self.role in LEAD_ROLES
 
     @property
     def role_label(self) -> str:
         return {"lead": "牵头", "participating": "参与", "responsible": "责任"}.get(self.role, self.role)
-
-    @property
-    def is_filled(self) -> bool:
-        if not self.narrative.strip():
-            return False
-        return not self.is_lead or bool(self.status and self.percent is not None)
 
 
 class TargetValue(models.Model):

@@ -68,7 +68,7 @@ def todo(request: AuthedRequest) -> HttpResponse:
             .select_related("cycle__plan", "unit").order_by("cycle__due_date")[:20])
     mine = list(mine_qs)
     entries = (Entry.objects.filter(report__in=mine).select_related("task")
-               .only("pk", "report_id", "role", "status", "percent", "narrative", "review_comment", "task__title",
+               .only("pk", "report_id", "role", "status", "percent", "filled", "review_comment", "task__title",
                      "task__order", "task__part_kind").order_by("report_id", "task__order"))
     by_report: dict[int, list[Entry]] = {}
     for entry in sorted(entries, key=lambda e: (e.report_id, not e.is_lead, e.task.order)):  # own tasks first
@@ -187,7 +187,7 @@ def report_detail(request: AuthedRequest, report_id: int) -> HttpResponse:
     return render(request, "reporting/report_detail.html", {
         "below": _subregion_summary(report) if report.unit.kind == "subregion" else None,
         "report": report, "entries": entries, "can_write": can_write, "can_review": can_review,
-        "events": events, "upload_form": UploadForm(), "missing": [e for e in entries if not e.is_filled],
+        "events": events, "upload_form": UploadForm(), "missing": [e for e in entries if not e.filled],
         "days_left": (report.cycle.due_date - _today()).days,
     })
 
