@@ -67,3 +67,24 @@ def test_a_liaison_reports_and_the_office_reviews_in_the_browser(live_server, br
     office.goto(f"{live_server.url}{scheme.get_absolute_url()}")
     assert "成员单位排名" in office.locator("main").inner_text()
     office.screenshot(path=SCREENSHOTS / "reporting-assessment.png", full_page=True)
+
+
+def test_a_liaison_reads_and_fills_the_report_on_a_phone_without_sideways_scrolling(
+        live_server, browser_page) -> None:  # noqa: F811
+    world = build_world()
+    cycle = open_test_cycle(world.edu_bureau, partner=world.kexie)
+    report = cycle.reports.get(unit=world.edu_bureau)
+    entry = report.entries.order_by("task__order").first()
+    assert entry is not None
+    phone = browser_page.context.browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN").new_page()
+    log_in(phone, live_server.url, "edu-liaison", PASSWORD)
+    for path in ("/", "/reporting/todo/", report.get_absolute_url(), f"/reporting/entries/{entry.pk}/"):
+        phone.goto(f"{live_server.url}{path}")
+        phone.wait_for_load_state("networkidle")
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 390, path
+        assert not phone.locator("#kesu-menu").is_visible(), path  # the menu waits behind its button
+    phone.screenshot(path=SCREENSHOTS / "reporting-entry-phone.png", full_page=True)
+    phone.click("button[aria-label='打开菜单']")
+    phone.locator("#kesu-menu a:has-text('报送待办')").click()
+    phone.wait_for_load_state("networkidle")
+    assert phone.url.endswith("/reporting/todo/") and "任务1" in phone.locator("main").inner_text()

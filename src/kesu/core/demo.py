@@ -92,6 +92,11 @@ def _load_region(region: Region, entry: dict, accounts: DemoAccounts) -> None:
         _ensure_user(f"{prefix}-u{index:02d}", f"{unit.name}联络员", Role.LIAISON, unit=unit)
     _ensure_subregion_units(region)
     _ensure_user(f"{prefix}-office", f"{region.name}素质办", Role.OFFICE, region=region)
+    first_below = Region.objects.filter(parent=region, units__kind=UnitKind.SUBREGION).order_by("code").first()
+    if first_below is not None and region.level == RegionLevel.COUNTY:
+        # One sub-region office, to show a town writing and submitting its report upward (上报).
+        _ensure_user(f"{prefix}-t01", f"{first_below.name}科协", Role.OFFICE, region=first_below)
+        accounts.add(f"{prefix}-t01", "下级区划素质办（上报）", first_below.full_name)
     _ensure_user(f"{prefix}-leader", f"{region.name}领导", Role.LEADER, region=region)
     accounts.add(f"{prefix}-office", "素质办管理员", region.full_name)
     accounts.add(f"{prefix}-leader", "领导（只读）", region.full_name)

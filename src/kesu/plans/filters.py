@@ -11,6 +11,7 @@ KEY_GROUPS = ["青少年", "农民", "产业工人", "老年人", "领导干部�
 class TaskFilterSet(django_filters.FilterSet):
     plan = django_filters.ModelChoiceFilter(label="方案", queryset=Plan.objects.none())
     part_kind = django_filters.ChoiceFilter(label="行动或工程", choices=PartKind.choices)
+    part = django_filters.CharFilter(label="所属行动或工程", field_name="part")  # one 提升行动 or 重点工程
     key_group = django_filters.ChoiceFilter(label="重点人群", choices=[(g, g) for g in KEY_GROUPS],
                                             method="filter_key_group")
     unit = django_filters.NumberFilter(label="单位", method="filter_unit")
@@ -18,7 +19,7 @@ class TaskFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Task
-        fields = ["plan", "part_kind", "key_group", "unit", "q"]
+        fields = ["plan", "part_kind", "part", "key_group", "unit", "q"]
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -155,9 +155,11 @@ def _validate_entry(entry: Entry, status: str, percent: int | None) -> None:
 
 
 def contributions(entry: Entry) -> list[Entry]:
-    """What the participating units wrote on the same task this cycle, for the lead to read."""
-    return list(Entry.objects.filter(report__cycle_id=entry.report.cycle_id, task_id=entry.task_id)
-                .exclude(pk=entry.pk).exclude(narrative="").select_related("report__unit"))
+    """The participating units' entries on the same task this cycle, for the lead to read: those who
+    wrote first, then those who have written nothing yet (other lead units are not participants)."""
+    return list(Entry.objects.filter(report__cycle_id=entry.report.cycle_id, task_id=entry.task_id,
+                                     role=Role.PARTICIPATING)
+                .exclude(pk=entry.pk).select_related("report__unit").order_by("-filled", "report__unit__name"))
 
 
 @transaction.atomic
@@ -297,25 +299,56 @@ STATUS_BY_LABEL = {str(label): value for value, label in ProgressStatus.choices}
 
 @dataclass
 class ImportRow:
+    """One task's row of an uploaded workbook; ``version`` is the entry's version when it was downloaded."""
+
     entry: Entry
     status: str
     percent: int | None
     narrative: str
+    version: int
+    where: str = ""  # the row in the user's words, e.g. “任务进展”第 3 行
     values: dict[int, float | None] = field(default_factory=dict)
 
 
 @transaction.atomic
 def import_report_rows(actor: User | None, report: Report, rows: Iterable[ImportRow]) -> int:
-    """Apply validated rows: every one or none (the caller validated them; this re-checks the lock)."""
+    """Apply validated rows, every one or none; returns how many tasks changed.
+
+    Under the row locks, a row whose task was saved by anyone since the download refuses the whole
+    file — unless the row equals what is saved now (a re-upload of the same file), which is skipped."""
     report = Report.objects.select_for_update().select_related("cycle__plan__region").get(pk=report.pk)
     _check_editable(report)
-    count = 0
-    for row in rows:
-        entry = Entry.objects.select_for_update().get(pk=row.entry.pk)
+    wanted = {row.entry.pk: row for row in rows}
+    # Ordered by pk, not by the model's task order, which would join and lock the plan's tasks too.
+    locked = {e.pk: e for e in Entry.objects.select_for_update().filter(report=report, pk__in=wanted).order_by("pk")}
+    if len(locked) < len(wanted):
+        raise ReportingError("报送表中有不属于本报送的任务，请重新下载报送表后再填写。")
+    changed = [row for pk, row in wanted.items() if not _unchanged(locked[pk], row)]
+    stale = [_stale(locked[row.entry.pk], row) for row in changed if locked[row.entry.pk].version != row.version]
+    if stale:
+        raise ReportingError("；".join(stale))
+    for row in changed:
+        entry = locked[row.entry.pk]
+        entry.report = report
         _write_entry(actor, entry, row.status, row.percent, row.narrative, row.values)
-        count += 1
-    audit.record(actor, "report.import", report, region=report.cycle.plan.region, after={"rows": count})
-    return count
+    if changed:
+        audit.record(actor, "report.import", report, region=report.cycle.plan.region, after={"rows": len(changed)})
+    return len(changed)
+
+
+def _unchanged(entry: Entry, row: ImportRow) -> bool:
+    saved = entry_state(entry)
+    return ((row.status, row.percent, row.narrative.strip()) == (entry.status, entry.percent, entry.narrative)
+            and all(saved["values"].get(str(target_id)) == value for target_id, value in row.values.items()))
+
+
+def _stale(entry: Entry, row: ImportRow) -> str:
+    when = ""
+    if entry.updated_at:
+        at = timezone.localtime(entry.updated_at)
+        when = f" 于 {at.month}月{at.day}日 {at:%H:%M}"
+    return (f"{row.where or '任务'}（{entry.task.title[:30]}）：下载后已被 {entry.updated_by or '他人'}{when} 修改，"
+            "请重新下载报送表后再填写。")
 
 
 # ---- indicators (written last, guarded: reporting works without any target link) ---------------

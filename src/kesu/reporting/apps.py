@@ -18,5 +18,6 @@ class ReportingConfig(AppConfig):
             "report.remind": "发送提醒", "report.urge": "发送催办", "notice.issue": "交办督办",
             "notice.sign": "签收督办", "notice.respond": "反馈督办", "notice.close": "督办办结",
             "notice.escalate": "升级督办", "assessment.scheme": "设置考核方案", "assessment.compute": "计算考核得分",
-            "assessment.judge": "考核评议",
+            "assessment.judge": "工作质量评分", "assessment.adjustment_add": "添加加减分项",
+            "assessment.adjustment_remove": "删除加减分项",
         })

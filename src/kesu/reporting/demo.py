@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from kesu.core.demo import DemoAccounts, register_demo_step
+from kesu.core.models import AuditEvent
 from kesu.periods import Period
 from kesu.plans.models import Plan
 from kesu.reporting import actions, assessment, rules, supervision
@@ -74,6 +75,10 @@ def _backdate(report: Report, cycle: Cycle, rng: random.Random) -> None:
     Report.objects.filter(pk=report.pk).update(first_submitted_at=at, submitted_at=at, reviewed_at=at,
                                                on_time=at.date() <= cycle.timely_date)
     report.submissions.update(submitted_at=at, on_time=at.date() <= cycle.timely_date)
+    # The history then reads as it happened: entries written the day before, submitted and approved.
+    entry_ids = [str(pk) for pk in report.entries.values_list("pk", flat=True)]
+    AuditEvent.objects.filter(target_type="reporting.entry", target_id__in=entry_ids).update(at=at - timedelta(days=1))
+    AuditEvent.objects.for_target(report).update(at=at)
 
 
 def _current_cycle(plan: Plan, current: Period, today: date, rng: random.Random) -> None:
@@ -108,11 +113,15 @@ def _days(n: int) -> timedelta:
 
 
 def _demo_assessment(plans: QuerySet[Plan], year: int) -> None:
+    """Last year's 考核 per demo region: computed, every unit's quality marked, and on about one unit in
+    three one or two 加减分 items, each with its reason (加分 capped at 5 per unit)."""
+    items = (("bonus", 2.0, "（演示数据）承办全国科普日主场活动"), ("bonus", 1.0, "（演示数据）获省级科普工作表彰"),
+             ("penalty", 1.0, "（演示数据）未按时报送半年工作总结"))
     rng = random.Random(7)
-    for region in {p.region for p in plans}:
-        scheme = assessment.create_scheme(None, region, year, rules.Weights())
+    for region in sorted({p.region for p in plans}, key=lambda r: r.code):
+        scheme = assessment.create_scheme(None, region, year, rules.Weights(), bonus_cap=5)
         assessment.compute_scores(None, scheme)
-        for score in scheme.scores.select_related("unit"):
-            bonus = rng.choice([0, 0, 0, 2])
-            assessment.judge(None, score, quality=round(rng.uniform(12, 20), 1), bonus=bonus, penalty=0,
-                             reasons="（演示数据）获省级科普工作表彰" if bonus else "")
+        for score in scheme.scores.order_by("unit__name"):
+            assessment.judge(None, score, quality=round(rng.uniform(12, 20), 1))
+            for kind, points, reason in rng.sample(items, rng.choice([0, 0, 0, 0, 1, 2])):
+                assessment.add_adjustment(None, score, kind=kind, points=points, reason=reason)

@@ -1,9 +1,25 @@
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
 from django.db.models import QuerySet
 
-from kesu.reporting.models import Notice, NoticeStatus, Report, ReportStatus
+from kesu.plans.filters import TaskFilterSet
+from kesu.plans.models import Task
+from kesu.reporting.models import Cycle, Notice, NoticeStatus, Report, ReportStatus
+
+
+class CycleTaskFilterSet(TaskFilterSet):
+    """The status board's filters: a unit's tasks are those it reports on in this cycle, whether the
+    plan names it directly or through a group such as 各县（市、区）."""
+
+    def __init__(self, *args: Any, cycle: Cycle, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.cycle = cycle
+
+    def filter_unit(self, queryset: QuerySet[Task], name: str, value: int) -> QuerySet[Task]:
+        return queryset.filter(entries__report__cycle=self.cycle, entries__report__unit_id=value).distinct()
 
 
 class ReportFilterSet(django_filters.FilterSet):

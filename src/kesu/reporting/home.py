@@ -1,17 +1,94 @@
+"""Reporting on the home page, and what awaits an office or a leader (also on the to-do page)."""
+
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+from django.db.models import Count, Q
 from django.utils import timezone
 
-from kesu.core.http import AuthedRequest
+from kesu.core.http import AuthedRequest, current_region
 from kesu.core.panels import HomePanel
-from kesu.reporting.models import Notice, Report, ReportStatus
+from kesu.regions.models import Region
+from kesu.reporting import rules
+from kesu.reporting.models import Cycle, CycleQuerySet, Notice, NoticeStatus, Report, ReportStatus
+
+if TYPE_CHECKING:
+    from kesu.accounts.access import AnyUser
+
+IN = [ReportStatus.SUBMITTED, ReportStatus.APPROVED]
+SOON_DAYS = 30  # a cycle due within this many days (or overdue by as many) is on the office's agenda
+CURRENT_DAYS = 183  # a cycle due within the last half-year is still a leader's current one
+
+
+@dataclass
+class CycleLine:
+    """A cycle with its reporting and on-time rates so far."""
+
+    cycle: Cycle
+    rates: rules.Rates
+    days_left: int
+
+    @property
+    def missing(self) -> int:
+        return self.rates.expected - self.rates.submitted
+
+
+@dataclass
+class Agenda:
+    """What awaits an office: reports to review, 督办 answered and waiting for 办结, cycles due soon."""
+
+    to_review: int = 0
+    to_close: list[Notice] = field(default_factory=list)
+    cycles_due: list[CycleLine] = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.to_review or self.to_close or self.cycles_due)
+
+
+def _in_region(cycles: CycleQuerySet, region: Region | None) -> CycleQuerySet:
+    return cycles.filter(plan__region__path__startswith=region.path) if region else cycles
+
+
+def _lines(cycles: list[Cycle], today: date) -> list[CycleLine]:
+    """Each cycle's rates from one grouped query."""
+    rows = (Report.objects.filter(cycle__in=cycles).values("cycle_id")
+            .annotate(expected=Count("pk"), submitted=Count("pk", filter=Q(status__in=IN)),
+                      on_time=Count("pk", filter=Q(on_time=True, status__in=IN))))
+    rates = {r["cycle_id"]: rules.Rates(r["expected"], r["submitted"], r["on_time"]) for r in rows}
+    return [CycleLine(c, rates.get(c.pk, rules.NO_RATES), (c.due_date - today).days) for c in cycles]
+
+
+def office_agenda(user: AnyUser, region: Region | None, today: date) -> Agenda:
+    soon = (Cycle.objects.manageable_by(user)
+            .filter(due_date__range=(today - timedelta(days=SOON_DAYS), today + timedelta(days=SOON_DAYS))))
+    cycles = list(_in_region(soon, region).select_related("plan").order_by("due_date")[:6])
+    return Agenda(
+        to_review=Report.objects.reviewable_by(user).filter(status=ReportStatus.SUBMITTED).count(),
+        to_close=list(Notice.objects.manageable_by(user).filter(status=NoticeStatus.RESPONDED)
+                      .select_related("unit", "task").order_by("responded_at")[:10]),
+        cycles_due=[line for line in _lines(cycles, today) if line.missing or line.days_left >= 0],
+    )
+
+
+def current_cycles(user: AnyUser, region: Region | None, today: date) -> list[CycleLine]:
+    """The latest cycle of each plan in the region, due within the last half-year or later."""
+    recent = Cycle.objects.visible_to(user).filter(due_date__gte=today - timedelta(days=CURRENT_DAYS))
+    latest: dict[int, Cycle] = {}
+    for cycle in _in_region(recent, region).select_related("plan__region").order_by("due_date"):
+        latest[cycle.plan_id] = cycle
+    cycles = sorted(latest.values(), key=lambda c: (c.plan.region.path, c.due_date))[:8]
+    return _lines(cycles, today)
 
 
 def home_panels(request: AuthedRequest) -> list[HomePanel]:
     access = request.user.access
     panels = []
+    today = timezone.localdate()
     if access.is_liaison or access.is_office:
-        today = timezone.localdate()
         mine = list(Report.objects.writable_by(request.user)
                     .exclude(status=ReportStatus.APPROVED).filter(cycle__due_date__gte=today.replace(year=today.year - 1))
                     .select_related("cycle__plan", "unit").order_by("cycle__due_date")[:5])
@@ -20,6 +97,9 @@ def home_panels(request: AuthedRequest) -> list[HomePanel]:
         if rows or access.is_liaison:
             panels.append(HomePanel("报送待办", "reporting/_home_todo.html", 5, {"rows": rows, "notices": notices}))
     if access.is_office:
-        waiting = Report.objects.reviewable_by(request.user).filter(status=ReportStatus.SUBMITTED).count()
-        panels.append(HomePanel("待审核的报送", "reporting/_home_review.html", 6, {"waiting": waiting}))
+        agenda = office_agenda(request.user, current_region(request), today)
+        panels.append(HomePanel("素质办待办", "reporting/_home_review.html", 6, {"agenda": agenda}))
+    elif access.is_leader:
+        lines = current_cycles(request.user, current_region(request), today)
+        panels.append(HomePanel("报送概况", "reporting/_home_summary.html", 6, {"lines": lines}))
     return panels

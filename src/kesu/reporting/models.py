@@ -9,10 +9,12 @@ from django.conf import settings
 from django.db import models
 from django.db.models import ExpressionWrapper, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kesu.accounts.access import scoped
 from kesu.periods import Period
+from kesu.reporting import rules
 
 if TYPE_CHECKING:
     from kesu.accounts.access import Access, AnyUser
@@ -84,17 +86,24 @@ def report_scope_q(access: Access, prefix: str = "") -> Q:
             | access.region_q(f"{prefix}unit__region__path"))
 
 
+def own_subregion_q(access: Access, prefix: str = "") -> Q:
+    """A sub-region's government unit (县人民政府 in the city's plan), for that sub-region's own office."""
+    return Q(**{f"{prefix}unit__kind": "subregion", f"{prefix}unit__region_id__in": access.office_region_ids})
+
+
 class ReportQuerySet(models.QuerySet["Report"]):
     def visible_to(self, user: AnyUser) -> ReportQuerySet:
         return scoped(self, user, lambda access: report_scope_q(access))
 
     def writable_by(self, user: AnyUser) -> ReportQuerySet:
-        """A unit's liaison writes its report; a sub-region's office writes its government's (上报) report."""
-        return scoped(self, user, lambda access: Q(unit__in=access.liaison_unit_ids) | (
-            Q(unit__kind="subregion") & access.office_q("unit__region__path")))
+        """A unit's liaison writes its report; a sub-region's own office writes its government's (上报)
+        report — not the office above it, which reviews that report."""
+        return scoped(self, user, lambda access: Q(unit__in=access.liaison_unit_ids) | own_subregion_q(access))
 
     def reviewable_by(self, user: AnyUser) -> ReportQuerySet:
-        return scoped(self, user, lambda access: access.office_q("cycle__plan__region__path"))
+        """The office of the plan's own region reviews; offices above it see the reports but do not
+        approve a county's member units in the county's place."""
+        return scoped(self, user, lambda access: Q(cycle__plan__region_id__in=access.office_region_ids))
 
 
 class Report(models.Model):
@@ -256,11 +265,11 @@ class NoticeQuerySet(models.QuerySet["Notice"]):
                            | access.region_q("unit__region__path"))
 
     def manageable_by(self, user: AnyUser) -> NoticeQuerySet:
-        return scoped(self, user, lambda access: access.office_q("region__path"))
+        """The issuing office closes or escalates its own notices."""
+        return scoped(self, user, lambda access: Q(region_id__in=access.office_region_ids))
 
     def answerable_by(self, user: AnyUser) -> NoticeQuerySet:
-        return scoped(self, user, lambda access: Q(unit__in=access.liaison_unit_ids)
-                           | (Q(unit__kind="subregion") & access.office_q("unit__region__path")))
+        return scoped(self, user, lambda access: Q(unit__in=access.liaison_unit_ids) | own_subregion_q(access))
 
     def open(self) -> NoticeQuerySet:
         return self.exclude(status=NoticeStatus.CLOSED)
@@ -355,7 +364,8 @@ class SchemeQuerySet(models.QuerySet["Scheme"]):
         return scoped(self, user, lambda access: access.region_q("region__path"))
 
     def manageable_by(self, user: AnyUser) -> SchemeQuerySet:
-        return scoped(self, user, lambda access: access.office_q("region__path"))
+        """The region's own office sets and judges its 考核; offices above it read it."""
+        return scoped(self, user, lambda access: Q(region_id__in=access.office_region_ids))
 
 
 class Scheme(models.Model):
@@ -367,6 +377,9 @@ class Scheme(models.Model):
     completeness = models.FloatField(_("报送完整性"), default=20)
     achievement = models.FloatField(_("目标完成度"), default=40)
     quality = models.FloatField(_("工作质量（评议）"), default=20)
+    # At most this many points of 加分 (减分) count towards a unit's total; empty: no cap.
+    bonus_cap = models.FloatField(_("加分上限"), null=True, blank=True)
+    penalty_cap = models.FloatField(_("减分上限"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = SchemeQuerySet.as_manager()
@@ -385,21 +398,96 @@ class Scheme(models.Model):
 
 
 class Score(models.Model):
+    """A unit's 考核 score: components computed from its reports, quality judged by the office, and
+    the office's 加分 / 减分 items (``adjustments``, the only record of them). ``total`` is stored for
+    ranking and is recomputed whenever a component, the quality mark or an item changes."""
+
     scheme = models.ForeignKey(Scheme, on_delete=models.CASCADE, related_name="scores")
     unit = models.ForeignKey("regions.Unit", verbose_name=_("单位"), on_delete=models.PROTECT, related_name="+")
     timeliness = models.FloatField(_("及时性"), default=0)
     completeness = models.FloatField(_("完整性"), default=0)
     achievement = models.FloatField(_("目标完成度"), default=0)
     quality = models.FloatField(_("工作质量"), null=True, blank=True)  # entered by the office
-    bonus = models.FloatField(_("加分"), default=0)
-    penalty = models.FloatField(_("减分"), default=0)
-    adjustment_reasons = models.TextField(_("加减分理由"), blank=True)
+    judged_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("评议人"), null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+    judged_at = models.DateTimeField(_("评议时间"), null=True, blank=True)
     total = models.FloatField(_("总分"), default=0)
     computed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["scheme", "-total"]
         constraints = [models.UniqueConstraint(fields=["scheme", "unit"], name="score_unique_per_unit")]
+        verbose_name = _("考核得分")
+        verbose_name_plural = _("考核得分")
 
     def __str__(self) -> str:
-        return f"{self.unit.name} {self.total:.1f}"
+        return f"{self.unit.name}{self.scheme.year}年度考核得分"
+
+    def get_absolute_url(self) -> str:
+        return reverse("reporting:score", kwargs={"score_id": self.pk})
+
+    def _points(self, kind: str) -> float:
+        # Reads the prefetched items when the caller prefetched them (the ranking tables do).
+        return round(sum(item.points for item in self.adjustments.all() if item.kind == kind), 1)
+
+    @property
+    def bonus(self) -> float:
+        """The 加分 items' sum, before the scheme's cap."""
+        return self._points(AdjustmentKind.BONUS)
+
+    @property
+    def penalty(self) -> float:
+        """The 减分 items' sum, before the scheme's cap."""
+        return self._points(AdjustmentKind.PENALTY)
+
+    @property
+    def bonus_counted(self) -> float:
+        """The 加分 that enters the total: the items' sum, at most the scheme's 加分上限."""
+        return rules.capped(self.bonus, self.scheme.bonus_cap)
+
+    @property
+    def penalty_counted(self) -> float:
+        return rules.capped(self.penalty, self.scheme.penalty_cap)
+
+    @property
+    def adjustments_text(self) -> str:
+        """加分：承办全国科普日主场活动 +2；减分：未按时报送半年总结 −1"""
+        return "；".join(item.label for item in self.adjustments.all())
+
+
+class AdjustmentKind(models.TextChoices):
+    BONUS = "bonus", _("加分")
+    PENALTY = "penalty", _("减分")
+
+
+class ScoreAdjustment(models.Model):
+    """One 加分 or 减分 item of a unit's score, with its own points and reason."""
+
+    score = models.ForeignKey(Score, on_delete=models.CASCADE, related_name="adjustments")
+    kind = models.CharField(_("类别"), max_length=8, choices=AdjustmentKind.choices)
+    points = models.FloatField(_("分值"))  # always positive; the kind gives the sign
+    reason = models.CharField(_("理由"), max_length=200)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("录入人"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("录入时间"), default=timezone.now)
+
+    class Meta:
+        ordering = ["score", "kind", "created_at", "pk"]  # 加分 before 减分, each in the order entered
+        constraints = [
+            models.CheckConstraint(condition=Q(points__gt=0), name="score_adjustment_points_positive"),
+            models.CheckConstraint(condition=~Q(reason=""), name="score_adjustment_reason_required"),
+        ]
+        verbose_name = _("加减分项")
+        verbose_name_plural = _("加减分项")
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def signed_points(self) -> str:
+        sign = "+" if self.kind == AdjustmentKind.BONUS else "\u2212"  # U+2212 MINUS SIGN, as printed
+        return f"{sign}{self.points:g}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.get_kind_display()}：{self.reason} {self.signed_points}"

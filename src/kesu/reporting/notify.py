@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 
 from kesu.accounts.models import Role, User
 from kesu.core import audit
+from kesu.core.models import AuditEvent
 from kesu.reporting.models import Cycle, Delivery, Notice, Notification, Report, ReportStatus
 
 if TYPE_CHECKING:
@@ -129,16 +130,26 @@ def send_reminders(on: date) -> int:
         reports = cycle.reports.exclude(status__in=[ReportStatus.SUBMITTED, ReportStatus.APPROVED])
         for report in reports.select_related("unit", "cycle__plan"):
             message = reminder_for(report, on)
-            if message is None:
-                continue
-            with transaction.atomic():
-                delivered = deliver_to_unit(report.unit, message)
-                if delivered:
-                    verb = "report.remind" if message.kind == "提醒" else "report.urge"
-                    audit.record(None, verb, report, region=cycle.plan.region, after={"key": message.key,
-                                 "recipients": delivered}, note=message.title)
-                    sent += delivered
+            if message is not None:
+                sent += _remind(report, message)
     return sent
+
+
+def _remind(report: Report, message: Message) -> int:
+    """Deliver to the unit's users and audit it; a unit nobody can receive for is audited once per
+    reminder, so the office sees in the task's history that the reminder went nowhere."""
+    verb = "report.remind" if message.kind == "提醒" else "report.urge"
+    region = report.cycle.plan.region
+    with transaction.atomic():
+        users = unit_users(report.unit)
+        delivered = sum(1 for user in users if deliver(user, message) is not None)
+        if delivered:
+            audit.record(None, verb, report, region=region, after={"key": message.key, "recipients": delivered},
+                         note=message.title)
+        elif not users and not AuditEvent.objects.for_target(report).filter(verb=verb, after__key=message.key).exists():
+            audit.record(None, verb, report, region=region, after={"key": message.key, "recipients": 0},
+                         note=f"{message.title}：{report.unit.name}没有可用的联络员账号，未能送达，请为该单位开通账号。")
+    return delivered
 
 
 def report_returned(report: Report) -> None:

@@ -10,8 +10,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-GREEN, YELLOW, RED = "green", "yellow", "red"
-LIGHT_LABELS = {GREEN: "正常", YELLOW: "预警", RED: "滞后"}
+from kesu.periods import Period
+from kesu.progress.status import Point, Status, TargetSpec, assess, assess_per_year
+
+GREEN, GREY, YELLOW, RED = "green", "grey", "yellow", "red"
+LIGHT_LABELS = {GREEN: "正常", GREY: "未报", YELLOW: "预警", RED: "滞后"}
+_SEVERITY = {GREEN: 0, GREY: 1, YELLOW: 2, RED: 3}
 # A task is "behind" its trajectory when its % complete trails the expected share of elapsed time
 # by more than BEHIND points, and "off track" beyond OFF_TRACK points.
 BEHIND, OFF_TRACK = 10, 30
@@ -19,11 +23,16 @@ DEFAULT_DEADLINES = ("06-30", "12-30")  # 平阴县's plan: 6月30日 for the ha
 
 
 def due_date_for(year: int, half: int | None, deadlines: Sequence[str]) -> date:
-    """The plan's own deadline for the period ("06-30" / "12-30"), else 6月30日 and 12月30日."""
+    """The plan's own deadline for the period ("06-30" / "12-30"), else 6月30日 and 12月30日.
+
+    A report is due around its period's end: a deadline that would fall in the first half of the
+    period ("01-10" for the second half-year or the year) is the next year's date.
+    """
     chosen = [d for d in deadlines if _parse_month_day(d) is not None] or list(DEFAULT_DEADLINES)
     text = chosen[0] if half == 1 else chosen[-1] if len(chosen) > 1 else DEFAULT_DEADLINES[1]
     month, day = _parse_month_day(text) or (12, 30)
-    return date(year, month, day)
+    middle = {1: date(year, 4, 1), 2: date(year, 10, 1)}.get(half or 0, date(year, 7, 1))
+    return date(year + 1 if date(year, month, day) < middle else year, month, day)
 
 
 def _parse_month_day(text: str) -> tuple[int, int] | None:
@@ -52,43 +61,112 @@ def trajectory_gap(percent: int | None, expected: float | None) -> float:
 
 
 @dataclass(frozen=True)
+class Light:
+    """A traffic light and, in the office's words, why."""
+
+    colour: str
+    reason: str
+
+    @property
+    def label(self) -> str:
+        return LIGHT_LABELS[self.colour]
+
+    @property
+    def severity(self) -> int:
+        return _SEVERITY[self.colour]
+
+
+@dataclass(frozen=True)
+class TargetFacts:
+    """One of the task's numeric targets with what the lead unit reported for it."""
+
+    name: str  # 市级科普教育基地 ≥150个（2025年）
+    spec: TargetSpec
+    latest: Point | None  # the value in this report
+    per_year: bool = False
+
+
+@dataclass(frozen=True)
 class EntryFacts:
     """What the light of one task in one report depends on."""
 
     report_status: str  # draft / submitted / returned / approved
     progress_status: str  # not_started / in_progress / done / lagging, or ""
     percent: int | None
-    expected: float | None
+    expected: float | None  # % of the task that should be done by now; None for participating units
+    targets: tuple[TargetFacts, ...] = ()
 
 
-def report_light(status: str, due: date, today: date, warn_days: int) -> str:
-    """Red when overdue or returned and not resubmitted; yellow when due soon and not in."""
-    submitted = status in ("submitted", "approved")
+def report_light(status: str, due: date, today: date, warn_days: int) -> Light:
+    """Red when overdue or returned and not resubmitted; yellow when due soon and not in; grey while
+    the unit has not reported and the due date is still far; green once it is in."""
     if status == "returned":
-        return RED
-    if not submitted and today > due:
-        return RED
-    if not submitted and (due - today).days <= warn_days:
-        return YELLOW
-    return GREEN
+        return Light(RED, "已退回，尚未重新报送")
+    if status in ("submitted", "approved"):
+        return Light(GREEN, "已报送")
+    if today > due:
+        return Light(RED, f"逾期未报（已过截止日 {(today - due).days} 天）")
+    if (due - today).days <= warn_days:
+        return Light(YELLOW, f"临近截止未报（还剩 {(due - today).days} 天）")
+    return Light(GREY, "尚未报送")
 
 
-def entry_light(facts: EntryFacts, due: date, today: date, warn_days: int) -> str:
-    """The report's light, made worse when the task lags or trails its trajectory."""
+def entry_light(facts: EntryFacts, due: date, today: date, warn_days: int) -> Light:
+    """Until the report is in, its report light; once in, what the unit reported: a lead's own
+    滞后, its % complete against the time elapsed, and each target against its trajectory."""
     light = report_light(facts.report_status, due, today, warn_days)
+    if facts.report_status not in ("submitted", "approved") or facts.expected is None:
+        return light  # not in yet, or a participating unit's contribution: nothing more to judge
     if facts.progress_status == "done":
-        return light
+        return Light(GREEN, "已完成")
+    verdicts = [_progress_light(facts), *(target_light(t) for t in facts.targets)]
+    return worst([v for v in verdicts if v is not None] or [Light(GREEN, "进展正常")])
+
+
+def _progress_light(facts: EntryFacts) -> Light | None:
+    if facts.progress_status == "lagging":
+        return Light(RED, "牵头单位自报滞后")
     gap = trajectory_gap(facts.percent, facts.expected)
-    if facts.progress_status == "lagging" or gap > OFF_TRACK:
-        return RED
-    if gap > BEHIND and light == GREEN:
-        return YELLOW
-    return light
+    where = f"完成 {facts.percent}%，按时间进度应达 {facts.expected or 0:.0f}%"
+    if gap > OFF_TRACK:
+        return Light(RED, where)
+    return Light(YELLOW, where) if gap > BEHIND else None
 
 
-def worst(lights: Iterable[str]) -> str:
-    order = {GREEN: 0, YELLOW: 1, RED: 2}
-    return max(lights, key=lambda light: order[light], default=GREEN)
+def target_light(target: TargetFacts) -> Light | None:
+    """A target's status (kesu.progress) as a light: at risk is yellow, off track red."""
+    if target.per_year and target.latest is not None:
+        period = Period.parse(target.latest.period)
+        years = {period.year: (target.latest.value, not period.is_half_year)}
+        verdict = assess_per_year(target.spec.value, target.spec.comparator, years, period.year, period.year,
+                                  period.year)
+    else:
+        verdict = assess(target.spec, target.latest)
+    colour = {Status.AT_RISK: YELLOW, Status.OFF_TRACK: RED}.get(verdict.status)
+    if colour is None:
+        return None
+    latest = f"{target.latest.value:g}" if target.latest else "未报"
+    expected = verdict.inputs.get("按轨迹此时应达")
+    why = f"按线性轨迹此时应达 {expected:g}" if isinstance(expected, float | int) else verdict.reason
+    return Light(colour, f"{target.name}：报 {latest}，{why}")
+
+
+def worst(lights: Iterable[Light]) -> Light:
+    return max(lights, key=lambda light: light.severity, default=Light(GREEN, "进展正常"))
+
+
+def unit_light(report: Light, tasks: Sequence[tuple[str, Light]]) -> Light:
+    """A unit's light: its report's until the report is in, then its tasks' worst, counted."""
+    if report.colour != GREEN:
+        return report
+    red = [(title, light) for title, light in tasks if light.colour == RED]
+    yellow = [(title, light) for title, light in tasks if light.colour == YELLOW]
+    if not red and not yellow:
+        return Light(GREEN, "已报送，各项任务进展正常")
+    counts = "、".join(text for text in (f"{len(red)} 项滞后" if red else "", f"{len(yellow)} 项预警" if yellow else "")
+                      if text)
+    title, first = (red or yellow)[0]
+    return Light(first.colour, f"{counts}，如“{title[:20]}”：{first.reason}")
 
 
 @dataclass(frozen=True)
@@ -155,6 +233,11 @@ def computed_components(year: UnitYear, weights: Weights) -> Components:
 
 def total_score(parts: Components, quality: float | None, bonus: float, penalty: float) -> float:
     return round(parts.timeliness + parts.completeness + parts.achievement + (quality or 0) + bonus - penalty, 1)
+
+
+def capped(points: float, cap: float | None) -> float:
+    """A unit's 加分 (or 减分) as it counts in the total: the items' sum, at most the scheme's cap."""
+    return round(points if cap is None else min(points, cap), 1)
 
 
 def target_ratio(reported: float, target: float, comparator: str) -> float:

@@ -21,6 +21,10 @@ if TYPE_CHECKING:
 FIELDS = ["status", "level", "deadline", "response", "closing_note"]
 
 
+def _day(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 def _next_number(task: Task) -> str:
     year = timezone.localdate().year
     count = Notice.objects.filter(region=task.plan.region, issued_at__year=year).count() + 1
@@ -35,20 +39,24 @@ def issue_notice(actor: User | None, task: Task, unit: Unit, requirement: str, d
     notice = Notice.objects.create(region=task.plan.region, task=task, unit=unit, cycle=cycle,
                                    number=_next_number(task), requirement=requirement.strip(), deadline=deadline,
                                    issued_by=actor, issued_at=timezone.now())
-    audit.record(actor, "notice.issue", notice, region=notice.region, after=audit.snapshot(notice, FIELDS))
+    audit.record(actor, "notice.issue", notice, region=notice.region, after=audit.snapshot(notice, FIELDS),
+                 note=f"{notice.number}：{notice.requirement[:60]}（办理时限 {_day(deadline)}）")
     notify.notice_issued(notice)
     return notice
 
 
-def _step(actor: User | None, notice: Notice, verb: str, allowed: tuple[str, ...], **changes: object) -> Notice:
+def _step(actor: User | None, notice: Notice, verb: str, allowed: tuple[str, ...], note: str = "",
+          **changes: object) -> Notice:
+    """One step of the notice, with its time and an audit event whose note the task history shows."""
     notice = Notice.objects.select_for_update().get(pk=notice.pk)
     if notice.status not in allowed:
-        raise ReportingError(f"督办单当前为“{notice.get_status_display()}”，不能进行此操作。")
+        raise ReportingError(f"督办单 {notice.number} 当前为“{notice.get_status_display()}”，不能进行此操作。")
     before = audit.snapshot(notice, FIELDS)
     for name, value in changes.items():
         setattr(notice, name, value)
     notice.save()
-    audit.record(actor, verb, notice, region=notice.region, before=before, after=audit.snapshot(notice, FIELDS))
+    audit.record(actor, verb, notice, region=notice.region, before=before, after=audit.snapshot(notice, FIELDS),
+                 note=f"{notice.number}{'：' + note if note else ''}")
     return notice
 
 
@@ -62,13 +70,13 @@ def sign_notice(actor: User | None, notice: Notice) -> Notice:
 def respond_notice(actor: User | None, notice: Notice, response: str) -> Notice:
     if not response.strip():
         raise ReportingError("请填写办理情况。")
-    return _step(actor, notice, "notice.respond", (NoticeStatus.SIGNED,),
+    return _step(actor, notice, "notice.respond", (NoticeStatus.SIGNED,), note=response.strip()[:60],
                  status=NoticeStatus.RESPONDED, response=response.strip(), responded_at=timezone.now())
 
 
 @transaction.atomic
 def close_notice(actor: User | None, notice: Notice, note: str) -> Notice:
-    return _step(actor, notice, "notice.close", (NoticeStatus.RESPONDED,),
+    return _step(actor, notice, "notice.close", (NoticeStatus.RESPONDED,), note=note.strip()[:60],
                  status=NoticeStatus.CLOSED, closing_note=note.strip(), closed_at=timezone.now())
 
 
@@ -78,7 +86,7 @@ def escalate_notice(actor: User | None, notice: Notice, note: str, deadline: dat
     if not note.strip():
         raise ReportingError("请写明升级督办的理由和要求。")
     notice = _step(actor, notice, "notice.escalate", (NoticeStatus.ISSUED, NoticeStatus.SIGNED, NoticeStatus.RESPONDED),
-                   status=NoticeStatus.ESCALATED, closing_note=note.strip(), deadline=deadline,
-                   level=notice.level + 1, escalated_at=timezone.now())
+                   note=f"{note.strip()[:60]}（新的办理时限 {_day(deadline)}）", status=NoticeStatus.ESCALATED,
+                   closing_note=note.strip(), deadline=deadline, level=notice.level + 1, escalated_at=timezone.now())
     notify.notice_issued(notice)
     return notice

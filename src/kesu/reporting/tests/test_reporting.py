@@ -19,7 +19,7 @@ from kesu.regions import actions as region_actions
 from kesu.regions.models import Region, UnitKind
 from kesu.reporting import actions
 from kesu.reporting.models import Cycle, Entry, Report, ReportStatus, Submission
-from kesu.reporting.testing import PNG, fill_report, reporting_plan
+from kesu.reporting.testing import PNG, fill_report, open_test_cycle, reporting_plan
 from kesu.testing import PASSWORD, World
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +38,7 @@ def test_the_due_date_defaults_to_the_plans_deadline_else_june_30(world: World) 
     assert actions.open_cycle(None, plan, Period.parse("2024H1")).due_date == date(2024, 6, 30)
     plan.reporting_deadlines = ["07-05", "01-10"]
     plan.save()
-    assert actions.open_cycle(None, plan, Period.parse("2024H2")).due_date == date(2024, 1, 10)
+    assert actions.open_cycle(None, plan, Period.parse("2024H2")).due_date == date(2025, 1, 10)
 
 
 def test_an_office_opens_a_cycle_from_the_page(world: World, client_for) -> None:
@@ -243,6 +243,30 @@ def test_a_sub_region_office_submits_its_report_upward(world: World, client_for)
     assert "宝丰县" in board and "按下级区划" in board
 
 
+def test_the_city_office_reviews_a_county_but_neither_writes_its_report_nor_approves_its_units(
+        world: World, client_for) -> None:
+    county = Region.objects.get(code="410421000000")  # 宝丰县 under 平顶山市
+    government = region_actions.create_unit(None, county, "宝丰县人民政府", kind=UnitKind.SUBREGION, is_member=False)
+    county_unit = region_actions.create_unit(None, county, "县教育局")
+    account_actions.create_user(None, "bf-office", PASSWORD, role=Role.OFFICE, region=county)
+    city_plan = reporting_plan(world.edu_bureau)
+    Responsibility.objects.create(task=Task.objects.get(plan=city_plan, order=1), role="participating",
+                                  mention="各县（市、区）", unit=government)
+    upward = actions.open_cycle(None, city_plan, Period.parse("2025H1"), due_date=date(2099, 6, 30)).reports.get(
+        unit=government)
+    county_report = open_test_cycle(county_unit).reports.get(unit=county_unit)
+    fill_report(county_report)
+    actions.submit_report(None, county_report)
+    city = client_for(world.pds_office)
+    assert city.get(f"/reporting/reports/{upward.pk}/").status_code == 200  # it sees the county's report
+    assert city.post(f"/reporting/reports/{upward.pk}/submit/").status_code == 404
+    assert city.post(f"/reporting/entries/{upward.entries.get().pk}/", {"version": 1, "narrative": "代填"}).status_code == 404
+    assert city.get(f"/reporting/reports/{county_report.pk}/").status_code == 200
+    assert city.post(f"/reporting/reports/{county_report.pk}/review/", {"decision": "approve"}).status_code == 404
+    county_report.refresh_from_db()
+    assert county_report.status == ReportStatus.SUBMITTED
+
+
 def test_the_status_board_shows_lights_and_rates_and_downloads(world: World, cycle: Cycle, client_for) -> None:
     report = cycle.reports.get(unit=world.edu_bureau)
     fill_report(report, world.edu_liaison)
@@ -255,6 +279,40 @@ def test_the_status_board_shows_lights_and_rates_and_downloads(world: World, cyc
     assert xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
     assert client.get(f"/reporting/cycles/{cycle.pk}/?table=units&format=xlsx").status_code == 200
     assert client_for(world.pds_leader).get(f"/reporting/cycles/{cycle.pk}/").status_code == 200
+
+
+def test_the_board_explains_each_light_and_filters_by_action_and_by_a_unit_named_through_a_group(
+        world: World, client_for) -> None:
+    plan = reporting_plan(world.edu_bureau, partner=world.kexie)
+    Task.objects.filter(plan=plan, order=1).update(part="一、青少年科学素质提升行动")
+    Task.objects.filter(plan=plan, order=2).update(part="二、科普基础设施工程")
+    county = region_actions.create_unit(None, Region.objects.get(code="410421000000"), "宝丰县人民政府",
+                                        kind=UnitKind.SUBREGION, is_member=False)
+    Responsibility.objects.create(task=Task.objects.get(plan=plan, order=2), role="participating",
+                                  mention="各县（市、区）", unit=county)
+    target = Task.objects.get(plan=plan, order=1).targets.get()  # 市级科普教育基地 ≥150 个 by 2025
+    for period, bases in (("2024H1", 100), ("2024H2", 105)):
+        cycle = actions.open_cycle(None, plan, Period.parse(period), due_date=date(2099, 6, 30))
+        report = cycle.reports.get(unit=world.edu_bureau)
+        fill_report(report, world.edu_liaison)
+        lead = report.entries.get(task__order=1)
+        actions.save_entry(world.edu_liaison, lead, version=lead.version, status="in_progress", percent=90,
+                           narrative="新认定基地", values={target.pk: bases})
+        actions.submit_report(world.edu_liaison, report)
+        if period == "2024H1":
+            actions.review_report(world.pds_office, report, approve=True, comments={})
+    office = client_for(world.pds_office)
+    page = office.get(f"/reporting/cycles/{cycle.pk}/").content.decode()
+    # 100 in the first half of 2024, 105 now: the way to 150 by 2025 wanted about 117 by now.
+    assert "市级科普教育基地 ≥150个：报 105，按线性轨迹此时应达 116.667" in page
+    assert "尚未报送" in page  # 市科协 and 宝丰县 have not reported: grey, not green
+    by_part = office.get(f"/reporting/cycles/{cycle.pk}/?part=二、科普基础设施工程").content.decode()
+    assert "任务2" in by_part and "任务1" not in by_part
+    by_unit = office.get(f"/reporting/cycles/{cycle.pk}/?unit={county.pk}&tab=units").content.decode()
+    assert "任务2" in by_unit and "任务1" not in by_unit  # named only through 各县（市、区）
+    assert "按单位（1）" in by_unit and 'id="tab-units"' in by_unit
+    rows = load_workbook(io.BytesIO(office.get(f"/reporting/cycles/{cycle.pk}/?format=xlsx").content)).active
+    assert rows is not None and [c.value for c in rows[1]][:4] == ["任务", "所属行动或工程", "灯号", "原因"]
 
 
 def test_approval_works_without_indicator_links_and_the_summary_uses_approved_reports(
@@ -324,3 +382,15 @@ def test_two_simultaneous_submits_store_one_submission_on_postgresql(world: Worl
         thread.join()
     assert Submission.objects.filter(report=report).count() == 1
     assert AuditEvent.objects.for_target(report).filter(verb="report.submit").count() == 1
+
+
+def test_a_reminder_to_a_unit_without_a_liaison_shows_in_its_history_once(world: World, client_for) -> None:
+    from kesu.reporting.notify import send_reminders
+
+    nobody = region_actions.create_unit(None, world.pingdingshan, "市文化广电和旅游局")
+    report = open_test_cycle(nobody, due=date(2030, 6, 30)).reports.get(unit=nobody)
+    assert send_reminders(date(2030, 6, 25)) == 0
+    assert send_reminders(date(2030, 6, 26)) == 0
+    events = AuditEvent.objects.for_target(report).filter(verb="report.remind")
+    assert events.count() == 1 and "没有可用的联络员账号" in events.get().note
+    assert "没有可用的联络员账号" in client_for(world.pds_office).get(report.get_absolute_url()).content.decode()

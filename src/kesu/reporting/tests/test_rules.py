@@ -6,6 +6,7 @@ import io
 import zipfile
 from datetime import date
 
+from kesu.progress.status import Point, TargetSpec
 from kesu.reporting import rules
 from kesu.reporting.sniff import sniff
 
@@ -16,22 +17,68 @@ def test_due_dates_come_from_the_plan_else_june_30_and_december_30() -> None:
     assert rules.due_date_for(2025, 1, ["garbage"]) == date(2025, 6, 30)
 
 
-def test_a_report_is_red_when_overdue_or_returned_yellow_when_due_soon() -> None:
+def test_a_deadline_early_in_the_year_falls_after_the_period_it_reports_on() -> None:
+    assert rules.due_date_for(2025, 2, ["07-10", "01-15"]) == date(2026, 1, 15)
+    assert rules.due_date_for(2025, None, ["07-10", "01-20"]) == date(2026, 1, 20)
+    assert rules.due_date_for(2025, None, ["06-30", "11-30"]) == date(2025, 11, 30)
+    assert rules.due_date_for(2025, 2, ["06-30", "12-30"]) == date(2025, 12, 30)
+
+
+def test_a_report_is_red_when_overdue_or_returned_yellow_when_due_soon_and_grey_until_it_is_in() -> None:
     due = date(2025, 6, 30)
-    assert rules.report_light("draft", due, date(2025, 7, 1), 7) == rules.RED
-    assert rules.report_light("returned", due, date(2025, 6, 1), 7) == rules.RED
-    assert rules.report_light("draft", due, date(2025, 6, 25), 7) == rules.YELLOW
-    assert rules.report_light("draft", due, date(2025, 6, 1), 7) == rules.GREEN
-    assert rules.report_light("submitted", due, date(2025, 7, 5), 7) == rules.GREEN
+    assert rules.report_light("draft", due, date(2025, 7, 1), 7) == rules.Light(rules.RED, "逾期未报（已过截止日 1 天）")
+    assert rules.report_light("returned", due, date(2025, 6, 1), 7).colour == rules.RED
+    assert rules.report_light("draft", due, date(2025, 6, 25), 7) == rules.Light(rules.YELLOW, "临近截止未报（还剩 5 天）")
+    assert rules.report_light("draft", due, date(2025, 6, 1), 7).colour == rules.GREY
+    assert rules.report_light("submitted", due, date(2025, 7, 5), 7).colour == rules.GREEN
 
 
 def test_a_task_behind_its_trajectory_is_yellow_and_far_behind_or_lagging_is_red() -> None:
     due, on = date(2025, 6, 30), date(2025, 6, 1)
-    facts = rules.EntryFacts("submitted", "in_progress", 40, 55.0)
-    assert rules.entry_light(facts, due, on, 7) == rules.YELLOW
-    assert rules.entry_light(rules.EntryFacts("submitted", "in_progress", 20, 55.0), due, on, 7) == rules.RED
-    assert rules.entry_light(rules.EntryFacts("submitted", "lagging", 90, 55.0), due, on, 7) == rules.RED
-    assert rules.entry_light(rules.EntryFacts("submitted", "done", 100, 55.0), due, on, 7) == rules.GREEN
+    behind = rules.entry_light(rules.EntryFacts("submitted", "in_progress", 40, 55.0), due, on, 7)
+    assert behind == rules.Light(rules.YELLOW, "完成 40%，按时间进度应达 55%")
+    assert rules.entry_light(rules.EntryFacts("submitted", "in_progress", 20, 55.0), due, on, 7).colour == rules.RED
+    assert rules.entry_light(rules.EntryFacts("submitted", "lagging", 90, 55.0), due, on, 7).colour == rules.RED
+    assert rules.entry_light(rules.EntryFacts("submitted", "done", 100, 55.0), due, on, 7).colour == rules.GREEN
+    # A draft's content is the unit's work in progress: until it is submitted only the due date counts.
+    assert rules.entry_light(rules.EntryFacts("draft", "lagging", 0, 55.0), due, on, 7).colour == rules.GREY
+
+
+def _bases(reported: float, *, baseline: float | None = 100, per_year: bool = False, period: str = "2024H2"):
+    spec = TargetSpec(150, ">=", 2025, Point("2022H2", baseline) if baseline is not None else None)
+    return rules.TargetFacts("市级科普教育基地 ≥150个", spec, Point(period, reported), per_year)
+
+
+def test_a_task_whose_target_value_trails_its_trajectory_is_yellow_or_red_though_its_percent_is_fine() -> None:
+    due, on = date(2024, 12, 30), date(2024, 12, 1)
+
+    def light(target: rules.TargetFacts) -> rules.Light:
+        return rules.entry_light(rules.EntryFacts("submitted", "in_progress", 90, 80.0, (target,)), due, on, 7)
+
+    # From 100 at the end of 2022 to 150 by the end of 2025: 133.3 is due by the end of 2024.
+    assert light(_bases(134)).colour == rules.GREEN
+    assert light(_bases(128)) == rules.Light(rules.YELLOW, "市级科普教育基地 ≥150个：报 128，按线性轨迹此时应达 133.333")
+    assert light(_bases(120)).colour == rules.RED  # less than three quarters of the way it should have come
+    assert light(_bases(150)).colour == rules.GREEN  # achieved
+    assert light(_bases(105, baseline=None)).colour == rules.GREEN  # no baseline yet: cannot judge
+
+
+def test_a_yearly_target_is_judged_on_half_the_target_at_mid_year() -> None:
+    due, on = date(2025, 6, 30), date(2025, 6, 1)
+    half = rules.EntryFacts("submitted", "in_progress", 60, 50.0, (_bases(60, per_year=True, period="2025H1"),))
+    assert rules.entry_light(half, due, on, 7).colour == rules.YELLOW  # 60 of 75 by mid-year
+    whole = rules.EntryFacts("submitted", "in_progress", 60, 50.0, (_bases(140, per_year=True, period="2025"),))
+    assert rules.entry_light(whole, date(2025, 12, 30), on, 7).colour == rules.RED  # the year ended short
+
+
+def test_a_units_light_counts_its_late_tasks_and_names_one() -> None:
+    submitted = rules.Light(rules.GREEN, "已报送")
+    tasks = [("任务甲", rules.Light(rules.RED, "牵头单位自报滞后")), ("任务乙", rules.Light(rules.YELLOW, "x")),
+             ("任务丙", rules.Light(rules.GREEN, "进展正常"))]
+    assert rules.unit_light(submitted, tasks) == rules.Light(rules.RED, "1 项滞后、1 项预警，如“任务甲”：牵头单位自报滞后")
+    assert rules.unit_light(submitted, tasks[2:]).colour == rules.GREEN
+    overdue = rules.Light(rules.RED, "逾期未报（已过截止日 3 天）")
+    assert rules.unit_light(overdue, tasks[2:]) == overdue
 
 
 def test_rates_add_up_like_dhis2() -> None:

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from kesu.core.models import AuditEvent
-from kesu.reporting import actions
+from kesu.reporting import actions, assessment, rules
 from kesu.reporting.models import Cycle, Delivery, Notice, NoticeStatus, Notification, Scheme, Score
 from kesu.reporting.notify import send_reminders
 from kesu.reporting.testing import fill_report
@@ -89,10 +91,11 @@ def test_a_years_assessment_is_computed_judged_ranked_and_exported(world: World,
     office.post(f"/reporting/assessments/{scheme.pk}/")
     edu = Score.objects.get(unit=world.edu_bureau)
     assert edu.timeliness == 20 and edu.completeness == 20 and edu.achievement > 0
-    office.post(f"/reporting/scores/{edu.pk}/", {"quality": 18, "bonus": 2, "penalty": 0, "reasons": "获省级表彰"})
+    office.post(f"/reporting/scores/{edu.pk}/", {"do": "quality", "quality": 18})
+    office.post(f"/reporting/scores/{edu.pk}/", {"do": "add", "kind": "bonus", "points": 2, "reason": "获省级表彰"})
     edu.refresh_from_db()
     assert edu.total == round(edu.timeliness + edu.completeness + edu.achievement + 18 + 2, 1)
-    refused = office.post(f"/reporting/scores/{edu.pk}/", {"quality": 18, "bonus": 5, "penalty": 0, "reasons": ""},
+    refused = office.post(f"/reporting/scores/{edu.pk}/", {"do": "add", "kind": "bonus", "points": 5, "reason": ""},
                           follow=True)
     assert "须写明理由" in refused.content.decode()
     page = office.get(f"/reporting/assessments/{scheme.pk}/").content.decode()
@@ -101,3 +104,212 @@ def test_a_years_assessment_is_computed_judged_ranked_and_exported(world: World,
     assert book.active["B2"].value == "市教育体育局" and book.active["A2"].value == 1
     assert client_for(world.edu_liaison).get(f"/reporting/assessments/{scheme.pk}/").status_code == 404
     assert client_for(world.pds_leader).post(f"/reporting/scores/{edu.pk}/", {"quality": 1}).status_code == 404
+
+
+# ---- 考核: 加减分 items, grace days, both rankings, who may do what ---------------------------------
+
+def _scored_year(world: World, client_for, year: int = 2024, **caps: float) -> tuple[Scheme, Any]:
+    """平顶山市's year: both units' reports approved, the scheme set and computed by the office over HTTP."""
+    from kesu.reporting.testing import open_test_cycle
+
+    cycle = open_test_cycle(world.edu_bureau, partner=world.kexie, period=f"{year}H2", due=date(2099, 12, 30))
+    for report in cycle.reports.all():
+        fill_report(report)
+        actions.submit_report(None, report)
+        actions.review_report(world.pds_office, report, approve=True, comments={})
+    office = client_for(world.pds_office)
+    office.post("/reporting/assessments/", {"year": year, "timeliness": 20, "completeness": 20, "achievement": 40,
+                                            "quality": 20, **caps})
+    scheme = Scheme.objects.get(year=year)
+    office.post(f"/reporting/assessments/{scheme.pk}/")
+    return scheme, office
+
+
+def _add(client: Any, score: Score, kind: str, points: float | str, reason: str) -> Any:
+    return client.post(f"/reporting/scores/{score.pk}/", {"do": "add", "kind": kind, "points": points, "reason": reason})
+
+
+def _parts(score: Score) -> float:
+    return score.timeliness + score.completeness + score.achievement
+
+
+def _export(client: Any, scheme: Scheme) -> list[dict[str, Any]]:
+    sheet = load_workbook(io.BytesIO(client.get(f"/reporting/assessments/{scheme.pk}/?format=xlsx").content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+
+
+def test_several_bonus_and_penalty_items_each_with_its_reason_add_up_in_the_page_and_the_export(
+        world: World, client_for) -> None:
+    scheme, office = _scored_year(world, client_for)
+    edu = Score.objects.get(unit=world.edu_bureau)
+    office.post(f"/reporting/scores/{edu.pk}/", {"do": "quality", "quality": "17.5"})
+    _add(office, edu, "bonus", 2, "承办全国科普日主场活动")
+    _add(office, edu, "bonus", 0.5, "科普信息化工作获通报表扬")
+    _add(office, edu, "penalty", 1, "未按时报送半年总结")
+    edu.refresh_from_db()
+    assert edu.total == round(_parts(edu) + 17.5 + 2.5 - 1, 1)
+    page = office.get(f"/reporting/assessments/{scheme.pk}/").content.decode()
+    assert "加分：承办全国科普日主场活动 +2" in page and "减分：未按时报送半年总结 −1" in page
+    assert "17.5" in page and "pds-office" in page  # the mark with one decimal, and who entered it
+    row = next(r for r in _export(office, scheme) if r["单位"] == "市教育体育局")
+    assert row["加减分明细"] == "加分：承办全国科普日主场活动 +2；加分：科普信息化工作获通报表扬 +0.5；减分：未按时报送半年总结 −1"
+    assert (row["加分合计"], row["减分合计"], row["总分"], row["评议人"]) == (2.5, 1, edu.total, "pds-office")
+    penalty = edu.adjustments.get(kind="penalty")
+    office.post(f"/reporting/scores/{edu.pk}/", {"do": "remove", "item": penalty.pk})
+    edu.refresh_from_db()
+    assert edu.total == round(_parts(edu) + 17.5 + 2.5, 1) and edu.adjustments.count() == 2
+    verbs = list(AuditEvent.objects.for_target(edu).order_by("pk").values_list("verb", flat=True))
+    assert verbs == ["assessment.judge", *["assessment.adjustment_add"] * 3, "assessment.adjustment_remove"]
+    history = office.get(f"/reporting/scores/{edu.pk}/").content.decode()
+    assert "删除加减分项" in history and "减分：未按时报送半年总结 −1" in history
+
+
+def test_an_item_without_a_reason_or_with_bad_points_is_refused_and_keeps_what_was_typed(
+        world: World, client_for) -> None:
+    _scheme, office = _scored_year(world, client_for)
+    edu = Score.objects.get(unit=world.edu_bureau)
+    no_reason = _add(office, edu, "penalty", 1, "  ").content.decode()
+    bad_points = _add(office, edu, "bonus", "两分", "承办全国科普日主场活动").content.decode()
+    assert "须写明理由" in no_reason
+    assert "分值应为数字" in bad_points and 'value="承办全国科普日主场活动"' in bad_points
+    assert "分值应在 0.1 到 100 之间" in _add(office, edu, "bonus", 0, "x").content.decode()
+    too_high = office.post(f"/reporting/scores/{edu.pk}/", {"do": "quality", "quality": 25}).content.decode()
+    assert "工作质量（0–20 分）应在 0 到 20 之间" in too_high
+    total = edu.total
+    edu.refresh_from_db()
+    assert not edu.adjustments.exists() and edu.quality is None and edu.total == total
+
+
+def test_the_items_and_the_quality_mark_survive_recomputing_the_components(world: World, client_for) -> None:
+    scheme, office = _scored_year(world, client_for)
+    kexie = Score.objects.get(unit=world.kexie)
+    office.post(f"/reporting/scores/{kexie.pk}/", {"do": "quality", "quality": 16})
+    _add(office, kexie, "bonus", 2, "承办全国科普日主场活动")
+    _add(office, kexie, "penalty", 1, "未按时报送半年总结")
+    office.post(f"/reporting/assessments/{scheme.pk}/")
+    kexie.refresh_from_db()
+    assert kexie.quality == 16 and kexie.judged_by == world.pds_office and kexie.adjustments.count() == 2
+    assert kexie.total == round(_parts(kexie) + 16 + 2 - 1, 1)
+
+
+def test_a_scheme_counts_at_most_its_bonus_cap_and_a_changed_cap_retotals_at_once(world: World, client_for) -> None:
+    scheme, office = _scored_year(world, client_for, bonus_cap=5)
+    edu = Score.objects.get(unit=world.edu_bureau)
+    _add(office, edu, "bonus", 4, "承办全国科普日主场活动")
+    _add(office, edu, "bonus", 3, "获省级科普工作表彰")
+    edu.refresh_from_db()
+    assert edu.total == round(_parts(edu) + 5, 1)
+    assert "共 7.0，按上限计" in office.get(f"/reporting/assessments/{scheme.pk}/").content.decode()
+    office.post("/reporting/assessments/", {"year": 2024, "timeliness": 20, "completeness": 20, "achievement": 40,
+                                            "quality": 20, "bonus_cap": ""})
+    edu.refresh_from_db()
+    assert edu.total == round(_parts(edu) + 7, 1)
+
+
+def test_a_report_first_submitted_within_the_grace_days_scores_full_timeliness(world: World, client_for) -> None:
+    from kesu.periods import Period
+    from kesu.reporting.testing import reporting_plan
+
+    due = timezone.localdate() - timedelta(days=3)  # submitted today: three days after the due date
+    for unit, grace in ((world.edu_bureau, 5), (world.kexie, 2)):
+        cycle = actions.open_cycle(None, reporting_plan(unit), Period.parse("2024H2"), due_date=due, timely_days=grace)
+        report = cycle.reports.get()
+        fill_report(report)
+        actions.submit_report(None, report)
+    scheme, _office = _scored_year(world, client_for, year=2024)
+    assert Score.objects.get(scheme=scheme, unit=world.edu_bureau).timeliness == 20  # its other report: on time too
+    assert Score.objects.get(scheme=scheme, unit=world.kexie).timeliness == 10  # one of two reports late
+
+
+def test_units_and_sub_regions_are_ranked_apart_with_ties_sharing_a_place(world: World, client_for) -> None:
+    from kesu.regions import actions as region_actions
+    from kesu.regions.models import Region, UnitKind
+    from kesu.reporting.testing import open_test_cycle
+
+    baofeng = Region.objects.get(code="410421000000")
+    county = region_actions.create_unit(None, baofeng, "宝丰县人民政府", kind=UnitKind.SUBREGION, is_member=False)
+    health = region_actions.create_unit(None, world.pingdingshan, "市卫生健康委")
+    farming = region_actions.create_unit(None, world.pingdingshan, "市农业农村局")
+    open_test_cycle(world.edu_bureau, partner=county, period="2024H2")  # the county reports in the city's cycle
+    for unit in (world.kexie, health, farming):
+        open_test_cycle(unit, period="2024H2")  # nothing submitted: only the office's marks count
+    scheme = assessment.create_scheme(world.pds_office, world.pingdingshan, 2024, rules.Weights())
+    office = client_for(world.pds_office)
+    office.post(f"/reporting/assessments/{scheme.pk}/")
+    marks = {world.edu_bureau: (18, "bonus", 2), world.kexie: (18, None, 0), health: (19, "penalty", 1),
+             farming: (10, None, 0), county: (15, None, 0)}
+    for unit, (quality, kind, points) in marks.items():
+        score = Score.objects.get(unit=unit)
+        office.post(f"/reporting/scores/{score.pk}/", {"do": "quality", "quality": quality})
+        if kind:
+            _add(office, score, kind, points, "年度工作")
+    rows = {r["单位"]: (r["名次"], r["排名类别"], r["总分"]) for r in _export(office, scheme)}
+    assert rows == {"市教育体育局": (1, "成员单位", 20), "市科协": (2, "成员单位", 18), "市卫生健康委": (2, "成员单位", 18),
+                    "市农业农村局": (4, "成员单位", 10), "宝丰县人民政府": (1, "下级区划", 15)}
+    page = office.get(f"/reporting/assessments/{scheme.pk}/").content.decode()
+    members, subregions = page[page.index("成员单位排名"):].split("下级区划排名")
+    assert "市农业农村局" in members and "宝丰县人民政府" not in members and "宝丰县人民政府" in subregions
+
+
+def test_the_sub_region_table_says_why_it_is_empty(world: World, client_for) -> None:
+    scheme, office = _scored_year(world, client_for)
+    page = office.get(f"/reporting/assessments/{scheme.pk}/").content.decode()
+    assert "下级区划排名" in page and "本年度没有下级区划政府参加本级报送" in page
+
+
+def test_only_the_regions_own_office_changes_scores_leaders_read_and_others_see_nothing(
+        world: World, client_for) -> None:
+    from kesu.accounts import actions as account_actions
+    from kesu.accounts.models import Role
+    from kesu.regions.models import Region
+
+    scheme, office = _scored_year(world, client_for)
+    edu = Score.objects.get(unit=world.edu_bureau)
+    _add(office, edu, "bonus", 2, "承办全国科普日主场活动")
+    item = edu.adjustments.get()
+    leader = client_for(world.pds_leader)
+    page = leader.get(f"/reporting/scores/{edu.pk}/").content.decode()
+    assert "承办全国科普日主场活动" in page and 'name="do"' not in page  # read only: no form to change it
+    events = AuditEvent.objects.count()
+    for client in (leader, client_for(world.xz_office), client_for(world.edu_liaison)):
+        assert _add(client, edu, "bonus", 9, "x").status_code == 404
+        assert client.post(f"/reporting/scores/{edu.pk}/", {"do": "remove", "item": item.pk}).status_code == 404
+        assert client.post(f"/reporting/assessments/{scheme.pk}/").status_code == 404
+    for client in (client_for(world.xz_office), client_for(world.edu_liaison), client_for(world.kexie_liaison)):
+        assert client.get(f"/reporting/scores/{edu.pk}/").status_code == 404
+        assert client.get(f"/reporting/assessments/{scheme.pk}/").status_code == 404
+    assert AuditEvent.objects.count() == events and edu.adjustments.count() == 1
+    baofeng = Region.objects.get(code="410421000000")
+    county_office = account_actions.create_user(None, "bf-office", "persona-password-2025", display_name="宝丰县素质办",
+                                                role=Role.OFFICE, region=baofeng)
+    county_scheme = assessment.create_scheme(county_office, baofeng, 2024, rules.Weights())
+    assert office.get(f"/reporting/assessments/{county_scheme.pk}/").status_code == 200  # the city reads it
+    assert office.post(f"/reporting/assessments/{county_scheme.pk}/").status_code == 404  # but does not score it
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migrating_turns_each_old_bonus_and_penalty_into_an_item_with_the_old_reason(world: World) -> None:
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before, after = [("reporting", "0002_entry_filled")], [("reporting", "0003_score_adjustments")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    scheme = old.get_model("reporting", "Scheme").objects.create(region_id=world.pingdingshan.pk, year=2023)
+    old_score = old.get_model("reporting", "Score")
+    old_score.objects.create(scheme=scheme, unit_id=world.edu_bureau.pk, quality=18, bonus=2, penalty=1,
+                             adjustment_reasons="获省级表彰；半年总结迟报", total=19)
+    old_score.objects.create(scheme=scheme, unit_id=world.kexie.pk, quality=15, total=15)
+    executor = MigrationExecutor(connection)  # a fresh graph, as `kesu migrate` would load
+    executor.migrate(after)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    edu, kexie = Score.objects.get(unit=world.edu_bureau), Score.objects.get(unit=world.kexie)
+    assert [(i.kind, i.points, i.reason) for i in edu.adjustments.all()] == [
+        ("bonus", 2, "获省级表彰；半年总结迟报"), ("penalty", 1, "获省级表彰；半年总结迟报")]
+    assert (edu.bonus, edu.penalty, edu.total) == (2, 1, 19) and not kexie.adjustments.exists()
+    assessment.judge(None, edu, quality=18)  # recomputing the total from the items changes nothing
+    edu.refresh_from_db()
+    assert edu.total == 19
