@@ -10,8 +10,9 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from django.core.files.base import ContentFile
-from django.db import transaction
-from django.db.models import Exists, F, OuterRef, QuerySet
+from django.db import connection, transaction
+from django.db.models import BooleanField, F, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from kesu.core import audit
@@ -206,9 +207,8 @@ def submit_report(actor: User | None, report: Report | int, scope: QuerySet[Repo
     rows = (scope if scope is not None else Report.objects.all()).select_for_update(of=("self",))
     # Only the plan's region id is needed (for the audit event): loading the plan itself would decode
     # its JSON columns on every submit.
-    rows = rows.select_related("cycle", "unit").annotate(
-        plan_region_id=F("cycle__plan__region_id"),
-        has_missing=Exists(Entry.objects.filter(report=OuterRef("pk"), filled=False)))
+    rows = rows.select_related("cycle", "unit").annotate(plan_region_id=F("cycle__plan__region_id"),
+                                                         has_missing=_has_unfilled_entries())
     report = rows.get(pk=report if isinstance(report, int) else report.pk)
     if report.status in (ReportStatus.SUBMITTED, ReportStatus.APPROVED):
         existing = report.submissions.order_by("-round").first()
@@ -235,6 +235,18 @@ def submit_report(actor: User | None, report: Report | int, scope: QuerySet[Repo
     audit.record(actor, "report.submit", report, region=_region_ref(report), before=before,
                  after={"status": report.status, "round": report.round, "on_time": on_time})
     return submission
+
+
+def _has_unfilled_entries() -> RawSQL:
+    """Whether the report has a task not yet filled (``Entry.filled``, computed by the database).
+
+    Written as a plain EXISTS: building the same test with ``Exists(OuterRef(...))`` took a fifth of
+    a submit's Python time, and submitting is the hot path at a deadline. The rule itself stays in
+    the generated column; this only asks for it."""
+    quote = connection.ops.quote_name
+    entries, reports = quote(Entry._meta.db_table), quote(Report._meta.db_table)
+    return RawSQL(f"EXISTS (SELECT 1 FROM {entries} WHERE {entries}.report_id = {reports}.id "
+                  f"AND NOT {entries}.filled)", (), output_field=BooleanField())
 
 
 def _region_ref(report: Report) -> Region:

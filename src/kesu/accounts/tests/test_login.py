@@ -16,6 +16,14 @@ def test_the_login_page_speaks_chinese(db: None) -> None:
     assert 'lang="zh-Hans"' in page
 
 
+def test_a_browser_set_to_english_still_gets_chinese_messages(world: World) -> None:
+    client = Client(HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    client.force_login(world.pds_office)
+    page = client.post("/reporting/cycles/", {"period_year": ""}).content.decode()  # Django's own field errors
+    assert "这个字段是必填项" in page or "该字段是必填项" in page
+    assert "This field is required" not in page
+
+
 def test_an_office_admin_signs_in_and_lands_on_its_region(world: World) -> None:
     client = Client()
     response = client.post("/accounts/login/", {"username": "pds-office", "password": PASSWORD}, follow=True)

@@ -67,3 +67,26 @@ def test_an_office_keeps_its_own_region_when_the_region_moves_under_another_city
     region_actions.move_region(world.admin, world.xinzheng, Region.objects.get(code="410400000000"))
     assert office.get(f"/regions/units/{unit.pk}/").status_code == 200  # its office path was rewritten too
     assert client_for(world.pds_office).get(f"/regions/units/{unit.pk}/").status_code == 200
+
+
+def test_a_rule_drops_the_branches_that_are_empty_for_this_user() -> None:
+    from django.db.models import Q
+
+    from kesu.accounts.access import without_empty_parts
+
+    liaison_only = Q(unit__in=(179,)) | (Q(unit__kind="subregion") & Q(unit__region_id__in=()))
+    assert without_empty_parts(liaison_only) == Q(unit__in=(179,))
+    assert without_empty_parts(Q(unit__in=()) | Q(pk__in=[])) is None  # nothing at all: no query is run
+    negated = ~Q(unit__in=())
+    assert without_empty_parts(negated) == negated  # "not in nothing" is everything, left alone
+
+
+@pytest.mark.django_db
+def test_a_user_with_no_role_sees_no_reports_without_a_query(world: World, django_assert_num_queries) -> None:
+    from kesu.accounts.models import User
+    from kesu.reporting.models import Report
+
+    nobody = User.objects.create(username="nobody")
+    nobody.__dict__["access"] = Access()
+    with django_assert_num_queries(0):
+        assert list(Report.objects.visible_to(nobody)) == []
