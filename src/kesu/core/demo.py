@@ -89,15 +89,10 @@ def _load_region(region: Region, entry: dict, accounts: DemoAccounts) -> None:
                 None, region, item["name"], kind=guess_unit_kind(item["name"]),
                 is_office=item["name"] == entry["office_unit"], aliases=item["aliases"],
             )
-        _ensure_user(f"{prefix}-u{index:02d}", f"{unit.name}联络员", Role.LIAISON, unit=unit)
+        ensure_demo_user(f"{prefix}-u{index:02d}", f"{unit.name}联络员", Role.LIAISON, unit=unit)
     _ensure_subregion_units(region)
-    _ensure_user(f"{prefix}-office", f"{region.name}素质办", Role.OFFICE, region=region)
-    first_below = Region.objects.filter(parent=region, units__kind=UnitKind.SUBREGION).order_by("code").first()
-    if first_below is not None and region.level == RegionLevel.COUNTY:
-        # One sub-region office, to show a town writing and submitting its report upward (上报).
-        _ensure_user(f"{prefix}-t01", f"{first_below.name}科协", Role.OFFICE, region=first_below)
-        accounts.add(f"{prefix}-t01", "下级区划素质办（上报）", first_below.full_name)
-    _ensure_user(f"{prefix}-leader", f"{region.name}领导", Role.LEADER, region=region)
+    ensure_demo_user(f"{prefix}-office", f"{region.name}素质办", Role.OFFICE, region=region)
+    ensure_demo_user(f"{prefix}-leader", f"{region.name}领导", Role.LEADER, region=region)
     accounts.add(f"{prefix}-office", "素质办管理员", region.full_name)
     accounts.add(f"{prefix}-leader", "领导（只读）", region.full_name)
     accounts.add(f"{prefix}-u01 … {prefix}-u{len(entry['units']):02d}", "成员单位联络员", f"{region.name}各成员单位")
@@ -117,7 +112,7 @@ def _demo_password_hash() -> str:
     return make_password(DEMO_PASSWORD)
 
 
-def _ensure_user(username: str, display_name: str, role: str, *, region: Region | None = None,
+def ensure_demo_user(username: str, display_name: str, role: str, *, region: Region | None = None,
                  unit: Unit | None = None) -> User:
     user = User.objects.filter(username=username).first()
     if user is None:

@@ -9,7 +9,8 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from kesu.core.demo import DemoAccounts, register_demo_step
+from kesu.accounts.models import Role
+from kesu.core.demo import PREFIXES, DemoAccounts, ensure_demo_user, register_demo_step
 from kesu.core.models import AuditEvent
 from kesu.periods import Period
 from kesu.plans.models import Plan
@@ -67,6 +68,19 @@ def demo_reports(accounts: DemoAccounts) -> None:
                 _backdate(report, cycle, rng)
         _current_cycle(plan, now, today, rng)
     _demo_assessment(plans, assessed_year)
+
+
+@register_demo_step
+def demo_upward_office(accounts: DemoAccounts) -> None:
+    """Per demo region whose plan names its sub-regions (各镇街道), an account for the first of
+    them, to show a town writing and submitting its government's report upward (上报)."""
+    for region_code, prefix in PREFIXES.items():
+        report = (Report.objects.filter(cycle__plan__region__code=region_code, unit__kind="subregion")
+                  .select_related("unit__region").order_by("-cycle__due_date", "unit__region__code").first())
+        if report is not None:
+            town = report.unit.region
+            ensure_demo_user(f"{prefix}-t01", f"{town.name}科协", Role.OFFICE, region=town)
+            accounts.add(f"{prefix}-t01", "下级区划素质办（向上报送）", town.full_name)
 
 
 def _backdate(report: Report, cycle: Cycle, rng: random.Random) -> None:
