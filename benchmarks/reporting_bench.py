@@ -194,7 +194,7 @@ def concurrent_submits(jobs: list[tuple[str, str]], ramp: float = 0.0,
     return [millis for _, millis in results], errors, account
 
 
-def _process_cpu(pid: int) -> float:
+def process_cpu(pid: int) -> float:
     """User + system CPU seconds of one process, from /proc (0 if it has gone)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -219,11 +219,11 @@ def cpu_snapshot(server: subprocess.Popen | None) -> dict[str, float]:  # type: 
     workers: list[int] = []
     if server is not None:
         children = Path(f"/proc/{server.pid}/task/{server.pid}/children")
-        workers = [server.pid] + [int(pid) for pid in children.read_text().split()] if children.exists() else []
+        workers = [server.pid] + ([int(pid) for pid in children.read_text().split()] if children.exists() else [])
     busy = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
     return {
-        "gunicorn": sum(_process_cpu(pid) for pid in workers),
-        "postgres": sum(_process_cpu(pid) for pid in _pids_named("postgres")),
+        "gunicorn": sum(process_cpu(pid) for pid in workers),
+        "postgres": sum(process_cpu(pid) for pid in _pids_named("postgres")),
         "client": time.process_time(),
         # all cores' busy time: user, nice, system, irq, softirq, steal (not idle or iowait)
         "machine": (sum(busy[i] for i in (0, 1, 2, 5, 6, 7))) / os.sysconf("SC_CLK_TCK"),

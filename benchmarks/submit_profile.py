@@ -63,18 +63,13 @@ def requester() -> Callable[[list[tuple[str, str]], str], None]:
     return send
 
 
-def backend_cpu(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def main() -> None:
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         sys.exit("请设置 DATABASE_URL=postgresql://postgres@127.0.0.1:5432/reporting_bench（先运行 reporting_bench.py 建库）")
     import django
 
     django.setup()
-    from benchmarks.reporting_bench import reset_submitters, session_cookie
+    from benchmarks.reporting_bench import process_cpu, reset_submitters, session_cookie
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -100,10 +95,10 @@ def main() -> None:
     cpu, pg = [], []
     for start in range(1, len(jobs), 50):  # per batch: the minimum is the machine's quiet moments
         batch = jobs[start:start + 50]
-        before, pg_before = time.process_time(), backend_cpu(backend)
+        before, pg_before = time.process_time(), process_cpu(backend)
         send(batch)
         cpu.append((time.process_time() - before) / len(batch))
-        pg.append((backend_cpu(backend) - pg_before) / len(batch))
+        pg.append((process_cpu(backend) - pg_before) / len(batch))
     reset_submitters(paths)
     profile = cProfile.Profile()
     profile.enable()

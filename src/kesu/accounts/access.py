@@ -64,6 +64,11 @@ class Access:
     def manages_path(self, path: str) -> bool:
         return self.is_system_admin or any(path.startswith(p) for p in self.office_paths)
 
+    def is_office_of(self, region_id: int) -> bool:
+        """The region's own office, not one above it (the rule of the own-region querysets such as
+        ``Scheme.objects.manageable_by``, for an object that does not exist yet)."""
+        return self.is_system_admin or region_id in self.office_region_ids
+
 
 def _paths_q(path_field: str, paths: tuple[str, ...]) -> Q:
     if not paths:

@@ -42,7 +42,8 @@ def grant_membership(
     membership, _ = Membership.objects.get_or_create(user=user, role=role, region=region, unit=unit)
     audit.record(actor, "membership.grant", user, region=region or (unit.region if unit else None),
                  after={"role": role, "region": region.code if region else None, "unit": unit.pk if unit else None})
-    _scope_changed(user)
+    scope_changed(User.objects.filter(pk=user.pk))
+    user.__dict__.pop("access", None)  # and in this process
     return membership
 
 
@@ -52,12 +53,8 @@ def revoke_membership(actor: User | None, membership: Membership) -> None:
     audit.record(actor, "membership.revoke", membership.user, region=region,
                  before={"role": membership.role, "region": region.code if region else None})
     membership.delete()
-    _scope_changed(membership.user)
-
-
-def _scope_changed(user: User) -> None:
-    scope_changed(User.objects.filter(pk=user.pk))
-    user.__dict__.pop("access", None)  # and in this process
+    scope_changed(User.objects.filter(pk=membership.user_id))
+    membership.user.__dict__.pop("access", None)  # and in this process
 
 
 def scope_changed(users: QuerySet[User]) -> int:

@@ -21,7 +21,8 @@ def load_divisions(data_dir: Path, towns_of: Iterable[str] = ()) -> tuple[int, i
     """Create or update regions from the division package; returns (created, updated). Idempotent."""
     rows = sorted(read_divisions(data_dir, towns_of), key=lambda d: (d.level, d.code))
     existing = {r.code: r for r in Region.objects.all()}
-    created = updated = 0
+    created = 0
+    changed_ids: list[int] = []
     for level in sorted({d.level for d in rows}):
         level_rows = [d for d in rows if d.level == level]
         new, changed = _upsert_level(level_rows, existing)
@@ -29,8 +30,11 @@ def load_divisions(data_dir: Path, towns_of: Iterable[str] = ()) -> tuple[int, i
         Region.objects.bulk_update(changed, ["name", "parent", "path"], batch_size=1000)
         for region in Region.objects.filter(code__in=[d.code for d in level_rows]):
             existing[region.code] = region
-        created, updated = created + len(new), updated + len(changed)
-    return created, updated
+        created, changed_ids = created + len(new), changed_ids + [r.pk for r in changed]
+    if changed_ids:  # a region under a new parent has a new path: so do the scopes of users in it
+        scope_changed(User.objects.filter(Q(memberships__region__in=changed_ids)
+                                          | Q(memberships__unit__region__in=changed_ids)))
+    return created, len(changed_ids)
 
 
 def _upsert_level(rows: list[Division], existing: dict[str, Region]) -> tuple[list[Region], list[Region]]:

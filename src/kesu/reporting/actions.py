@@ -16,11 +16,13 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from kesu.core import audit
+from kesu.core.formats import day_text, moment_text
 from kesu.periods import Period
 from kesu.plans.models import Plan, Responsibility, Role
 from kesu.regions.models import Region
 from kesu.reporting import rules
 from kesu.reporting.models import (
+    REOPENED,
     Cycle,
     Entry,
     Evidence,
@@ -101,7 +103,7 @@ def _check_editable(report: Report) -> None:
     if report.status == ReportStatus.SUBMITTED:
         raise ReportingError("本报送已提交，等待审核；审核退回后才能修改。")
     if report.status == ReportStatus.DRAFT and today() > report.cycle.lock_date:
-        raise ReportingError(f"本周期已于 {report.cycle.lock_date:%Y年%m月%d日} 锁定，请联系素质办开放后再填报。")
+        raise ReportingError(f"本周期已于 {day_text(report.cycle.lock_date)} 锁定，请联系素质办开放后再填报。")
 
 
 def entry_state(entry: Entry) -> dict[str, Any]:
@@ -193,10 +195,6 @@ def remove_evidence(actor: User | None, evidence: Evidence) -> None:
 
 # ---- submission and review ----------------------------------------------------------------------
 
-def missing_entries(report: Report) -> list[Entry]:
-    return list(report.entries.filter(filled=False).select_related("task"))
-
-
 @transaction.atomic
 def submit_report(actor: User | None, report: Report | int, scope: QuerySet[Report] | None = None) -> Submission:
     """Submit once: the row lock makes a second submit of the same round wait, then return the first.
@@ -215,7 +213,7 @@ def submit_report(actor: User | None, report: Report | int, scope: QuerySet[Repo
         if existing is not None:
             return existing
     if report.status == ReportStatus.DRAFT and today() > report.cycle.lock_date:
-        raise ReportingError(f"本周期已于 {report.cycle.lock_date:%Y年%m月%d日} 锁定，请联系素质办开放后再提交。")
+        raise ReportingError(f"本周期已于 {day_text(report.cycle.lock_date)} 锁定，请联系素质办开放后再提交。")
     if report.has_missing:
         missing = list(report.entries.filter(filled=False).order_by("task__order")
                        .values_list("task__title", flat=True))
@@ -296,7 +294,7 @@ def reopen_report(actor: User | None, report: Report, reason: str) -> Report:
         raise ReportingError("该报送当前已可修改，无需重新开放。")
     before = audit.snapshot(report, ["status"])
     report.status = ReportStatus.RETURNED
-    report.review_comment = f"重新开放：{reason.strip()}"
+    report.review_comment = f"{REOPENED}{reason.strip()}"
     report.version += 1
     report.save(update_fields=["status", "review_comment", "version"])
     audit.record(actor, "report.reopen", report, region=report.cycle.plan.region, before=before,
@@ -332,10 +330,15 @@ def import_report_rows(actor: User | None, report: Report, rows: Iterable[Import
     _check_editable(report)
     wanted = {row.entry.pk: row for row in rows}
     # Ordered by pk, not by the model's task order, which would join and lock the plan's tasks too.
-    locked = {e.pk: e for e in Entry.objects.select_for_update().filter(report=report, pk__in=wanted).order_by("pk")}
+    locked = {e.pk: e for e in Entry.objects.select_for_update(of=("self",)).select_related("task", "updated_by")
+              .filter(report=report, pk__in=wanted).order_by("pk")}
     if len(locked) < len(wanted):
         raise ReportingError("报送表中有不属于本报送的任务，请重新下载报送表后再填写。")
-    changed = [row for pk, row in wanted.items() if not _unchanged(locked[pk], row)]
+    saved: dict[int, dict[int, float]] = {}
+    for entry_id, target_id, value in TargetValue.objects.filter(entry__in=locked).values_list(
+            "entry_id", "target_id", "value"):
+        saved.setdefault(entry_id, {})[target_id] = value
+    changed = [row for pk, row in wanted.items() if not _unchanged(locked[pk], row, saved.get(pk, {}))]
     stale = [_stale(locked[row.entry.pk], row) for row in changed if locked[row.entry.pk].version != row.version]
     if stale:
         raise ReportingError("；".join(stale))
@@ -348,17 +351,13 @@ def import_report_rows(actor: User | None, report: Report, rows: Iterable[Import
     return len(changed)
 
 
-def _unchanged(entry: Entry, row: ImportRow) -> bool:
-    saved = entry_state(entry)
+def _unchanged(entry: Entry, row: ImportRow, saved_values: dict[int, float]) -> bool:
     return ((row.status, row.percent, row.narrative.strip()) == (entry.status, entry.percent, entry.narrative)
-            and all(saved["values"].get(str(target_id)) == value for target_id, value in row.values.items()))
+            and all(saved_values.get(target_id) == value for target_id, value in row.values.items()))
 
 
 def _stale(entry: Entry, row: ImportRow) -> str:
-    when = ""
-    if entry.updated_at:
-        at = timezone.localtime(entry.updated_at)
-        when = f" 于 {at.month}月{at.day}日 {at:%H:%M}"
+    when = f" 于 {moment_text(entry.updated_at)}" if entry.updated_at else ""
     return (f"{row.where or '任务'}（{entry.task.title[:30]}）：下载后已被 {entry.updated_by or '他人'}{when} 修改，"
             "请重新下载报送表后再填写。")
 

@@ -176,7 +176,10 @@ def add_adjustment(actor: User | None, score: Score, *, kind: str, points: float
 @transaction.atomic
 def remove_adjustment(actor: User | None, item: ScoreAdjustment) -> Score:
     score = _locked(item.score)
-    item = ScoreAdjustment.objects.get(pk=item.pk, score=score)  # still there after the lock
+    still_there = ScoreAdjustment.objects.filter(pk=item.pk, score=score).first()  # another tab may have removed it
+    if still_there is None:
+        raise ValueError("该加减分项已被删除，请刷新后查看。")
+    item = still_there
     before = {"kind": item.kind, "points": item.points, "reason": item.reason, "total": score.total}
     label = item.label
     item.delete()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date
 
 from django.utils import timezone
 from docx import Document
@@ -27,6 +27,7 @@ from docx.table import _Cell
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
+from kesu.core.formats import day_text, moment_text
 from kesu.plans.models import PartKind, Target, Task
 from kesu.reporting import board, rules
 from kesu.reporting.models import Cycle, Entry, Notice, ReportStatus
@@ -123,16 +124,6 @@ def chinese_number(n: int) -> str:
 def number_text(value: float) -> str:
     """132.0 → 132, 0.125 → 0.125; never the 1.5e+06 of ``:g``."""
     return str(int(value)) if float(value).is_integer() else f"{value:.4f}".rstrip("0").rstrip(".")
-
-
-def day_text(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
-def moment_text(moment: datetime) -> str:
-    """2025年11月3日 10:05, in the site's time zone."""
-    local = timezone.localtime(moment)
-    return f"{day_text(local.date())} {local:%H:%M}"
 
 
 def _percent(rate: float | None) -> str:

@@ -9,6 +9,7 @@ from django.utils import timezone
 from kesu.core.forms import StyledFormMixin, within_upload_limit
 from kesu.periods import Period
 from kesu.plans.models import Plan
+from kesu.reporting import assessment
 from kesu.reporting.models import AdjustmentKind, Entry, ProgressStatus
 
 HALVES = [("1", "上半年"), ("2", "下半年"), ("0", "全年")]
@@ -76,7 +77,10 @@ class CycleForm(StyledFormMixin, forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["plan"].queryset = Plan.objects.manageable_by(user).published()  # type: ignore[attr-defined]
+        plans = Plan.objects.manageable_by(user).published()
+        if not user.access.is_system_admin:  # the office of the plan's own region runs its cycles
+            plans = plans.filter(region_id__in=user.access.office_region_ids)
+        self.fields["plan"].queryset = plans  # type: ignore[attr-defined]
         self.fields["period"].initial = _current_half(timezone.localdate())
         self.fields["period"].widget.attrs.pop("class", None)  # each part keeps its own Bootstrap class
 
@@ -201,7 +205,7 @@ class AdjustmentForm(StyledFormMixin, forms.Form):
 
     kind = forms.ChoiceField(label="类别", choices=AdjustmentKind.choices, error_messages={
         "required": "请选择加分或减分。", "invalid_choice": "请选择加分或减分。"})
-    points = _score_field("分值", min_value=0.1, max_value=100)
+    points = _score_field("分值", min_value=0.1, max_value=assessment.MAX_POINTS)
     reason = forms.CharField(label="理由", max_length=200, error_messages={
         "required": "加分或减分须写明理由。", "max_length": "理由请控制在 200 字以内。"},
                              widget=forms.TextInput(attrs={"placeholder": "如：承办全国科普日主场活动"}))

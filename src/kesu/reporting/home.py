@@ -89,9 +89,7 @@ def home_panels(request: AuthedRequest) -> list[HomePanel]:
     panels = []
     today = timezone.localdate()
     if access.is_liaison or access.is_office:
-        mine = list(Report.objects.writable_by(request.user)
-                    .exclude(status=ReportStatus.APPROVED).filter(cycle__due_date__gte=today.replace(year=today.year - 1))
-                    .select_related("cycle__plan", "unit").order_by("cycle__due_date")[:5])
+        mine = list(Report.objects.writable_by(request.user).still_to_do(today)[:5])
         rows = [(report, (report.cycle.due_date - today).days) for report in mine]
         notices = Notice.objects.answerable_by(request.user).open().count()
         if rows or access.is_liaison:

@@ -27,7 +27,8 @@ class CycleQuerySet(models.QuerySet["Cycle"]):
         return scoped(self, user, _cycle_scope_q)
 
     def manageable_by(self, user: AnyUser) -> CycleQuerySet:
-        return scoped(self, user, lambda access: access.office_q("plan__region__path"))
+        """The office of the plan's own region opens and runs its cycles (and reviews their reports)."""
+        return scoped(self, user, lambda access: Q(plan__region_id__in=access.office_region_ids))
 
 
 def _cycle_scope_q(access: Access) -> Q:
@@ -101,6 +102,9 @@ def own_subregion_q(access: Access, prefix: str = "") -> Q:
     return Q(**{f"{prefix}unit__kind": "subregion", f"{prefix}unit__region_id__in": access.office_region_ids})
 
 
+REOPENED = "重新开放："  # how a reopening's reason starts in the report's review comment
+
+
 class ReportQuerySet(models.QuerySet["Report"]):
     def visible_to(self, user: AnyUser) -> ReportQuerySet:
         return scoped(self, user, lambda access: report_scope_q(access))
@@ -109,6 +113,11 @@ class ReportQuerySet(models.QuerySet["Report"]):
         """A unit's liaison writes its report; a sub-region's own office writes its government's (上报)
         report — not the office above it, which reviews that report."""
         return scoped(self, user, lambda access: Q(unit__in=access.liaison_unit_ids) | own_subregion_q(access))
+
+    def still_to_do(self, today: date) -> ReportQuerySet:
+        """Not yet approved, in cycles due within the last year or later, soonest due first."""
+        return (self.exclude(status=ReportStatus.APPROVED).filter(cycle__due_date__gte=today - timedelta(days=365))
+                .select_related("cycle__plan", "unit").order_by("cycle__due_date"))
 
     def reviewable_by(self, user: AnyUser) -> ReportQuerySet:
         """The office of the plan's own region reviews; offices above it see the reports but do not
@@ -154,6 +163,15 @@ class Report(models.Model):
     @property
     def is_editable(self) -> bool:
         return self.status in (ReportStatus.DRAFT, ReportStatus.RETURNED)
+
+    @property
+    def was_reopened(self) -> bool:
+        """Returned by a reopening (of approved or locked data), not by a review."""
+        return self.status == ReportStatus.RETURNED and self.review_comment.startswith(REOPENED)
+
+    def asks_to_change(self, entry: Entry) -> bool:
+        """Whether the office returned this report with a comment on ``entry``'s task."""
+        return self.status == ReportStatus.RETURNED and bool(entry.review_comment)
 
 
 class Submission(models.Model):
@@ -224,6 +242,10 @@ class Entry(models.Model):
     @property
     def is_lead(self) -> bool:
         return self.role in LEAD_ROLES
+
+    def reported_values(self) -> dict[int, str]:
+        """Target id → the value the lead reported, as it reads (132, not 132.0); uses prefetched values."""
+        return {value.target_id: str(value) for value in self.values.all()}
 
     @property
     def role_label(self) -> str:

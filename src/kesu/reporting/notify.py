@@ -12,7 +12,7 @@ import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 
 from kesu.accounts.models import Role, User
 from kesu.core import audit
+from kesu.core.formats import day_text
 from kesu.core.models import AuditEvent
 from kesu.reporting.models import Cycle, Delivery, Notice, Notification, Report, ReportStatus
 
@@ -112,18 +113,18 @@ def reminder_for(report: Report, on: date) -> Message | None:
     title_base = f"{cycle.plan.title} · {cycle.period_label}"
     if 0 <= days_left <= cycle.warn_days:
         return Message(f"remind:{report.pk}:{report.round}", "提醒", f"【提醒】{title_base}报送将于{days_left}天后截止",
-                       f"{report.unit.name}：请于 {cycle.due_date:%Y年%m月%d日} 前提交{cycle.period_label}工作进展。", url)
+                       f"{report.unit.name}：请于 {day_text(cycle.due_date)} 前提交{cycle.period_label}工作进展。", url)
     if days_left < 0:
         week = (-days_left - 1) // 7
         return Message(f"urge:{report.pk}:{report.round}:{week}", "催办", f"【催办】{title_base}报送已逾期{-days_left}天",
-                       f"{report.unit.name}：报送截止日 {cycle.due_date:%Y年%m月%d日} 已过，请尽快提交。", url)
+                       f"{report.unit.name}：报送截止日 {day_text(cycle.due_date)} 已过，请尽快提交。", url)
     return None
 
 
 def send_reminders(on: date) -> int:
     """Remind every unit whose report is not in; each reminder is recorded once and audited once."""
     sent = 0
-    cycles = Cycle.objects.filter(due_date__gte=on.replace(year=on.year - 1)).select_related("plan__region")
+    cycles = Cycle.objects.filter(due_date__gte=on - timedelta(days=365)).select_related("plan__region")
     for cycle in cycles:
         if on > cycle.lock_date:
             continue
@@ -141,12 +142,12 @@ def _remind(report: Report, message: Message) -> int:
     verb = "report.remind" if message.kind == "提醒" else "report.urge"
     region = report.cycle.plan.region
     with transaction.atomic():
-        users = unit_users(report.unit)
-        delivered = sum(1 for user in users if deliver(user, message) is not None)
+        delivered = deliver_to_unit(report.unit, message)
         if delivered:
             audit.record(None, verb, report, region=region, after={"key": message.key, "recipients": delivered},
                          note=message.title)
-        elif not users and not AuditEvent.objects.for_target(report).filter(verb=verb, after__key=message.key).exists():
+        elif not unit_users(report.unit) and not AuditEvent.objects.for_target(report).filter(
+                verb=verb, after__key=message.key).exists():
             audit.record(None, verb, report, region=region, after={"key": message.key, "recipients": 0},
                          note=f"{message.title}：{report.unit.name}没有可用的联络员账号，未能送达，请为该单位开通账号。")
     return delivered
@@ -160,7 +161,7 @@ def report_returned(report: Report) -> None:
 
 def notice_issued(notice: Notice) -> None:
     message = Message(f"notice:{notice.pk}:{notice.level}", "督办", f"【督办】{notice.task.title[:60]}",
-                      f"{notice.requirement}\n办理时限：{notice.deadline:%Y年%m月%d日}", notice.get_absolute_url())
+                      f"{notice.requirement}\n办理时限：{day_text(notice.deadline)}", notice.get_absolute_url())
     deliver_to_unit(notice.unit, message)
 
 

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kesu.core import audit
+from kesu.core.formats import day_text
 from kesu.plans.models import Task
 from kesu.regions.models import Unit
 from kesu.reporting import notify
@@ -19,10 +20,6 @@ if TYPE_CHECKING:
     from kesu.accounts.models import User
 
 FIELDS = ["status", "level", "deadline", "response", "closing_note"]
-
-
-def _day(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def _next_number(task: Task) -> str:
@@ -40,7 +37,7 @@ def issue_notice(actor: User | None, task: Task, unit: Unit, requirement: str, d
                                    number=_next_number(task), requirement=requirement.strip(), deadline=deadline,
                                    issued_by=actor, issued_at=timezone.now())
     audit.record(actor, "notice.issue", notice, region=notice.region, after=audit.snapshot(notice, FIELDS),
-                 note=f"{notice.number}：{notice.requirement[:60]}（办理时限 {_day(deadline)}）")
+                 note=f"{notice.number}：{notice.requirement[:60]}（办理时限 {day_text(deadline)}）")
     notify.notice_issued(notice)
     return notice
 
@@ -86,7 +83,7 @@ def escalate_notice(actor: User | None, notice: Notice, note: str, deadline: dat
     if not note.strip():
         raise ReportingError("请写明升级督办的理由和要求。")
     notice = _step(actor, notice, "notice.escalate", (NoticeStatus.ISSUED, NoticeStatus.SIGNED, NoticeStatus.RESPONDED),
-                   note=f"{note.strip()[:60]}（新的办理时限 {_day(deadline)}）", status=NoticeStatus.ESCALATED,
+                   note=f"{note.strip()[:60]}（新的办理时限 {day_text(deadline)}）", status=NoticeStatus.ESCALATED,
                    closing_note=note.strip(), deadline=deadline, level=notice.level + 1, escalated_at=timezone.now())
     notify.notice_issued(notice)
     return notice

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from kesu.core.exports import XLSX_TYPE, wants_xlsx, xlsx_response
+from kesu.core.formats import day_text
 from kesu.core.http import AuthedRequest, current_region
 from kesu.core.models import AuditEvent
 from kesu.plans.models import Target, Task
@@ -78,7 +79,7 @@ class TodoRow:
     @property
     def to_fix(self) -> list[Entry]:
         """The tasks a return asked to change."""
-        return [e for e in self.entries if e.review_comment] if self.report.status == ReportStatus.RETURNED else []
+        return [e for e in self.entries if self.report.asks_to_change(e)]
 
     @property
     def to_fill(self) -> int:
@@ -91,9 +92,7 @@ def todo(request: AuthedRequest) -> HttpResponse:
     access = request.user.access
     today = _today()
     region = current_region(request)
-    mine = list(Report.objects.writable_by(request.user).exclude(status=ReportStatus.APPROVED)
-                .filter(Q(cycle__due_date__gte=today.replace(year=today.year - 1)))
-                .select_related("cycle__plan", "unit").order_by("cycle__due_date")[:20])
+    mine = list(Report.objects.writable_by(request.user).still_to_do(today)[:20])
     entries = (Entry.objects.filter(report__in=mine).select_related("task")
                .only("pk", "report_id", "role", "status", "percent", "filled", "review_comment", "task__title",
                      "task__order", "task__part_kind"))
@@ -176,9 +175,8 @@ def cycle_board(request: AuthedRequest, cycle_id: int) -> HttpResponse:
     return render(request, "reporting/cycle_board.html", {
         "cycle": cycle, "board": result, "page": page, "filterset": filterset,
         "units": Unit.objects.filter(reports__cycle=cycle).order_by("name"),
-        "parts": tasks.exclude(part="").order_by("order").values_list("part", flat=True).distinct(),
-        "tab": request.GET.get("tab", "tasks"), "labels": rules.LIGHT_LABELS,
-        "can_manage": access.manages_path(cycle.plan.region.path),
+        "parts": list(dict.fromkeys(tasks.exclude(part="").order_by("order").values_list("part", flat=True))),
+        "tab": request.GET.get("tab", "tasks"),
     })
 
 
@@ -225,7 +223,7 @@ class ReportLine:
 def _report_lines(report: Report, entries: list[Entry]) -> list[ReportLine]:
     lines = []
     for e in entries:
-        values = {v.target_id: str(v) for v in e.values.all()}  # 132, not 132.0
+        values = e.reported_values()
         revised = bool(e.review_comment and report.reviewed_at and e.updated_at and e.updated_at > report.reviewed_at)
         targets = [(t, values.get(t.pk)) for t in e.task.targets.all()] if e.is_lead else []  # the lead reports them
         lines.append(ReportLine(e, targets, revised))
@@ -248,7 +246,7 @@ def report_detail(request: AuthedRequest, report_id: int) -> HttpResponse:
               for e in AuditEvent.objects.filter(target_type="reporting.report", target_id=str(report.pk))
               .select_related("actor")[:50]]
     lines = _report_lines(report, entries)
-    to_fix = [line for line in lines if line.entry.review_comment] if report.status == ReportStatus.RETURNED else []
+    to_fix = [line for line in lines if report.asks_to_change(line.entry)]
     return render(request, "reporting/report_detail.html", {
         "below": _subregion_summary(report) if report.unit.kind == "subregion" else None,
         "report": report, "lines": lines, "can_write": can_write, "can_review": can_review,
@@ -350,8 +348,7 @@ def entry_detail(request: AuthedRequest, entry_id: int) -> HttpResponse:
                               .select_related("report__cycle__plan__region", "report__unit", "task", "updated_by")
                               .prefetch_related("task__targets", "values", "evidence"), pk=entry_id)
     can_write = Report.objects.writable_by(request.user).filter(pk=entry.report_id).exists()
-    # Reported values print as 132, not 132.0, in the form too.
-    shown = {f"target_{v.target_id}": str(v) for v in entry.values.all()}
+    shown = {f"target_{target_id}": value for target_id, value in entry.reported_values().items()}
     form = EntryForm(request.POST or None, entry=entry, initial={
         "status": entry.status, "percent": entry.percent, "narrative": entry.narrative, **shown})
     version, conflict = entry.version, None
@@ -404,7 +401,7 @@ def _entry_context(request: AuthedRequest, entry: Entry) -> dict[str, Any]:
     same_task = (Entry.objects.filter(report__cycle_id=entry.report.cycle_id, task_id=entry.task_id)
                  .exclude(pk=entry.pk).select_related("report__unit").order_by("report__unit__name"))
     participants = actions.contributions(entry) if entry.is_lead else []
-    values = {v.target_id: str(v) for v in entry.values.all()}
+    values = entry.reported_values()
     return {
         "days_left": (entry.report.cycle.due_date - _today()).days, "position": _position(entry),
         "contributions": participants, "written": [e for e in participants if e.filled],
@@ -431,10 +428,6 @@ def _posted_version(request: AuthedRequest) -> int:
         return int(request.POST.get("version", ""))
     except ValueError:
         return -1  # no version: treat as stale, so nothing is overwritten blindly
-
-
-# Report events that concern every task: shown on a task's page once each, marked as the whole report's.
-REPORT_WIDE = {"report.submit", "report.approve", "report.reopen", "report.import", "report.remind", "report.urge"}
 
 
 def task_history(entry: Entry) -> list[Step]:
@@ -595,16 +588,10 @@ def _notice_step(request: AuthedRequest, notice: Notice, step: str, data: dict[s
         return "已办结。"
     deadline: date = data["deadline"]
     supervision.escalate_notice(request.user, notice, data["note"], deadline)
-    return f"已升级督办，新的办理时限为 {deadline.year}年{deadline.month}月{deadline.day}日。"
+    return f"已升级督办，新的办理时限为 {day_text(deadline)}。"
 
 
 # ---- 考核 ---------------------------------------------------------------------------------------
-
-def _owns_region(request: AuthedRequest, region: Region | None) -> bool:
-    """Only the region's own office sets its 考核 (as ``Scheme.objects.manageable_by``)."""
-    access = request.user.access
-    return region is not None and (access.is_system_admin or region.pk in access.office_region_ids)
-
 
 def scheme_list(request: AuthedRequest) -> HttpResponse:
     access = request.user.access
@@ -614,7 +601,7 @@ def scheme_list(request: AuthedRequest) -> HttpResponse:
     region = current_region(request)
     if region is not None:
         schemes = schemes.filter(region__path__startswith=region.path)
-    can_manage = _owns_region(request, region)
+    can_manage = region is not None and access.is_office_of(region.pk)
     form = SchemeForm(request.POST or None, initial={"year": _today().year})
     if request.method == "POST":
         if region is None or not can_manage:
@@ -710,6 +697,10 @@ def _remove_adjustment(request: AuthedRequest, score: Score) -> HttpResponse:
         messages.error(request, "该加减分项已被删除，请刷新后查看。")  # e.g. removed in another tab
         return redirect(score)
     label = item.label
-    assessment.remove_adjustment(request.user, item)
-    messages.success(request, f"已删除{score.unit.name}的{label}。")
+    try:
+        assessment.remove_adjustment(request.user, item)
+    except ValueError as error:  # removed in another tab since this page was read
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"已删除{score.unit.name}的{label}。")
     return redirect(score)

@@ -12,7 +12,7 @@ from kesu.accounts.models import Membership, Role
 from kesu.regions import actions as region_actions
 from kesu.regions.models import Region
 from kesu.reporting.testing import open_test_cycle
-from kesu.testing import World
+from kesu.testing import World, load_test_divisions
 
 
 def test_a_remembered_scope_is_used_only_for_its_user_its_stamp_and_a_few_minutes() -> None:
@@ -90,3 +90,15 @@ def test_a_user_with_no_role_sees_no_reports_without_a_query(world: World, djang
     nobody.__dict__["access"] = Access()
     with django_assert_num_queries(0):
         assert list(Report.objects.visible_to(nobody)) == []
+
+
+@pytest.mark.django_db
+def test_reloading_divisions_that_move_a_county_changes_its_offices_scope_at_once(world: World) -> None:
+    from kesu.accounts.models import User
+
+    stamp = User.objects.get(pk=world.py_office.pk).access_stamp
+    untouched = User.objects.get(pk=world.xz_office.pk).access_stamp
+    Region.objects.filter(pk=world.pingyin.pk).update(path="370000000000/370124000000/")  # as if filed elsewhere
+    load_test_divisions()  # the national data puts 平阴县 back under 济南市
+    assert User.objects.get(pk=world.py_office.pk).access_stamp == stamp + 1
+    assert User.objects.get(pk=world.xz_office.pk).access_stamp == untouched

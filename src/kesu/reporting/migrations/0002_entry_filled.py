@@ -3,6 +3,11 @@
 from django.db import migrations, models
 
 
+def blank_whitespace_narratives(apps, schema_editor):
+    """A narrative of only spaces was never "filled" (the old rule stripped it); saves strip it now."""
+    apps.get_model("reporting", "Entry").objects.filter(narrative__regex=r"^\s+$").update(narrative="")
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -10,6 +15,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(blank_whitespace_narratives, migrations.RunPython.noop),
         migrations.AddField(
             model_name='entry',
             name='filled',

@@ -265,6 +265,9 @@ def test_the_city_office_reviews_a_county_but_neither_writes_its_report_nor_appr
     assert city.post(f"/reporting/reports/{county_report.pk}/review/", {"decision": "approve"}).status_code == 404
     county_report.refresh_from_db()
     assert county_report.status == ReportStatus.SUBMITTED
+    cycles_page = city.get("/reporting/cycles/").content.decode()
+    plan_choices = cycles_page[cycles_page.index('name="plan"'):].split("</select>")[0]
+    assert city_plan.title in plan_choices and county_report.cycle.plan.title not in plan_choices
 
 
 def test_the_status_board_shows_lights_and_rates_and_downloads(world: World, cycle: Cycle, client_for) -> None:
@@ -394,3 +397,13 @@ def test_a_reminder_to_a_unit_without_a_liaison_shows_in_its_history_once(world:
     events = AuditEvent.objects.for_target(report).filter(verb="report.remind")
     assert events.count() == 1 and "没有可用的联络员账号" in events.get().note
     assert "没有可用的联络员账号" in client_for(world.pds_office).get(report.get_absolute_url()).content.decode()
+
+
+def test_the_to_do_and_home_pages_work_on_the_29th_of_february(world: World, cycle: Cycle, client_for,
+                                                                monkeypatch) -> None:
+    from django.utils import timezone
+
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: date(2028, 2, 29))
+    liaison = client_for(world.edu_liaison)
+    assert "任务1" in liaison.get("/reporting/todo/").content.decode()
+    assert liaison.get("/").status_code == 200
