@@ -66,6 +66,7 @@ def demo_reports(accounts: DemoAccounts) -> None:
                 actions.submit_report(None, report)
                 actions.review_report(None, report, approve=True, comments={})
                 _backdate(report, cycle, rng)
+            Cycle.objects.filter(pk=cycle.pk).update(lock_days=30)  # history written: the usual lock again
         _current_cycle(plan, now, today, rng)
     _demo_assessment(plans, assessed_year)
 
