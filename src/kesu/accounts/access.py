@@ -127,6 +127,8 @@ def without_empty_parts(condition: Q) -> Q | None:
     Rules are written once for every kind of user, so most users' rules carry branches that are
     empty for them. Dropping those before the query is built keeps the SQL and the work of building
     it to what the user actually has — which matters on hot paths such as a submit at the deadline.
+    Only ever narrows: an empty ``Q()`` (which would mean "every row") also counts as nothing here,
+    so a rule must always name what it admits.
     """
     if condition.negated:
         return condition  # ~(nothing) is everything: leave negations as they are

@@ -21,6 +21,8 @@ class StyledFormMixin:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():  # type: ignore[attr-defined]
             widget = field.widget
+            if isinstance(widget, forms.MultiWidget):
+                continue  # its parts carry their own classes; a class here would override them all
             if isinstance(widget, forms.CheckboxInput):
                 css = "form-check-input"
             elif isinstance(widget, forms.Select):

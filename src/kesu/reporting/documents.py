@@ -174,13 +174,13 @@ def _task_section(document: DocxDocument, task: Task, entries: list[Entry]) -> N
         _paragraph(document, "本期暂无已审核通过的报送。")
     for entry in sorted(entries, key=lambda e: (_ROLE_ORDER.get(e.role, 9), e.report.unit.name)):
         paragraph = document.add_paragraph()
-        _run(paragraph, f"{entry.report.unit.name}（{entry.role_label}）：{entry_state(entry)}", bold=True)
+        _run(paragraph, f"{entry.report.unit.name}（{entry.role_label}）：{entry_line(entry)}", bold=True)
         _run(paragraph, entry.narrative or "未填写工作情况。")
     for target in task.targets.all():
         _paragraph(document, f"目标：{target_line(target, entries)}")
 
 
-def entry_state(entry: Entry) -> str:
+def entry_line(entry: Entry) -> str:
     """推进中，完成 50%。 for a lead unit; nothing for a contribution, which has no status of its own."""
     if not entry.is_lead:
         return ""

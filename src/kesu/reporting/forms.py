@@ -82,7 +82,6 @@ class CycleForm(StyledFormMixin, forms.Form):
             plans = plans.filter(region_id__in=user.access.office_region_ids)
         self.fields["plan"].queryset = plans  # type: ignore[attr-defined]
         self.fields["period"].initial = _current_half(timezone.localdate())
-        self.fields["period"].widget.attrs.pop("class", None)  # each part keeps its own Bootstrap class
 
 
 class EntryForm(StyledFormMixin, forms.Form):

@@ -651,7 +651,8 @@ def _scheme_xlsx(scheme: Scheme, ranked: assessment.Rankings) -> HttpResponse:
 def score_judge(request: AuthedRequest, score_id: int) -> HttpResponse:
     """One unit's score: its parts, the office's 工作质量 mark and 加减分 items, and who entered what."""
     score = get_object_or_404(Score.objects.filter(scheme__in=Scheme.objects.visible_to(request.user))
-                              .select_related("scheme__region", "unit__region", "judged_by"), pk=score_id)
+                              .select_related("scheme__region", "unit__region", "judged_by")
+                              .prefetch_related("adjustments"), pk=score_id)
     can_manage = Scheme.objects.manageable_by(request.user).filter(pk=score.scheme_id).exists()
     top = score.scheme.quality
     score_forms: dict[str, Any] = {"quality": JudgementForm(initial={"quality": score.quality}, top=top),
