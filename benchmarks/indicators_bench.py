@@ -47,7 +47,9 @@ def setup() -> tuple:
     actions.ensure_catalogue()
     started = time.perf_counter()
     province = build_province()
-    print(f"province ready in {time.perf_counter() - started:.1f} s: {len(province.regions)} cities and counties")
+    print(
+        f"province ready in {time.perf_counter() - started:.1f} s: {len(province.regions)} cities and counties"
+    )
     started = time.perf_counter()
     indicators = _indicators()
     made = _values(province.province, indicators)
@@ -60,12 +62,20 @@ def _indicators() -> list:
     """The standard catalogue topped up with bench indicators to 40 (sums and ratios)."""
     from kesu.indicators.models import Aggregation, Indicator
 
-    chosen = list(Indicator.objects.filter(region__isnull=True).exclude(code__in=["population", "adult_population"])
-                  .order_by("order"))[: INDICATORS - 8]
+    chosen = list(
+        Indicator.objects.filter(region__isnull=True)
+        .exclude(code__in=["population", "adult_population"])
+        .order_by("order")
+    )[: INDICATORS - 8]
     for n in range(1, INDICATORS - len(chosen) + 1):
-        indicator, _ = Indicator.objects.get_or_create(code=f"bench_{n:02d}", defaults={
-            "name": f"演示指标{n}", "unit": "个" if n % 2 else "%",
-            "aggregation": Aggregation.SUM if n % 2 else Aggregation.RATIO})
+        indicator, _ = Indicator.objects.get_or_create(
+            code=f"bench_{n:02d}",
+            defaults={
+                "name": f"演示指标{n}",
+                "unit": "个" if n % 2 else "%",
+                "aggregation": Aggregation.SUM if n % 2 else Aggregation.RATIO,
+            },
+        )
         chosen.append(indicator)
     return chosen
 
@@ -83,20 +93,45 @@ def _values(province, indicators: list) -> int:  # type: ignore[no-untyped-def]
     for region in regions:
         people = rng.uniform(2e5, 1.5e6)
         for period in PERIODS:
-            rows.append(IndicatorValue(indicator=population, region=region, period=period, value=round(people),
-                                       source="import", provenance="benchmark"))
+            rows.append(
+                IndicatorValue(
+                    indicator=population,
+                    region=region,
+                    period=period,
+                    value=round(people),
+                    source="import",
+                    provenance="benchmark",
+                )
+            )
             for indicator in indicators:
                 base = rng.uniform(10, 1000)
                 if indicator.is_ratio:
                     denominator = round(people)
                     numerator = round(denominator * rng.uniform(0.02, 0.2))
                     value = numerator / denominator * indicator.scale
-                    rows.append(IndicatorValue(indicator=indicator, region=region, period=period, value=value,
-                                               numerator=numerator, denominator=denominator, source="import",
-                                               provenance="benchmark"))
+                    rows.append(
+                        IndicatorValue(
+                            indicator=indicator,
+                            region=region,
+                            period=period,
+                            value=value,
+                            numerator=numerator,
+                            denominator=denominator,
+                            source="import",
+                            provenance="benchmark",
+                        )
+                    )
                 else:
-                    rows.append(IndicatorValue(indicator=indicator, region=region, period=period, value=round(base),
-                                               source="import", provenance="benchmark"))
+                    rows.append(
+                        IndicatorValue(
+                            indicator=indicator,
+                            region=region,
+                            period=period,
+                            value=round(base),
+                            source="import",
+                            provenance="benchmark",
+                        )
+                    )
     IndicatorValue.objects.bulk_create(rows, batch_size=5000)
     return len(rows)
 
@@ -106,9 +141,19 @@ def _links(indicators: list) -> int:
     from kesu.plans.models import Target
 
     targets = list(Target.objects.filter(indicator_link__isnull=True, task__plan__title__contains="演示数据"))
-    TargetLink.objects.bulk_create([TargetLink(target=t, indicator=indicators[i % len(indicators)], baseline_year=2020,
-                                               baseline_value=50, confirmed=True) for i, t in enumerate(targets)],
-                                   batch_size=5000)
+    TargetLink.objects.bulk_create(
+        [
+            TargetLink(
+                target=t,
+                indicator=indicators[i % len(indicators)],
+                baseline_year=2020,
+                baseline_value=50,
+                confirmed=True,
+            )
+            for i, t in enumerate(targets)
+        ],
+        batch_size=5000,
+    )
     return TargetLink.objects.count()
 
 
@@ -124,8 +169,11 @@ def time_pages(province, indicators: list) -> list[tuple[str, list[float], int]]
     pages = []
     for label, region in (("省", province.province), ("市", city), ("县", county)):
         base = f"/indicators/regions/{region.code}/"
-        pages += [(f"{label}：监测总览", base), (f"{label}：指标页（比率 literacy_rate）", f"{base}literacy_rate/"),
-                  (f"{label}：指标页（求和 volunteer_count）", f"{base}volunteer_count/")]
+        pages += [
+            (f"{label}：监测总览", base),
+            (f"{label}：指标页（比率 literacy_rate）", f"{base}literacy_rate/"),
+            (f"{label}：指标页（求和 volunteer_count）", f"{base}volunteer_count/"),
+        ]
     pages.append(("省：下级比较", f"/indicators/regions/{province.province.code}/compare/"))
     results = []
     for name, url in pages:
@@ -147,7 +195,9 @@ def main() -> None:
     for name, millis, errors in time_pages(province, indicators):
         p95 = percentile(millis, 95)
         worst = max(worst, p95)
-        print(f"{name:<36} {len(millis):>4} {statistics.median(millis):8.1f} {p95:8.1f} {max(millis):8.1f} {errors}")
+        print(
+            f"{name:<36} {len(millis):>4} {statistics.median(millis):8.1f} {p95:8.1f} {max(millis):8.1f} {errors}"
+        )
     print(f"worst p95 {worst:.1f} ms — {'PASS' if worst < 300 else 'FAIL'} (requirement: p95 < 300 ms)")
 
 

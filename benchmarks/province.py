@@ -23,7 +23,18 @@ from kesu.regions.models import Region, RegionLevel, Unit, UnitKind
 
 PROVINCE_CODE = "990000000000"
 PASSWORD = "bench-password-2025"
-UNIT_NAMES = ["教育局", "科技局", "科协", "农业农村局", "人社局", "卫健委", "文旅局", "团委", "妇联", "总工会"]
+UNIT_NAMES = [
+    "教育局",
+    "科技局",
+    "科协",
+    "农业农村局",
+    "人社局",
+    "卫健委",
+    "文旅局",
+    "团委",
+    "妇联",
+    "总工会",
+]
 PARTS = ["action", "project"]
 GROUPS = ["青少年", "农民", "产业工人", "老年人", "领导干部和公务员"]
 
@@ -38,13 +49,24 @@ class Province:
         return User.objects.get(username=f"office-{region.code}")
 
 
-def build_province(*, cities: int = 17, counties: int = 160, units_per_region: int = 60, tasks_per_plan: int = 200,
-                   cycle_years: tuple[int, int] | None = None, seed: int = 1) -> Province:
+def build_province(
+    *,
+    cities: int = 17,
+    counties: int = 160,
+    units_per_region: int = 60,
+    tasks_per_plan: int = 200,
+    cycle_years: tuple[int, int] | None = None,
+    seed: int = 1,
+) -> Province:
     """Build (or find, if already built) the synthetic province."""
     existing = Region.objects.filter(code=PROVINCE_CODE).first()
     if existing is not None:
-        regions = list(Region.objects.filter(path__startswith=existing.path, level__in=[2, 3]).order_by("code"))
-        return Province(existing, regions, list(Plan.objects.filter(region__in=regions).order_by("region__code")))
+        regions = list(
+            Region.objects.filter(path__startswith=existing.path, level__in=[2, 3]).order_by("code")
+        )
+        return Province(
+            existing, regions, list(Plan.objects.filter(region__in=regions).order_by("region__code"))
+        )
     rng = random.Random(seed)
     with transaction.atomic():
         province, regions = _regions(cities, counties)
@@ -60,8 +82,16 @@ def build_province(*, cities: int = 17, counties: int = 160, units_per_region: i
 def _regions(cities: int, counties: int) -> tuple[Region, list[Region]]:
     province = Region(code=PROVINCE_CODE, name="演示省", level=RegionLevel.PROVINCE, path=f"{PROVINCE_CODE}/")
     province.save()
-    city_rows = [Region(code=f"99{c:02d}00000000", name=f"演示{c}市", level=RegionLevel.CITY, parent=province,
-                        path=f"{province.path}99{c:02d}00000000/") for c in range(1, cities + 1)]
+    city_rows = [
+        Region(
+            code=f"99{c:02d}00000000",
+            name=f"演示{c}市",
+            level=RegionLevel.CITY,
+            parent=province,
+            path=f"{province.path}99{c:02d}00000000/",
+        )
+        for c in range(1, cities + 1)
+    ]
     Region.objects.bulk_create(city_rows)
     city_rows = list(Region.objects.filter(parent=province).order_by("code"))
     county_rows = []
@@ -69,8 +99,15 @@ def _regions(cities: int, counties: int) -> tuple[Region, list[Region]]:
         city = city_rows[index % cities]
         number = index // cities + 1
         code = f"{city.code[:4]}{number:02d}000000"
-        county_rows.append(Region(code=code, name=f"{city.name}演示{number}县", level=RegionLevel.COUNTY, parent=city,
-                                  path=f"{city.path}{code}/"))
+        county_rows.append(
+            Region(
+                code=code,
+                name=f"{city.name}演示{number}县",
+                level=RegionLevel.COUNTY,
+                parent=city,
+                path=f"{city.path}{code}/",
+            )
+        )
     Region.objects.bulk_create(county_rows)
     county_rows = list(Region.objects.filter(parent__parent=province).order_by("code"))
     return province, city_rows + county_rows
@@ -83,7 +120,9 @@ def _units(regions: list[Region], per_region: int) -> dict[int, list[Unit]]:
         for n in range(1, per_region):
             rows.append(Unit(region=region, name=f"{region.name}{UNIT_NAMES[n % len(UNIT_NAMES)]}{n}"))
         if region.level == RegionLevel.COUNTY:  # the county government, which reports upward to its city
-            rows.append(Unit(region=region, name=f"{region.name}人民政府", kind=UnitKind.SUBREGION, is_member=False))
+            rows.append(
+                Unit(region=region, name=f"{region.name}人民政府", kind=UnitKind.SUBREGION, is_member=False)
+            )
     Unit.objects.bulk_create(rows, batch_size=5000)
     units: dict[int, list[Unit]] = {}
     for unit in Unit.objects.filter(region__in=regions).order_by("pk"):
@@ -93,38 +132,75 @@ def _units(regions: list[Region], per_region: int) -> dict[int, list[Unit]]:
 
 def _people(province: Region, regions: list[Region], units: dict[int, list[Unit]]) -> None:
     password = make_password(PASSWORD)
-    users = [User(username=f"office-{r.code}", display_name=f"{r.name}素质办", password=password)
-             for r in [province, *regions]]
-    users += [User(username=f"liaison-{u.pk}", display_name=f"{u.name}联络员", password=password)
-              for unit_list in units.values() for u in unit_list if u.kind != UnitKind.SUBREGION]
+    users = [
+        User(username=f"office-{r.code}", display_name=f"{r.name}素质办", password=password)
+        for r in [province, *regions]
+    ]
+    users += [
+        User(username=f"liaison-{u.pk}", display_name=f"{u.name}联络员", password=password)
+        for unit_list in units.values()
+        for u in unit_list
+        if u.kind != UnitKind.SUBREGION
+    ]
     User.objects.bulk_create(users, batch_size=5000)
-    by_name = dict(User.objects.filter(username__in=[u.username for u in users]).values_list("username", "pk"))
-    memberships = [Membership(user_id=by_name[f"office-{r.code}"], role=Role.OFFICE, region=r)
-                   for r in [province, *regions]]
-    memberships += [Membership(user_id=by_name[f"liaison-{u.pk}"], role=Role.LIAISON, unit=u)
-                    for unit_list in units.values() for u in unit_list if u.kind != UnitKind.SUBREGION]
+    by_name = dict(
+        User.objects.filter(username__in=[u.username for u in users]).values_list("username", "pk")
+    )
+    memberships = [
+        Membership(user_id=by_name[f"office-{r.code}"], role=Role.OFFICE, region=r)
+        for r in [province, *regions]
+    ]
+    memberships += [
+        Membership(user_id=by_name[f"liaison-{u.pk}"], role=Role.LIAISON, unit=u)
+        for unit_list in units.values()
+        for u in unit_list
+        if u.kind != UnitKind.SUBREGION
+    ]
     Membership.objects.bulk_create(memberships, batch_size=5000)
 
 
-def _plans(regions: list[Region], units: dict[int, list[Unit]], tasks_per_plan: int, rng: random.Random) -> list[Plan]:
+def _plans(
+    regions: list[Region], units: dict[int, list[Unit]], tasks_per_plan: int, rng: random.Random
+) -> list[Plan]:
     plans = Plan.objects.bulk_create(
-        Plan(region=r, title=f"{r.name}全民科学素质行动实施方案（2021—2025年）（演示数据）", status=PlanStatus.PUBLISHED,
-             period_start=2021, period_end=2025, reporting_deadlines=["06-30", "12-30"]) for r in regions)
+        Plan(
+            region=r,
+            title=f"{r.name}全民科学素质行动实施方案（2021—2025年）（演示数据）",
+            status=PlanStatus.PUBLISHED,
+            period_start=2021,
+            period_end=2025,
+            reporting_deadlines=["06-30", "12-30"],
+        )
+        for r in regions
+    )
     tasks = []
     for plan in plans:
         for n in range(1, tasks_per_plan + 1):
-            task = Task(plan=plan, external_id=str(n), order=n, number=str(n), part_kind=PARTS[n % 2],
-                        title=f"演示任务{n}：开展科普活动", text=f"（演示数据）第{n}项任务的主要内容。")
+            task = Task(
+                plan=plan,
+                external_id=str(n),
+                order=n,
+                number=str(n),
+                part_kind=PARTS[n % 2],
+                title=f"演示任务{n}：开展科普活动",
+                text=f"（演示数据）第{n}项任务的主要内容。",
+            )
             task.key_groups = [GROUPS[n % len(GROUPS)]]
             tasks.append(task)
     Task.objects.bulk_create(tasks, batch_size=5000)
     responsibilities, targets = [], []
     for task in Task.objects.filter(plan__in=plans).select_related("plan").order_by("pk"):
-        region_units = [u for u in units[task.plan.region_id] if u.kind != UnitKind.SUBREGION or rng.random() < 0.5]
+        region_units = [
+            u for u in units[task.plan.region_id] if u.kind != UnitKind.SUBREGION or rng.random() < 0.5
+        ]
         chosen = rng.sample(region_units, 3)
-        responsibilities.append(Responsibility(task=task, role="lead", mention=chosen[0].name, unit=chosen[0]))
-        responsibilities += [Responsibility(task=task, role="participating", mention=u.name, unit=u, order=i)
-                             for i, u in enumerate(chosen[1:])]
+        responsibilities.append(
+            Responsibility(task=task, role="lead", mention=chosen[0].name, unit=chosen[0])
+        )
+        responsibilities += [
+            Responsibility(task=task, role="participating", mention=u.name, unit=u, order=i)
+            for i, u in enumerate(chosen[1:])
+        ]
         if task.order % 4 == 0:
             targets.append(Target(task=task, indicator="科普活动场次", value=100, unit="场", year=2025))
     Responsibility.objects.bulk_create(responsibilities, batch_size=5000)
@@ -145,31 +221,65 @@ def build_cycles(province: Province, first_year: int, last_year: int, *, rng: ra
         with transaction.atomic():
             units = assignments(plan)
             targets = dict(Target.objects.filter(task__plan=plan).values_list("task_id", "pk"))
-            cycles = Cycle.objects.bulk_create(Cycle(
-                plan=plan, period=str(p), warn_days=7, lock_days=30,
-                due_date=max(today + timedelta(days=20), rules.due_date_for(p.year, p.half, ["06-30", "12-30"]))
-                if p == current else rules.due_date_for(p.year, p.half, ["06-30", "12-30"])) for p in periods)
+            cycles = Cycle.objects.bulk_create(
+                Cycle(
+                    plan=plan,
+                    period=str(p),
+                    warn_days=7,
+                    lock_days=30,
+                    due_date=max(
+                        today + timedelta(days=20), rules.due_date_for(p.year, p.half, ["06-30", "12-30"])
+                    )
+                    if p == current
+                    else rules.due_date_for(p.year, p.half, ["06-30", "12-30"]),
+                )
+                for p in periods
+            )
             reports = []
             for cycle in cycles:
                 past = cycle.period != str(current)
-                submitted = datetime.combine(cycle.due_date - timedelta(days=rng.randint(-3, 10)), datetime.min.time(),
-                                             tzinfo=UTC) if past else None
+                submitted = (
+                    datetime.combine(
+                        cycle.due_date - timedelta(days=rng.randint(-3, 10)), datetime.min.time(), tzinfo=UTC
+                    )
+                    if past
+                    else None
+                )
                 for unit_id in sorted(units):
-                    reports.append(Report(cycle=cycle, unit_id=unit_id, status=ReportStatus.APPROVED if past else
-                                          ReportStatus.DRAFT, round=1 if past else 0, first_submitted_at=submitted,
-                                          submitted_at=submitted, reviewed_at=submitted,
-                                          on_time=(submitted.date() <= cycle.due_date) if submitted else None))
+                    reports.append(
+                        Report(
+                            cycle=cycle,
+                            unit_id=unit_id,
+                            status=ReportStatus.APPROVED if past else ReportStatus.DRAFT,
+                            round=1 if past else 0,
+                            first_submitted_at=submitted,
+                            submitted_at=submitted,
+                            reviewed_at=submitted,
+                            on_time=(submitted.date() <= cycle.due_date) if submitted else None,
+                        )
+                    )
             Report.objects.bulk_create(reports, batch_size=5000)
             entries = []
             for report in reports:
                 past = report.status == ReportStatus.APPROVED
                 for task_id, role in units[report.unit_id].items():
                     lead = role != "participating"
-                    entries.append(Entry(report=report, task_id=task_id, role=role,
-                                         status=rng.choice(["in_progress", "done", "lagging"]) if past and lead else "",
-                                         percent=rng.randint(30, 100) if past and lead else None,
-                                         narrative="（演示数据）按计划推进。" if past else ""))
+                    entries.append(
+                        Entry(
+                            report=report,
+                            task_id=task_id,
+                            role=role,
+                            status=rng.choice(["in_progress", "done", "lagging"]) if past and lead else "",
+                            percent=rng.randint(30, 100) if past and lead else None,
+                            narrative="（演示数据）按计划推进。" if past else "",
+                        )
+                    )
             Entry.objects.bulk_create(entries, batch_size=5000)
             TargetValue.objects.bulk_create(
-                (TargetValue(entry=e, target_id=targets[e.task_id], value=rng.randint(40, 120))
-                 for e in entries if e.task_id in targets and e.role == "lead" and e.narrative), batch_size=5000)
+                (
+                    TargetValue(entry=e, target_id=targets[e.task_id], value=rng.randint(40, 120))
+                    for e in entries
+                    if e.task_id in targets and e.role == "lead" and e.narrative
+                ),
+                batch_size=5000,
+            )

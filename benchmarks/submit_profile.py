@@ -41,12 +41,24 @@ CSRF = "b" * 32
 
 def wsgi_environ(path: str, session: str, method: str) -> dict[str, object]:
     """A request as it arrives from the TLS proxy of a production install."""
-    return {"REQUEST_METHOD": method, "PATH_INFO": path, "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "443",
-            "HTTP_HOST": "127.0.0.1", "HTTP_COOKIE": f"sessionid={session}; csrftoken={CSRF}",
-            "HTTP_X_CSRFTOKEN": CSRF, "HTTP_X_FORWARDED_PROTO": "https", "HTTP_ORIGIN": "https://127.0.0.1",
-            "HTTP_REFERER": "https://127.0.0.1/", "CONTENT_LENGTH": "0", "wsgi.input": io.BytesIO(b""),
-            "wsgi.url_scheme": "http", "wsgi.errors": sys.stderr, "SERVER_PROTOCOL": "HTTP/1.1",
-            "REMOTE_ADDR": "127.0.0.1"}
+    return {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "443",
+        "HTTP_HOST": "127.0.0.1",
+        "HTTP_COOKIE": f"sessionid={session}; csrftoken={CSRF}",
+        "HTTP_X_CSRFTOKEN": CSRF,
+        "HTTP_X_FORWARDED_PROTO": "https",
+        "HTTP_ORIGIN": "https://127.0.0.1",
+        "HTTP_REFERER": "https://127.0.0.1/",
+        "CONTENT_LENGTH": "0",
+        "wsgi.input": io.BytesIO(b""),
+        "wsgi.url_scheme": "http",
+        "wsgi.errors": sys.stderr,
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+    }
 
 
 def requester() -> Callable[[list[tuple[str, str]], str], None]:
@@ -58,14 +70,19 @@ def requester() -> Callable[[list[tuple[str, str]], str], None]:
         expected = "302" if method == "POST" else "200"
         for path, session in jobs:
             status: list[str] = []
-            b"".join(app(wsgi_environ(path, session, method), lambda line, headers, seen=status: seen.append(line)))
+            b"".join(
+                app(wsgi_environ(path, session, method), lambda line, headers, seen=status: seen.append(line))
+            )
             assert status[0].startswith(expected), f"{method} {path} → {status[0]}"
+
     return send
 
 
 def main() -> None:
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        sys.exit("请设置 DATABASE_URL=postgresql://postgres@127.0.0.1:5432/reporting_bench（先运行 reporting_bench.py 建库）")
+        sys.exit(
+            "请设置 DATABASE_URL=postgresql://postgres@127.0.0.1:5432/reporting_bench（先运行 reporting_bench.py 建库）"
+        )
     import django
 
     django.setup()
@@ -76,15 +93,28 @@ def main() -> None:
     from kesu.accounts.models import User
     from kesu.reporting.models import Entry, Report
 
-    picked = random.Random(7).sample(list(Report.objects.filter(
-        cycle__period="2025H2", unit__kind="government").values_list("pk", "unit_id")), SUBMITS)
-    Entry.objects.filter(report_id__in=[pk for pk, _ in picked]).update(status="in_progress", percent=50,
-                                                                         narrative="（演示数据）压测填报")
-    users = {u.username: u for u in User.objects.filter(username__in=[f"liaison-{unit}" for _, unit in picked])}
-    jobs = [(f"/reporting/reports/{pk}/submit/", session_cookie(users[f"liaison-{unit}"])) for pk, unit in picked]
+    picked = random.Random(7).sample(
+        list(
+            Report.objects.filter(cycle__period="2025H2", unit__kind="government").values_list(
+                "pk", "unit_id"
+            )
+        ),
+        SUBMITS,
+    )
+    Entry.objects.filter(report_id__in=[pk for pk, _ in picked]).update(
+        status="in_progress", percent=50, narrative="（演示数据）压测填报"
+    )
+    users = {
+        u.username: u for u in User.objects.filter(username__in=[f"liaison-{unit}" for _, unit in picked])
+    }
+    jobs = [
+        (f"/reporting/reports/{pk}/submit/", session_cookie(users[f"liaison-{unit}"])) for pk, unit in picked
+    ]
     paths = [path for path, _ in jobs]
     send = requester()
-    send([(path.removesuffix("submit/"), session) for path, session in jobs], "GET")  # as a liaison would, first
+    send(
+        [(path.removesuffix("submit/"), session) for path, session in jobs], "GET"
+    )  # as a liaison would, first
     reset_submitters(paths)
     with CaptureQueriesContext(connection) as captured:
         send(jobs[:1])
@@ -94,7 +124,7 @@ def main() -> None:
         backend = cursor.fetchone()[0]
     cpu, pg = [], []
     for start in range(1, len(jobs), 50):  # per batch: the minimum is the machine's quiet moments
-        batch = jobs[start:start + 50]
+        batch = jobs[start : start + 50]
         before, pg_before = time.process_time(), process_cpu(backend)
         send(batch)
         cpu.append((time.process_time() - before) / len(batch))
@@ -107,13 +137,17 @@ def main() -> None:
     reset_submitters(paths)
     stats = pstats.Stats(profile)
     calls = sum(row[1] for row in stats.stats.values()) / 50  # type: ignore[attr-defined]
-    print(f"SQL statements per submit: {len(statements)} "
-          "(plus the connection health check Django runs once per request)")
+    print(
+        f"SQL statements per submit: {len(statements)} "
+        "(plus the connection health check Django runs once per request)"
+    )
     for sql in statements:
         print("   ", sql[:150])
     print(f"Python function calls per submit: {calls:.0f}")
-    print(f"CPU per submit: this process {1000 * min(cpu):.2f} ms (median {1000 * statistics.median(cpu):.2f}), "
-          f"PostgreSQL backend {1000 * statistics.median(pg):.2f} ms; {len(jobs) - 1} submits")
+    print(
+        f"CPU per submit: this process {1000 * min(cpu):.2f} ms (median {1000 * statistics.median(cpu):.2f}), "
+        f"PostgreSQL backend {1000 * statistics.median(pg):.2f} ms; {len(jobs) - 1} submits"
+    )
     if TOP:
         stats.sort_stats("ncalls").print_stats(TOP)
 

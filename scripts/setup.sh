@@ -3,6 +3,7 @@
 # needs them, static files, the database and the reference data. Safe and quick to run again.
 #   scripts/setup.sh          the application (used by scripts/demo.sh)
 #   scripts/setup.sh --test   the application plus test tools and the browser (scripts/test.sh)
+# The samplics cross-check is opt-in: .venv/bin/pip install -c requirements/test.txt -e ".[crosscheck]"
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MODE=app
@@ -47,13 +48,16 @@ if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
 fi
 
-extras=""; [ "$MODE" = test ] && extras="[test]"
+# Exact versions from the lock (scripts/lock.sh writes it from pyproject.toml), then Kesu itself
+# without resolving again: a fresh install gets the same packages as the last one that passed.
+lockfile="requirements/$MODE.txt"
 stamp=".venv/.kesu-pip-$MODE"
-want="$(sha256sum pyproject.toml | cut -c1-16)"
+want="$(cat "$lockfile" pyproject.toml | sha256sum | cut -c1-16)"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  say "安装 Python 依赖（pip）"
+  say "安装 Python 依赖（pip，$lockfile）"
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e ".$extras"
+  .venv/bin/python -m pip install -q -r "$lockfile"
+  .venv/bin/python -m pip install -q --no-deps -e .
   echo "$want" > "$stamp"
 fi
 

@@ -6,5 +6,6 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh --test
 echo "[kesu] 数据库：${DATABASE_URL:-SQLite（默认）}"
 .venv/bin/ruff check src tests benchmarks conftest.py
+.venv/bin/ruff format --check src tests benchmarks conftest.py
 .venv/bin/mypy src tests conftest.py
 .venv/bin/pytest "$@"

@@ -23,7 +23,10 @@ def test_the_education_liaison_reads_only_its_own_unit(world: World) -> None:
     names = [u["name"] for u in client.get("/api/units/").json()["results"]]
     assert names == ["市教育体育局"]
     assert client.get(f"/api/units/{world.kexie.pk}/").status_code == 404
-    assert client.patch(f"/api/units/{world.kexie.pk}/", {"name": "改"}, format="json").status_code in (403, 404)
+    assert client.patch(f"/api/units/{world.kexie.pk}/", {"name": "改"}, format="json").status_code in (
+        403,
+        404,
+    )
 
 
 def test_xinzheng_office_sees_nothing_of_pingyin(world: World) -> None:

@@ -101,8 +101,16 @@ def upload_boundary(page, base_url: str, world) -> None:
     from kesu.indicators.testing import square_boundary
 
     page.goto(f"{base_url}/indicators/regions/{PDS}/boundary/")
-    page.set_input_files("#id_file", files=[{"name": "test.geojson", "mimeType": "application/geo+json",
-                                             "buffer": square_boundary(world.pingdingshan)}])
+    page.set_input_files(
+        "#id_file",
+        files=[
+            {
+                "name": "test.geojson",
+                "mimeType": "application/geo+json",
+                "buffer": square_boundary(world.pingdingshan),
+            }
+        ],
+    )
     page.fill("#id_approval_number", "测试（无）")
     page.fill("#id_source", "测试数据，示意图")
     page.click("button:has-text('检查并上传')")

@@ -17,7 +17,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_a_liaison_reports_and_the_office_reviews_in_the_browser(live_server, browser_page) -> None:  # noqa: F811
     world = build_world()
     cycle = open_test_cycle(world.edu_bureau, partner=world.kexie)
-    fill_report(cycle.reports.get(unit=world.kexie), world.kexie_liaison, narrative="市科协组织科技志愿者 300 人次")
+    fill_report(
+        cycle.reports.get(unit=world.kexie), world.kexie_liaison, narrative="市科协组织科技志愿者 300 人次"
+    )
     page = browser_page
     log_in(page, live_server.url, "edu-liaison", PASSWORD)
     page.goto(f"{live_server.url}/reporting/todo/")
@@ -37,7 +39,9 @@ def test_a_liaison_reports_and_the_office_reviews_in_the_browser(live_server, br
     report = cycle.reports.get(unit=world.edu_bureau)
     second = report.entries.order_by("task__order").last()
     assert second is not None
-    actions.save_entry(world.edu_liaison, second, version=second.version, status="done", percent=100, narrative="完成")
+    actions.save_entry(
+        world.edu_liaison, second, version=second.version, status="done", percent=100, narrative="完成"
+    )
     page.goto(f"{live_server.url}{report.get_absolute_url()}")
     page.click("button:has-text('提交报送')")
     page.wait_for_load_state("networkidle")
@@ -45,7 +49,9 @@ def test_a_liaison_reports_and_the_office_reviews_in_the_browser(live_server, br
     page.screenshot(path=SCREENSHOTS / "reporting-report-submitted.png", full_page=True)
     assert page.console_errors == []
 
-    office = browser_page.context.browser.new_context(viewport={"width": 1366, "height": 860}, locale="zh-CN").new_page()
+    office = browser_page.context.browser.new_context(
+        viewport={"width": 1366, "height": 860}, locale="zh-CN"
+    ).new_page()
     log_in(office, live_server.url, "pds-office", PASSWORD)
     office.goto(f"{live_server.url}{report.get_absolute_url()}")
     office.screenshot(path=SCREENSHOTS / "reporting-review.png", full_page=True)
@@ -54,7 +60,9 @@ def test_a_liaison_reports_and_the_office_reviews_in_the_browser(live_server, br
     assert "已审核通过" in office.locator("main").inner_text()
     entry = report.entries.order_by("task__order").first()
     assert entry is not None
-    supervision.issue_notice(world.pds_office, entry.task, world.edu_bureau, "请加快推进基地建设", date(2099, 7, 31), cycle)
+    supervision.issue_notice(
+        world.pds_office, entry.task, world.edu_bureau, "请加快推进基地建设", date(2099, 7, 31), cycle
+    )
     office.goto(f"{live_server.url}{cycle.get_absolute_url()}")
     assert "报送率" in office.locator("main").inner_text()
     office.screenshot(path=SCREENSHOTS / "reporting-board.png", full_page=True)
@@ -70,13 +78,17 @@ def test_a_liaison_reports_and_the_office_reviews_in_the_browser(live_server, br
 
 
 def test_a_liaison_reads_and_fills_the_report_on_a_phone_without_sideways_scrolling(
-        live_server, browser_page) -> None:  # noqa: F811
+    live_server,
+    browser_page,  # noqa: F811
+) -> None:
     world = build_world()
     cycle = open_test_cycle(world.edu_bureau, partner=world.kexie)
     report = cycle.reports.get(unit=world.edu_bureau)
     entry = report.entries.order_by("task__order").first()
     assert entry is not None
-    phone = browser_page.context.browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN").new_page()
+    phone = browser_page.context.browser.new_context(
+        viewport={"width": 390, "height": 844}, locale="zh-CN"
+    ).new_page()
     log_in(phone, live_server.url, "edu-liaison", PASSWORD)
     for path in ("/", "/reporting/todo/", report.get_absolute_url(), f"/reporting/entries/{entry.pk}/"):
         phone.goto(f"{live_server.url}{path}")

@@ -15,7 +15,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_an_office_sees_its_wave_and_the_report_with_charts_beside_the_national_figures(
-        live_server, browser_page) -> None:  # noqa: F811
+    live_server,
+    browser_page,  # noqa: F811
+) -> None:
     world = build_world()
     towns_of(world.pingyin)
     wave = build_demo_wave(world.pingyin)
@@ -68,7 +70,9 @@ def test_a_respondent_answers_the_questionnaire_on_a_phone(live_server, browser_
 
 
 def test_a_respondent_starts_from_the_public_link_and_a_full_quota_cell_turns_the_next_away(
-        live_server, browser_page) -> None:  # noqa: F811
+    live_server,
+    browser_page,  # noqa: F811
+) -> None:
     world = build_world()
     towns_of(world.pingyin)
     wave = build_demo_wave(world.pingyin)

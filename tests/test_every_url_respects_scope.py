@@ -23,14 +23,35 @@ from kesu.regions.models import Region
 from kesu.testing import PASSWORD, World
 
 # Pages anyone may open without signing in.
-PUBLIC = {"accounts:login", "core:health", "logout", "survey:public_start", "survey:respond", "indicators:public"}
+PUBLIC = {
+    "accounts:login",
+    "core:health",
+    "logout",
+    "survey:public_start",
+    "survey:respond",
+    "indicators:public",
+}
 # Writes to one's own session or account, which every signed-in user may make.
 SELF_SERVICE = {"accounts:token_reset", "core:switch_region", "logout"}
 # A POST body that every write form would accept if the persona were allowed: a rename, an entry
 # save, a submit, an approval, a 督办 step, a reopening, a 考核 judgement.
-WRITE = {"name": "改名", "alias": "别名", "decision": "approve", "version": "1", "status": "in_progress",
-         "percent": "50", "narrative": "越权填写", "step": "sign", "response": "越权反馈", "reason": "越权",
-         "note": "越权", "requirement": "越权督办", "deadline": "2099-12-31", "quality": "18", "comment": "越权"}
+WRITE = {
+    "name": "改名",
+    "alias": "别名",
+    "decision": "approve",
+    "version": "1",
+    "status": "in_progress",
+    "percent": "50",
+    "narrative": "越权填写",
+    "step": "sign",
+    "response": "越权反馈",
+    "reason": "越权",
+    "note": "越权",
+    "requirement": "越权督办",
+    "deadline": "2099-12-31",
+    "quality": "18",
+    "comment": "越权",
+}
 
 
 def url_names() -> Iterator[tuple[str, list[str]]]:
@@ -56,8 +77,13 @@ def forbidden_objects(world: World, owner_unit: Any, owner_region: Any, owner_us
     assert event is not None
     job = start_job(owner_user, "audit_export", "导出审计日志")
     samples = {
-        "unit_id": owner_unit.pk, "region_code": owner_region.code, "event_id": event.pk, "job_id": job.pk,
-        "unit-detail:pk": owner_unit.pk, "audit-event-detail:pk": event.pk, "region-detail:code": owner_region.code,
+        "unit_id": owner_unit.pk,
+        "region_code": owner_region.code,
+        "event_id": event.pk,
+        "job_id": job.pk,
+        "unit-detail:pk": owner_unit.pk,
+        "audit-event-detail:pk": event.pk,
+        "region-detail:code": owner_region.code,
         "format": "json",
     }
     # Each app's testing.url_samples adds objects for its own URL keywords.
@@ -80,7 +106,22 @@ def leaks(body: bytes, owner_unit: Any, url: str) -> bool:
     """Whether the page links to the owner's unit or serialises it (the page's own address, which the
     layout repeats for the region switcher's way back, is not a leak)."""
     body = body.replace(f'value="{url}"'.encode(), b"")
-    return f"/regions/units/{owner_unit.pk}/".encode() in body or f'"id":{owner_unit.pk},"region"'.encode() in body
+    return (
+        f"/regions/units/{owner_unit.pk}/".encode() in body
+        or f'"id":{owner_unit.pk},"region"'.encode() in body
+    )
+
+
+def private_texts(owner_unit: Any, samples: dict[str, Any]) -> list[str]:
+    """What only the owner's side may read: its unit's name, and what it wrote (each app's
+    ``url_samples`` lists its own under ``private_texts``, e.g. a report's narrative)."""
+    return [owner_unit.name, *samples.get("private_texts", [])]
+
+
+def shows_private(body: bytes, texts: list[str]) -> str | None:
+    """The first private text the page shows, if any."""
+    page = body.decode("utf-8", errors="ignore")
+    return next((text for text in texts if text in page), None)
 
 
 @pytest.fixture
@@ -89,12 +130,24 @@ def scenarios(world: World) -> list[tuple[str, Any, Any, dict[str, Any]]]:
     baofeng = Region.objects.get(code="410421000000")  # a county under 平顶山市
     county_office = account_actions.create_user(None, "bf-office", PASSWORD, role=Role.OFFICE, region=baofeng)
     return [
-        ("教育体育局联络员", world.edu_liaison, world.kexie,
-         forbidden_objects(world, world.kexie, world.pingyin, world.kexie_liaison)),
-        ("新郑市素质办", world.xz_office, world.pingyin_kexie,
-         forbidden_objects(world, world.pingyin_kexie, world.pingyin, world.py_office)),
-        ("宝丰县素质办（平顶山市下级）", county_office, world.edu_bureau,
-         forbidden_objects(world, world.edu_bureau, world.pingdingshan, world.edu_liaison)),
+        (
+            "教育体育局联络员",
+            world.edu_liaison,
+            world.kexie,
+            forbidden_objects(world, world.kexie, world.pingyin, world.kexie_liaison),
+        ),
+        (
+            "新郑市素质办",
+            world.xz_office,
+            world.pingyin_kexie,
+            forbidden_objects(world, world.pingyin_kexie, world.pingyin, world.py_office),
+        ),
+        (
+            "宝丰县素质办（平顶山市下级）",
+            county_office,
+            world.edu_bureau,
+            forbidden_objects(world, world.edu_bureau, world.pingdingshan, world.edu_liaison),
+        ),
     ]
 
 
@@ -121,11 +174,17 @@ def test_no_persona_reads_or_changes_what_lies_outside_its_scope(world: World, s
             response = client.get(url)
             detail_of_other = bool(set(kwargs) - {"format"})
             if detail_of_other:
-                assert response.status_code in (403, 404, 405), f"{persona} GET {url} → {response.status_code}"
+                assert response.status_code in (403, 404, 405), (
+                    f"{persona} GET {url} → {response.status_code}"
+                )
             assert not leaks(response.content, owner_unit, url), f"{persona} sees {owner_unit} on {url}"
+            shown = shows_private(response.content, private_texts(owner_unit, samples))
+            assert shown is None, f"{persona} reads “{shown}” on {url}"
             # A URL naming another's object may write nothing at all; a list or "new" URL writes, if
             # anything, in the persona's own scope, never on the owner's unit.
-            events = AuditEvent.objects.all() if detail_of_other else AuditEvent.objects.for_target(owner_unit)
+            events = (
+                AuditEvent.objects.all() if detail_of_other else AuditEvent.objects.for_target(owner_unit)
+            )
             events_before = events.count()
             unit_before = type(owner_unit).objects.filter(pk=owner_unit.pk).values().get()
             client.post(url, {**WRITE, "region_code": samples["region_code"]})

@@ -54,12 +54,16 @@ def test_a_returned_report_says_which_tasks_to_change_before_resubmitting(world:
     assert "素质办已退回，请按审核意见修改 1 项任务" in todo and "需修改" in todo
 
     first.refresh_from_db()
-    liaison.post(f"/reporting/entries/{first.pk}/", {"version": first.version, "status": "in_progress",
-                                                    "percent": 60, "narrative": "已补充基地名单"})
+    liaison.post(
+        f"/reporting/entries/{first.pk}/",
+        {"version": first.version, "status": "in_progress", "percent": 60, "narrative": "已补充基地名单"},
+    )
     assert "已修改 1 项" in _page(liaison, f"/reporting/reports/{report.pk}/")
 
 
-def test_an_overdue_draft_says_by_how_many_days_on_its_report_and_task_pages(world: World, client_for) -> None:
+def test_an_overdue_draft_says_by_how_many_days_on_its_report_and_task_pages(
+    world: World, client_for
+) -> None:
     due = timezone.localdate() - timedelta(days=3)
     cycle = open_test_cycle(world.edu_bureau, due=due)  # still open: it locks 30 days after the due date
     report = cycle.reports.get(unit=world.edu_bureau)
@@ -83,8 +87,16 @@ def test_a_task_page_leads_back_to_the_report_and_on_to_the_next_task(world: Wor
     last = _page(liaison, f"/reporting/entries/{second.pk}/")
     assert "下一项任务" not in last and "上一项" in last
     # 保存并填写下一项 saves, then opens the next task.
-    saved = liaison.post(f"/reporting/entries/{first.pk}/", {"version": first.version, "status": "in_progress",
-                                                            "percent": 30, "narrative": "已启动", "then": "next"})
+    saved = liaison.post(
+        f"/reporting/entries/{first.pk}/",
+        {
+            "version": first.version,
+            "status": "in_progress",
+            "percent": 30,
+            "narrative": "已启动",
+            "then": "next",
+        },
+    )
     assert saved.status_code == 302 and saved.url == f"/reporting/entries/{second.pk}/"
     first.refresh_from_db()
     assert first.narrative == "已启动"
@@ -96,13 +108,17 @@ def test_a_task_page_shows_the_units_earlier_periods_of_that_task(world: World, 
     fill_report(earlier.reports.get(unit=world.edu_bureau), narrative="上半年新建基地 40 个")
     fill_report(earlier.reports.get(unit=world.kexie), narrative="市科协上半年的配合")
     actions.submit_report(None, earlier.reports.get(unit=world.edu_bureau))
-    actions.review_report(world.pds_office, earlier.reports.get(unit=world.edu_bureau), approve=True, comments={})
+    actions.review_report(
+        world.pds_office, earlier.reports.get(unit=world.edu_bureau), approve=True, comments={}
+    )
     current = actions.open_cycle(None, plan, Period.parse("2025H2"), due_date=date(2099, 12, 30))
     entry = _tasks(current.reports.get(unit=world.edu_bureau))[0]
 
     page = _page(client_for(world.edu_liaison), f"/reporting/entries/{entry.pk}/")
-    earlier_part = page[page.index("往期（本单位）"):]
-    assert "2025年上半年" in earlier_part and "上半年新建基地 40 个" in earlier_part and "已通过" in earlier_part
+    earlier_part = page[page.index("往期（本单位）") :]
+    assert (
+        "2025年上半年" in earlier_part and "上半年新建基地 40 个" in earlier_part and "已通过" in earlier_part
+    )
     assert "50%" in earlier_part
     assert "市科协上半年的配合" not in page  # another unit's earlier period is not this unit's history
 
@@ -119,7 +135,9 @@ def test_a_return_shows_only_on_the_tasks_it_commented_on(world: World, client_f
     assert re.search(r"提交报送<span[^>]*>整份报送", untouched)
 
 
-def test_a_lead_sees_which_participating_units_have_written_and_no_other_lead(world: World, client_for) -> None:
+def test_a_lead_sees_which_participating_units_have_written_and_no_other_lead(
+    world: World, client_for
+) -> None:
     plan = reporting_plan(world.edu_bureau, partner=world.kexie)
     task = Task.objects.get(plan=plan, order=1)
     science = region_actions.create_unit(None, world.pingdingshan, "市科技局")
@@ -134,7 +152,7 @@ def test_a_lead_sees_which_participating_units_have_written_and_no_other_lead(wo
     lead_entry = cycle.reports.get(unit=world.edu_bureau).entries.get(task=task)
 
     page = _page(client_for(world.edu_liaison), f"/reporting/entries/{lead_entry.pk}/")
-    panel = page[page.index('id="participants"'):page.index("佐证材料")]
+    panel = page[page.index('id="participants"') : page.index("佐证材料")]
     assert "2 家参与单位，已填写 1 家" in panel and "尚未填写：市卫生健康委" in panel
     assert "市科协组织科技志愿者 300 人次" in panel and "已提交报送" in panel
     assert "科技局牵头推进的内容" not in page  # another lead unit is not a participant
@@ -145,12 +163,19 @@ def test_a_participating_unit_sees_the_lead_unit_and_what_it_wrote(world: World,
     cycle = open_test_cycle(world.edu_bureau, partner=world.kexie)
     lead = _tasks(cycle.reports.get(unit=world.edu_bureau))[0]
     target = lead.task.targets.get()
-    actions.save_entry(world.edu_liaison, lead, version=lead.version, status="in_progress", percent=60,
-                       narrative="新建市级科普教育基地 12 个", values={target.pk: 132.0})
+    actions.save_entry(
+        world.edu_liaison,
+        lead,
+        version=lead.version,
+        status="in_progress",
+        percent=60,
+        narrative="新建市级科普教育基地 12 个",
+        values={target.pk: 132.0},
+    )
     mine = cycle.reports.get(unit=world.kexie).entries.get()
 
     page = _page(client_for(world.kexie_liaison), f"/reporting/entries/{mine.pk}/")
-    panel = page[page.index('id="leads"'):page.index("佐证材料")]
+    panel = page[page.index('id="leads"') : page.index("佐证材料")]
     assert "市教育体育局（牵头）" in panel and "新建市级科普教育基地 12 个" in panel and "60%" in panel
     assert "市级科普教育基地：132 / 目标 ≥150个" in panel
 
@@ -163,15 +188,23 @@ def test_an_empty_target_shows_its_goal_and_values_print_without_decimals(world:
     assert "市级科普教育基地：— / 目标 ≥150个" in _page(liaison, f"/reporting/reports/{report.pk}/")
 
     target = entry.task.targets.get()
-    actions.save_entry(world.edu_liaison, entry, version=entry.version, status="in_progress", percent=60,
-                       narrative="进展", values={target.pk: 132.0})
+    actions.save_entry(
+        world.edu_liaison,
+        entry,
+        version=entry.version,
+        status="in_progress",
+        percent=60,
+        narrative="进展",
+        values={target.pk: 132.0},
+    )
     page = _page(liaison, f"/reporting/reports/{report.pk}/")
     assert "市级科普教育基地：132 / 目标 ≥150个" in page and "132.0" not in page
     assert f'name="target_{target.pk}" value="132"' in _page(liaison, f"/reporting/entries/{entry.pk}/")
 
 
 def test_tasks_come_in_the_same_order_on_the_to_do_and_report_pages_own_lead_tasks_first(
-        world: World, client_for) -> None:
+    world: World, client_for
+) -> None:
     plan = reporting_plan(world.edu_bureau, partner=world.kexie)  # 市科协 participates in 任务1
     second = Task.objects.get(plan=plan, order=2)
     Responsibility.objects.create(task=second, role="lead", mention=world.kexie.name, unit=world.kexie)
@@ -187,7 +220,8 @@ def test_tasks_come_in_the_same_order_on_the_to_do_and_report_pages_own_lead_tas
 
 
 def test_the_review_puts_each_comment_in_its_tasks_row_and_the_decision_in_one_bar(
-        world: World, client_for) -> None:
+    world: World, client_for
+) -> None:
     cycle = open_test_cycle(world.edu_bureau)
     report = cycle.reports.get(unit=world.edu_bureau)
     fill_report(report, world.edu_liaison)
@@ -196,21 +230,31 @@ def test_the_review_puts_each_comment_in_its_tasks_row_and_the_decision_in_one_b
     office = client_for(world.pds_office)
 
     page = _page(office, f"/reporting/reports/{report.pk}/")
-    marks = [f'href="/reporting/entries/{first.pk}/"', f'name="comment_{first.pk}"',
-             f'href="/reporting/entries/{second.pk}/"', f'name="comment_{second.pk}"', 'id="review-form"']
+    marks = [
+        f'href="/reporting/entries/{first.pk}/"',
+        f'name="comment_{first.pk}"',
+        f'href="/reporting/entries/{second.pk}/"',
+        f'name="comment_{second.pk}"',
+        'id="review-form"',
+    ]
     positions = [page.index(mark) for mark in marks]
     assert positions == sorted(positions)  # each box right under its task, the buttons after the table
     assert page.count('form="review-form"') == 2
-    bar = page[page.index('id="review-form"'):]
+    bar = page[page.index('id="review-form"') :]
     assert "审核通过并锁定" in bar and "退回修改" in bar and 'name="overall"' in bar
 
-    office.post(f"/reporting/reports/{report.pk}/review/", {"decision": "return", f"comment_{second.pk}": "请补充"})
+    office.post(
+        f"/reporting/reports/{report.pk}/review/", {"decision": "return", f"comment_{second.pk}": "请补充"}
+    )
     second.refresh_from_db()
     assert second.review_comment == "请补充"
 
 
-def test_message_channels_are_named_in_chinese(world: World, client_for) -> None:
-    _returned_with_a_comment_on_the_first_task(world)  # the return notifies the unit's liaison
+def test_message_channels_are_named_in_chinese(
+    world: World, client_for, django_capture_on_commit_callbacks
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):  # the return notifies the liaison after commit
+        _returned_with_a_comment_on_the_first_task(world)
 
     page = _page(client_for(world.edu_liaison), "/reporting/notifications/")
     assert "站内消息" in page and "邮件" in page
@@ -226,14 +270,20 @@ def test_an_office_opens_a_cycle_by_year_and_half_year(world: World, client_for)
     assert 'name="period_0"' in form and "下半年" in form and "全年" in form
 
     common = {"plan": plan.pk, "timely_days": 0, "lock_days": 30, "warn_days": 7}
-    assert office.post("/reporting/cycles/", {**common, "period_0": "2025", "period_1": "2"}).status_code == 302
-    assert office.post("/reporting/cycles/", {**common, "period_0": "2026", "period_1": "0"}).status_code == 302
+    assert (
+        office.post("/reporting/cycles/", {**common, "period_0": "2025", "period_1": "2"}).status_code == 302
+    )
+    assert (
+        office.post("/reporting/cycles/", {**common, "period_0": "2026", "period_1": "0"}).status_code == 302
+    )
     assert sorted(Cycle.objects.filter(plan=plan).values_list("period", flat=True)) == ["2025H2", "2026"]
     bad = office.post("/reporting/cycles/", {**common, "period_0": "", "period_1": "1"}).content.decode()
     assert "请填写年度" in bad
 
     listing = _page(office, "/reporting/cycles/")
-    assert "2025年下半年" in listing and "2025年12月30日" in listing and "2026年1月29日" in listing  # due, lock
+    assert (
+        "2025年下半年" in listing and "2025年12月30日" in listing and "2026年1月29日" in listing
+    )  # due, lock
     assert not re.search(r"\d{4}-\d\d-\d\d", listing)
 
 
@@ -248,13 +298,21 @@ def test_a_missing_page_says_so_in_chinese_inside_the_layout(world: World, clien
 
 
 def test_an_office_sees_what_awaits_it_instead_of_an_empty_unit_list(world: World, client_for) -> None:
-    cycle = open_test_cycle(world.edu_bureau, partner=world.kexie, due=timezone.localdate() + timedelta(days=10))
+    cycle = open_test_cycle(
+        world.edu_bureau, partner=world.kexie, due=timezone.localdate() + timedelta(days=10)
+    )
     report = cycle.reports.get(unit=world.edu_bureau)
     fill_report(report, world.edu_liaison)
     actions.submit_report(world.edu_liaison, report)
     entry = _tasks(report)[0]
-    notice = supervision.issue_notice(world.pds_office, entry.task, world.edu_bureau, "请加快推进",
-                                      timezone.localdate() + timedelta(days=20), cycle)
+    notice = supervision.issue_notice(
+        world.pds_office,
+        entry.task,
+        world.edu_bureau,
+        "请加快推进",
+        timezone.localdate() + timedelta(days=20),
+        cycle,
+    )
     supervision.sign_notice(world.edu_liaison, notice)
     supervision.respond_notice(world.edu_liaison, notice, "已整改")
     office = client_for(world.pds_office)
@@ -262,16 +320,18 @@ def test_an_office_sees_what_awaits_it_instead_of_an_empty_unit_list(world: Worl
     todo = _page(office, "/reporting/todo/")
     assert "本单位当前没有待报送的任务" not in todo
     assert "份报送待审核" in todo and "市教育体育局" in todo
-    to_close = todo[todo.index("已反馈、待办结的督办"):]
+    to_close = todo[todo.index("已反馈、待办结的督办") :]
     assert notice.number in to_close
-    due_soon = todo[todo.index("近期截止的报送周期"):]
+    due_soon = todo[todo.index("近期截止的报送周期") :]
     assert "还剩 10 天" in due_soon and "1 / 2 家" in due_soon and "未报 1 家" in due_soon
     home = _page(office, "/")
     assert "1</strong> 份报送已提交，等待审核" in home and "1</strong> 件督办已反馈，等待办结" in home
 
 
 def test_a_leader_sees_the_current_cycles_rates_linking_to_their_boards(world: World, client_for) -> None:
-    cycle = open_test_cycle(world.edu_bureau, partner=world.kexie, due=timezone.localdate() + timedelta(days=10))
+    cycle = open_test_cycle(
+        world.edu_bureau, partner=world.kexie, due=timezone.localdate() + timedelta(days=10)
+    )
     report = cycle.reports.get(unit=world.edu_bureau)
     fill_report(report, world.edu_liaison)
     actions.submit_report(world.edu_liaison, report)
@@ -287,5 +347,5 @@ def test_a_leader_sees_the_current_cycles_rates_linking_to_their_boards(world: W
 def test_every_page_has_a_phone_menu_behind_a_button(world: World, client_for) -> None:
     page = _page(client_for(world.edu_liaison), "/reporting/todo/")
     assert 'data-bs-target="#kesu-menu"' in page and 'aria-label="打开菜单"' in page
-    menu = page[page.index('id="kesu-menu"') - 200:]
+    menu = page[page.index('id="kesu-menu"') - 200 :]
     assert "offcanvas-md" in menu[:400] and "报送待办" in menu

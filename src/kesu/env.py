@@ -6,6 +6,7 @@ names the variable, not surface later as a confusing default.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -54,6 +55,20 @@ def env_list(name: str, default: list[str], environ: Mapping[str, str] = os.envi
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def env_networks(name: str, environ: Mapping[str, str] = os.environ) -> list[IPNetwork]:
+    """A comma-separated list of addresses or CIDR networks (``10.0.0.0/8, ::1``)."""
+    networks: list[IPNetwork] = []
+    for item in env_list(name, [], environ):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError as exc:
+            raise EnvError(f"环境变量 {name} 中的 {item!r} 不是 IP 地址或网段（如 10.0.0.0/8）") from exc
+    return networks
 
 
 _ENGINES = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kesu.env import env_bool, env_int, env_list, env_str, parse_database_url, sqlite_database
+from kesu.env import env_bool, env_int, env_list, env_networks, env_str, parse_database_url, sqlite_database
 
 PROJECT_DIR = Path(__file__).resolve().parent
 BASE_DIR = PROJECT_DIR.parent.parent
@@ -78,7 +78,9 @@ TEMPLATES = [
 _database_url = env_str("DATABASE_URL", "")
 DATABASES = {
     "default": (
-        parse_database_url(_database_url, BASE_DIR) if _database_url else sqlite_database(DATA_DIR / "kesu.sqlite3")
+        parse_database_url(_database_url, BASE_DIR)
+        if _database_url
+        else sqlite_database(DATA_DIR / "kesu.sqlite3")
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -94,9 +96,19 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Lockout: this many failed logins for one account within the window lock it for the window.
+# Lockout: this many failed logins for one account from one client address within the window lock
+# the account for that address (so nobody elsewhere can lock a colleague out) for the window; and this
+# many failures from one address, whatever the accounts, stop that address trying for the window.
 KESU_LOCKOUT_FAILURES = env_int("KESU_LOCKOUT_FAILURES", 5)
 KESU_LOCKOUT_MINUTES = env_int("KESU_LOCKOUT_MINUTES", 15)
+KESU_LOGIN_FAILURES_PER_ADDRESS = env_int("KESU_LOGIN_FAILURES_PER_ADDRESS", 30)
+
+# The client's address behind a reverse proxy (kesu.core.http.client_ip): the proxies' networks, or
+# how many proxies stand in front. Neither set: X-Forwarded-For is ignored.
+KESU_TRUSTED_PROXIES = env_networks("KESU_TRUSTED_PROXIES")
+KESU_TRUSTED_PROXY_COUNT = env_int("KESU_TRUSTED_PROXY_COUNT", 0)
+# New responses through a survey's public link per client address per hour.
+KESU_SURVEY_STARTS_PER_IP_PER_HOUR = env_int("KESU_SURVEY_STARTS_PER_IP_PER_HOUR", 20)
 
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -131,6 +143,14 @@ STORAGES = {
         )
     },
 }
+# The rate limiter's counters (kesu.core.ratelimit) must be shared by every web worker: files in the
+# data directory do that without another service.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": env_str("KESU_CACHE_DIR", str(DATA_DIR / "cache")),
+    }
+}
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "/media/"
 KESU_MAX_UPLOAD_MB = env_int("KESU_MAX_UPLOAD_MB", 50)
@@ -158,6 +178,19 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Several models have a "status" or "role" field with different choices: name each set once.
+    "ENUM_NAME_OVERRIDES": {
+        "PlanStatusEnum": "kesu.plans.models.PlanStatus",
+        "ResponsibilityRoleEnum": "kesu.plans.models.Role",
+        "MembershipRoleEnum": "kesu.accounts.models.Role",
+        "ReportStatusEnum": "kesu.reporting.models.ReportStatus",
+        "ProgressStatusEnum": "kesu.reporting.models.ProgressStatus",
+        "NoticeStatusEnum": "kesu.reporting.models.NoticeStatus",
+        "JobStatusEnum": "kesu.core.models.JobStatus",
+        "WaveStatusEnum": "kesu.survey.models.WaveStatus",
+        "RespondentStatusEnum": "kesu.survey.models.RespondentStatus",
+        "RunStatusEnum": "kesu.survey.models.RunStatus",
+    },
 }
 
 TASKS = {
@@ -165,6 +198,9 @@ TASKS = {
         "BACKEND": env_str("KESU_TASK_BACKEND", "django_tasks.backends.database.DatabaseBackend"),
     }
 }
+
+# Extra reminder channels besides e-mail: "log", or "sms=mypkg.sms:send,wechat=mypkg.wx:send".
+KESU_REMINDER_CHANNELS = env_str("KESU_REMINDER_CHANNELS", "log")
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")

@@ -9,3 +9,8 @@ CSRF_COOKIE_SECURE = False
 # Hashing passwords slowly is the point in production and a waste of minutes in tests.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# Rate-limit counters in memory, per test process (tests that count clear the cache first). The
+# per-address login limit would otherwise add up failed logins from 127.0.0.1 across the whole suite;
+# the tests of that limit set it themselves.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+KESU_LOGIN_FAILURES_PER_ADDRESS = 0

@@ -34,7 +34,12 @@ _STREETS = [
 
 def load_test_divisions() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        for name, rows in (("provinces", _PROVINCES), ("cities", _CITIES), ("areas", _AREAS), ("streets", _STREETS)):
+        for name, rows in (
+            ("provinces", _PROVINCES),
+            ("cities", _CITIES),
+            ("areas", _AREAS),
+            ("streets", _STREETS),
+        ):
             (Path(tmp) / f"{name}.json").write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
         region_actions.load_divisions(Path(tmp), towns_of=["370124"])
 
@@ -73,7 +78,12 @@ def build_world() -> World:
     admin.is_superuser = True
     admin.save()
     return World(
-        pingdingshan=pds, xinzheng=xz, pingyin=py, edu_bureau=edu, kexie=kexie, pingyin_kexie=py_kexie,
+        pingdingshan=pds,
+        xinzheng=xz,
+        pingyin=py,
+        edu_bureau=edu,
+        kexie=kexie,
+        pingyin_kexie=py_kexie,
         pds_office=_user("pds-office", Role.OFFICE, region=pds),
         pds_leader=_user("pds-leader", Role.LEADER, region=pds),
         edu_liaison=_user("edu-liaison", Role.LIAISON, unit=edu),

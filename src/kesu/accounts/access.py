@@ -12,8 +12,9 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from functools import reduce
 from operator import or_
-from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeAlias, TypeVar
 
+from django.db import models
 from django.db.models import Q
 
 if TYPE_CHECKING:
@@ -77,7 +78,13 @@ def _paths_q(path_field: str, paths: tuple[str, ...]) -> Q:
 
 
 ANONYMOUS = Access()
-_TUPLE_FIELDS = ("office_paths", "leader_paths", "liaison_unit_ids", "liaison_region_ids", "office_region_ids")
+_TUPLE_FIELDS = (
+    "office_paths",
+    "leader_paths",
+    "liaison_unit_ids",
+    "liaison_region_ids",
+    "office_region_ids",
+)
 
 
 def to_session(access: Access, *, user_id: int, stamp: int, now: float) -> dict[str, Any]:
@@ -87,15 +94,18 @@ def to_session(access: Access, *, user_id: int, stamp: int, now: float) -> dict[
     return {"user": user_id, "stamp": stamp, "at": now, "scope": scope}
 
 
-def remembered(saved: Any, *, user_id: int, is_system_admin: bool, stamp: int, now: float,
-               max_age: float) -> Access | None:
+def remembered(
+    saved: Any, *, user_id: int, is_system_admin: bool, stamp: int, now: float, max_age: float
+) -> Access | None:
     """The session's copy if it is this user's and still current, else None (the caller recomputes)."""
     if not isinstance(saved, dict) or saved.get("user") != user_id or saved.get("stamp") != stamp:
         return None
     if not 0 <= now - saved.get("at", now - max_age) < max_age:
         return None
     scope = saved.get("scope", {})
-    return Access(is_system_admin=is_system_admin, **{key: tuple(scope.get(key, ())) for key in _TUPLE_FIELDS})
+    return Access(
+        is_system_admin=is_system_admin, **{key: tuple(scope.get(key, ())) for key in _TUPLE_FIELDS}
+    )
 
 
 def access_of(user: AnyUser) -> Access | None:
@@ -134,7 +144,11 @@ def without_empty_parts(condition: Q) -> Q | None:
         return condition  # ~(nothing) is everything: leave negations as they are
     kept: list[Any] = []
     for child in condition.children:
-        part = without_empty_parts(child) if isinstance(child, Q) else (None if _matches_nothing(child) else child)
+        part = (
+            without_empty_parts(child)
+            if isinstance(child, Q)
+            else (None if _matches_nothing(child) else child)
+        )
         if part is None and condition.connector == Q.AND:
             return None
         if part is not None:
@@ -148,5 +162,24 @@ def without_empty_parts(condition: Q) -> Q | None:
 
 def _matches_nothing(lookup: Any) -> bool:
     """An ``__in`` lookup on an empty list or tuple (never a subquery, which is not evaluated here)."""
-    return (isinstance(lookup, tuple) and str(lookup[0]).endswith("__in")
-            and isinstance(lookup[1], list | tuple | set | frozenset) and not lookup[1])
+    return (
+        isinstance(lookup, tuple)
+        and str(lookup[0]).endswith("__in")
+        and isinstance(lookup[1], list | tuple | set | frozenset)
+        and not lookup[1]
+    )
+
+
+class RegionScopedQuerySet(models.QuerySet[Any]):
+    """The base queryset of a model that belongs to one region (``region_path`` names the path of that
+    region): offices and leaders read their subtree's rows, offices manage them, liaisons see none.
+    A model whose rule differs (a liaison's own unit, the own-region office only) overrides a method
+    with another ``scoped`` rule, so every rule keeps the same shape."""
+
+    region_path = "region__path"
+
+    def visible_to(self, user: AnyUser) -> Self:
+        return scoped(self, user, lambda access: access.region_q(self.region_path))
+
+    def manageable_by(self, user: AnyUser) -> Self:
+        return scoped(self, user, lambda access: access.office_q(self.region_path))

@@ -6,7 +6,8 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
-from kesu.accounts.models import Role, User, is_locked_out
+from kesu.accounts.backends import login_refusal
+from kesu.accounts.models import Role, User
 from kesu.core.forms import StyledFormMixin
 from kesu.regions.models import Region, Unit
 
@@ -15,16 +16,13 @@ class LoginForm(AuthenticationForm):
     error_messages = {
         "invalid_login": "用户名或密码不正确。连续多次失败后账号将被临时锁定。",
         "inactive": "该账号已停用，请联系素质办管理员。",
-        "locked": "登录失败次数过多，账号已临时锁定，请 %(minutes)s 分钟后再试或联系管理员。",
     }
 
     def clean(self) -> dict[str, Any]:
-        from django.conf import settings
-
         username = self.cleaned_data.get("username")
-        if username and is_locked_out(username):
-            raise ValidationError(self.error_messages["locked"], code="locked",
-                                  params={"minutes": settings.KESU_LOCKOUT_MINUTES})
+        refusal = login_refusal(username, self.request) if username else None
+        if refusal:
+            raise ValidationError(refusal, code="locked")
         return super().clean()
 
 
@@ -34,8 +32,9 @@ class UserCreateForm(StyledFormMixin, forms.Form):
     email = forms.EmailField(label="电子邮箱", required=False)
     password = forms.CharField(label="初始密码", widget=forms.PasswordInput, min_length=10)
     role = forms.ChoiceField(label="角色", choices=Role.choices)
-    region = forms.ModelChoiceField(label="区划（素质办、领导）", queryset=Region.objects.none(), required=False,
-                                    to_field_name="code")
+    region = forms.ModelChoiceField(
+        label="区划（素质办、领导）", queryset=Region.objects.none(), required=False, to_field_name="code"
+    )
     unit = forms.ModelChoiceField(label="单位（联络员）", queryset=Unit.objects.none(), required=False)
 
     def __init__(self, *args: Any, manager: User, **kwargs: Any) -> None:

@@ -32,9 +32,17 @@ class RememberedAccessMiddleware:
 
 def attach_access(request: HttpRequest, user: User) -> None:
     now = time.time()
-    access = remembered(request.session.get(ACCESS_SESSION_KEY), user_id=user.pk, is_system_admin=user.is_superuser,
-                        stamp=user.access_stamp, now=now, max_age=settings.SESSION_KEEPALIVE_SECONDS)
+    access = remembered(
+        request.session.get(ACCESS_SESSION_KEY),
+        user_id=user.pk,
+        is_system_admin=user.is_superuser,
+        stamp=user.access_stamp,
+        now=now,
+        max_age=settings.SESSION_KEEPALIVE_SECONDS,
+    )
     if access is not None:
         user.__dict__["access"] = access  # the value User.access (a cached_property) would compute
         return
-    request.session[ACCESS_SESSION_KEY] = to_session(user.access, user_id=user.pk, stamp=user.access_stamp, now=now)
+    request.session[ACCESS_SESSION_KEY] = to_session(
+        user.access, user_id=user.pk, stamp=user.access_stamp, now=now
+    )

@@ -35,7 +35,9 @@ class UserQuerySet(models.QuerySet["User"]):
             return self.filter(pk=user.pk)
         if access.is_system_admin:
             return self
-        inside = access.office_q("memberships__region__path") | access.office_q("memberships__unit__region__path")
+        inside = access.office_q("memberships__region__path") | access.office_q(
+            "memberships__unit__region__path"
+        )
         return self.filter(inside | Q(pk=user.pk)).distinct()
 
 
@@ -66,9 +68,15 @@ class User(AbstractUser):
     @cached_property
     def access(self) -> Access:
         # Plain tuples, not model rows: every signed-in request computes this once.
-        rows = list(self.memberships.values_list("role", "region_id", "region__path", "unit_id", "unit__region_id"))
+        rows = list(
+            self.memberships.values_list("role", "region_id", "region__path", "unit_id", "unit__region_id")
+        )
         office = [(region_id, path) for role, region_id, path, _, _ in rows if role == Role.OFFICE and path]
-        liaison = [(unit_id, unit_region) for role, _, _, unit_id, unit_region in rows if role == Role.LIAISON and unit_id]
+        liaison = [
+            (unit_id, unit_region)
+            for role, _, _, unit_id, unit_region in rows
+            if role == Role.LIAISON and unit_id
+        ]
         return Access(
             is_system_admin=self.is_superuser,
             office_paths=tuple(path for _, path in office),
@@ -87,7 +95,9 @@ class Membership(models.Model):
     region = models.ForeignKey(
         "regions.Region", verbose_name=_("区划"), null=True, blank=True, on_delete=models.CASCADE
     )
-    unit = models.ForeignKey("regions.Unit", verbose_name=_("单位"), null=True, blank=True, on_delete=models.CASCADE)
+    unit = models.ForeignKey(
+        "regions.Unit", verbose_name=_("单位"), null=True, blank=True, on_delete=models.CASCADE
+    )
 
     class Meta:
         constraints = [
@@ -126,7 +136,3 @@ class FailedLogin(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} @ {self.at:%Y-%m-%d %H:%M}"
-
-
-def is_locked_out(username: str) -> bool:
-    return FailedLogin.objects.recent_for(username).count() >= settings.KESU_LOCKOUT_FAILURES

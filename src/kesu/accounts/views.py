@@ -14,7 +14,6 @@ from rest_framework.authtoken.models import Token
 from kesu.accounts import actions
 from kesu.accounts.forms import LoginForm, UserCreateForm
 from kesu.accounts.models import User
-from kesu.core import audit
 from kesu.core.exports import wants_xlsx, xlsx_response
 from kesu.core.http import AuthedRequest
 
@@ -33,7 +32,10 @@ def user_list(request: AuthedRequest) -> HttpResponse:
     users = User.objects.visible_to(request.user).prefetch_related("memberships__region", "memberships__unit")
     users = users.order_by("username")
     if wants_xlsx(request):
-        rows = ((u.username, u.display_name, u.email, "；".join(str(m) for m in u.memberships.all())) for u in users)
+        rows = (
+            (u.username, u.display_name, u.email, "；".join(str(m) for m in u.memberships.all()))
+            for u in users
+        )
         return xlsx_response("用户.xlsx", "用户", ["用户名", "姓名", "邮箱", "角色"], rows)
     page = Paginator(users, 100).get_page(request.GET.get("page"))
     return render(request, "accounts/user_list.html", {"page": page})
@@ -46,8 +48,16 @@ def user_create(request: AuthedRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            actions.create_user(request.user, data["username"], data["password"], display_name=data["display_name"],
-                                email=data["email"], role=data["role"], region=data["region"], unit=data["unit"])
+            actions.create_user(
+                request.user,
+                data["username"],
+                data["password"],
+                display_name=data["display_name"],
+                email=data["email"],
+                role=data["role"],
+                region=data["region"],
+                unit=data["unit"],
+            )
         except ValidationError as error:
             form.add_error("password", error)
         else:
@@ -59,13 +69,13 @@ def user_create(request: AuthedRequest) -> HttpResponse:
 @require_safe
 def profile(request: AuthedRequest) -> HttpResponse:
     token = Token.objects.filter(user=request.user).first()
-    return render(request, "accounts/profile.html", {"token": token, "memberships": request.user.memberships.all()})
+    return render(
+        request, "accounts/profile.html", {"token": token, "memberships": request.user.memberships.all()}
+    )
 
 
 @require_POST
 def token_reset(request: AuthedRequest) -> HttpResponse:
-    Token.objects.filter(user=request.user).delete()
-    Token.objects.create(user=request.user)
-    audit.record(request.user, "token.reset", request.user, note="重新生成 API 令牌")
+    actions.reset_token(request.user)
     messages.success(request, "已生成新的 API 令牌，旧令牌已失效")
     return redirect("accounts:profile")

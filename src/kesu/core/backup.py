@@ -19,7 +19,9 @@ class BackupError(RuntimeError):
 def _sqlite_path(alias: str = "default") -> Path:
     settings_dict = connections[alias].settings_dict
     if not settings_dict["ENGINE"].endswith("sqlite3"):
-        raise BackupError("此命令只用于内置 SQLite 数据库；PostgreSQL 请使用 pg_dump / pg_restore（见 README）")
+        raise BackupError(
+            "此命令只用于内置 SQLite 数据库；PostgreSQL 请使用 pg_dump / pg_restore（见 README）"
+        )
     return Path(settings_dict["NAME"])
 
 

@@ -19,7 +19,7 @@ class RegionChoice:
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    context: dict[str, Any] = {"kesu_demo": getattr(settings, "KESU_DEMO", False)}
+    context: dict[str, Any] = {"kesu_demo": settings.KESU_DEMO}
     if not request.user.is_authenticated:
         return context
     context.update(
@@ -36,7 +36,9 @@ def region_choices(request: HttpRequest) -> list[RegionChoice]:
     choices = []
     for home in home_regions(request):
         choices.append(RegionChoice(home.code, home.name, ""))
-        below = Region.objects.filter(path__startswith=home.path, level__lte=max(home.level + 1, RegionLevel.COUNTY))
+        below = Region.objects.filter(
+            path__startswith=home.path, level__lte=max(home.level + 1, RegionLevel.COUNTY)
+        )
         for region in below.exclude(pk=home.pk).order_by("path")[:200]:
             choices.append(RegionChoice(region.code, region.name, "\u3000" * (region.level - home.level)))
     return choices

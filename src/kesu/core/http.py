@@ -1,4 +1,4 @@
-"""Typed requests, and the region a signed-in user is looking at.
+"""Typed requests, the client's address behind a proxy, and the region a signed-in user is looking at.
 
 The current region is looked up on first use and kept on the request, not by a middleware on every
 request: a POST that only redirects (a submit at the deadline) or an API call never pays for it.
@@ -6,8 +6,10 @@ request: a POST that only redirects (a submit at the deadline) or an API call ne
 
 from __future__ import annotations
 
+import ipaddress
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.http import Http404, HttpRequest
 
 from kesu.regions.models import Region
@@ -24,6 +26,50 @@ _MEMO = "_kesu_current_region"
 class AuthedRequest(HttpRequest):
     user: User
     htmx: HtmxDetails
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The address of the client that sent the request, as far as trusted proxies vouch for it.
+
+    Behind nginx every request comes from the proxy, so ``REMOTE_ADDR`` alone would make all users
+    one client. ``X-Forwarded-For`` is believed only as far as the deployment says: with
+    ``KESU_TRUSTED_PROXIES`` (networks) the right-most address that is not a trusted proxy; with
+    ``KESU_TRUSTED_PROXY_COUNT`` the address that many hops from the right. Without either the header
+    is ignored, since anyone can send it.
+    """
+    remote = str(request.META.get("REMOTE_ADDR") or "")
+    networks = settings.KESU_TRUSTED_PROXIES
+    count = settings.KESU_TRUSTED_PROXY_COUNT
+    if not networks and count <= 0:
+        return remote
+    forwarded = [
+        hop.strip() for hop in str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",") if hop.strip()
+    ]
+    chain = [*forwarded, remote]  # left: the client as first reported; right: our nearest peer
+    if networks:
+        return _first_untrusted(chain, networks)
+    # With N proxies the last N entries of the chain are theirs; the client is the one before them.
+    return chain[-count - 1] if len(chain) > count and _is_address(chain[-count - 1]) else remote
+
+
+def _first_untrusted(chain: list[str], networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> str:
+    nearest = chain[-1]
+    for hop in reversed(chain):
+        if not _is_address(hop):
+            return nearest  # a trusted proxy never writes this: it came from the client, so stop here
+        address = ipaddress.ip_address(hop)
+        if not any(address in network for network in networks):
+            return hop
+        nearest = hop
+    return nearest
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def current_region(request: HttpRequest) -> Region | None:

@@ -48,7 +48,9 @@ def audit_list(request: AuthedRequest) -> HttpResponse:
     events = filterset.qs
     if wants_xlsx(request):
         rows = ((e.at, e.actor, e.verb, e.target_repr, e.region, e.note) for e in events[:50000])
-        return xlsx_response("审计日志.xlsx", "审计日志", ["时间", "操作人", "操作", "对象", "区划", "说明"], rows)
+        return xlsx_response(
+            "审计日志.xlsx", "审计日志", ["时间", "操作人", "操作", "对象", "区划", "说明"], rows
+        )
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     return render(request, "core/audit_list.html", {"page": page, "filterset": filterset})
 
@@ -68,7 +70,9 @@ def job_detail(request: AuthedRequest, job_id: int) -> HttpResponse:
 
 @require_POST
 def switch_region(request: AuthedRequest) -> HttpResponse:
-    region = get_object_or_404(Region.objects.visible_to(request.user), code=request.POST.get("region_code", ""))
+    region = get_object_or_404(
+        Region.objects.visible_to(request.user), code=request.POST.get("region_code", "")
+    )
     choose_region(request, region)
     target = request.POST.get("next") or "/"
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):

@@ -10,7 +10,8 @@ from .errors import PlanReadError
 from .groups import key_groups
 from .model import PlanDraft, Section, Task
 from .parser import parse_plan_text
-from .readers import DEFAULT_MAX_BYTES, read_document
+from .readers import DEFAULT_MAX_BYTES, extract_document, needs_ocr, read_document
+from .scan import Extraction, PageProgress, read_images
 from .targets import Target
 
 __all__ = [
@@ -20,13 +21,30 @@ __all__ = [
     "Section",
     "Target",
     "Task",
+    "Extraction",
+    "PageProgress",
+    "extract_document",
     "key_groups",
+    "needs_ocr",
+    "parse_extraction",
     "parse_plan_bytes",
     "parse_plan_text",
     "read_document",
+    "read_images",
 ]
 
 
-def parse_plan_bytes(data: bytes, filename: str, max_bytes: int = DEFAULT_MAX_BYTES) -> PlanDraft:
-    """Read an uploaded file and parse it; raises PlanReadError subclasses with Chinese messages."""
-    return parse_plan_text(read_document(data, filename, max_bytes=max_bytes))
+def parse_plan_bytes(
+    data: bytes, filename: str, max_bytes: int = DEFAULT_MAX_BYTES, progress: PageProgress | None = None
+) -> PlanDraft:
+    """Read an uploaded file and parse it; raises PlanReadError subclasses with Chinese messages.
+    Scans are read by OCR (``progress`` hears of each page)."""
+    return parse_extraction(extract_document(data, filename, max_bytes=max_bytes, progress=progress))
+
+
+def parse_extraction(extraction: Extraction) -> PlanDraft:
+    """Parse extracted text; OCR's notes lead the warnings and its unsure spans come along."""
+    draft = parse_plan_text(extraction.text)
+    draft.warnings = [*extraction.notes, *draft.warnings]
+    draft.uncertain_spans = list(extraction.uncertain)
+    return draft

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .t2s_chars import traditional_to_simplified
+from .tables import table_line_flags
 from .textmap import Edit, MappedText
 
 # Same-length substitutions: full-width digits and signs read as ASCII, odd spaces as spaces.
@@ -22,7 +24,6 @@ _SAME_LENGTH = str.maketrans(
         "．": ".",
         "\u3000": " ",
         "\xa0": " ",
-        "\t": " ",
         "\u2002": " ",
         "\u2003": " ",
         "\u200b": " ",
@@ -51,7 +52,7 @@ BLOCK_START = re.compile(
     r"|[（(]\d{1,2}[）)]"
     r"|[①-⑳]"
     r"|——|--"
-    r"|[（(]?(?:责任分工|责任单位|责任部门|牵头单位|牵头部门|参与单位|参与部门|参加单位|配合单位|配合部门|协办单位|主责单位)[：:]"
+    r"|[（(]?(?:责任分工|任务分工|分工|责任单位|责任部门|牵头单位|牵头部门|参与单位|参与部门|参加单位|配合单位|配合部门|协办单位|主责单位)[：:]"
     r"|附件)"
 )
 _MARKER_ONLY = re.compile(
@@ -75,21 +76,61 @@ class CleanText:
         return self.mapped.to_source(start, end)
 
 
+_T2S = str.maketrans(traditional_to_simplified())
+_TRADITIONAL = re.compile("[" + re.escape("".join(traditional_to_simplified())) + "]")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
 def clean(source: str) -> CleanText:
     notes: list[str] = []
-    mapped = MappedText(text=source.translate(_SAME_LENGTH), source=source)
+    text = _same_length(source)
+    if is_traditional(text):
+        text = text.translate(_T2S)  # one character for one: offsets stay those of the source
+        notes.append("文件为繁体字，已按简体字识别（原文不变）。")
+    mapped = MappedText(text=_tabs_outside_tables(text), source=source)
     mapped = mapped.edit(_artifact_edits(mapped.text))
     mapped, kept_copy = _drop_second_copy(mapped)
     if kept_copy:
         notes.append("文中同一内容出现两遍，已只保留一份。")
     # widths are measured before spaces go: extraction adds spaces that took no room on the page
-    line_widths = [_width(line) for line in mapped.text.split("\n")]
-    wrapped = _wrap_width(line_widths)
-    mapped = mapped.edit(_space_edits(mapped.text))
+    lines = mapped.text.split("\n")
+    spaced = _is_spaced(mapped.text)
+    if spaced:  # "平 顶 山 市": the spaces took no room on the page
+        lines = [line.replace(" ", "") for line in lines]
+        notes.append("文本每个字之间有空格（如 PDF 提取），已去掉空格后识别。")
+    line_widths = [_width(line) for line in lines]
+    wrapped = _wrap_width(line_widths, from_pdf=spaced)
+    mapped = mapped.edit(_space_edits(mapped.text, spaced))
     mapped = mapped.edit(_join_edits(mapped.text, line_widths, wrapped))
     if wrapped:
         notes.append("文本按页宽断行（如 PDF），已把断行合并为段落。")
     return CleanText(mapped=mapped, paragraphs=_paragraph_spans(mapped.text), notes=notes)
+
+
+_SAME_LENGTH_CHARS = re.compile("[" + re.escape("".join(chr(k) for k in _SAME_LENGTH)) + "]")
+
+
+def _same_length(text: str) -> str:
+    """``text.translate(_SAME_LENGTH)``, faster: str.translate walks every character in Python."""
+    return _SAME_LENGTH_CHARS.sub(lambda m: str(_SAME_LENGTH[ord(m.group())]), text)
+
+
+def is_traditional(text: str) -> bool:
+    """Written in traditional characters: a simplified plan has next to none (著 in 显著 at most)."""
+    sample = text[:20000]
+    traditional = len(_TRADITIONAL.findall(sample))
+    return traditional >= 10 and traditional >= 0.04 * len(_CJK.findall(sample))
+
+
+def _tabs_outside_tables(text: str) -> str:
+    """Tabs separate table cells (kept) or indent a line (made spaces, dropped later); same length."""
+    if "\t" not in text:
+        return text
+    lines = text.split("\n")
+    flags = table_line_flags(lines)
+    return "\n".join(
+        line if flag else line.replace("\t", " ") for line, flag in zip(lines, flags, strict=True)
+    )
 
 
 def _artifact_edits(text: str) -> list[Edit]:
@@ -109,13 +150,15 @@ def _non_overlapping(edits: list[Edit]) -> list[Edit]:
     return out
 
 
-def _space_edits(text: str) -> list[Edit]:
-    """Drop horizontal spaces except between two Latin letters (``Open Data`` keeps its space)."""
+def _space_edits(text: str, spaced: bool = False) -> list[Edit]:
+    """Drop horizontal spaces except between two Latin letters (``Open Data`` keeps its space); in
+    text with a space after every character only a wider gap separates words (``A P P`` is APP)."""
     edits: list[Edit] = []
     for m in _HSPACE_RUN.finditer(text):
         before = text[m.start() - 1] if m.start() > 0 else "\n"
         after = text[m.end()] if m.end() < len(text) else "\n"
-        if _ASCII_LETTER.match(before) and _ASCII_LETTER.match(after):
+        between_letters = _ASCII_LETTER.match(before) and _ASCII_LETTER.match(after)
+        if between_letters and not (spaced and m.end() - m.start() == 1):
             if m.end() - m.start() > 1:
                 edits.append((m.start(), m.end(), " "))
             continue
@@ -176,22 +219,34 @@ def _source_offset(runs: list[tuple[int, str]], compact_index: int) -> int:
 _HALF_WIDTH = re.compile(r"[\x00-\x7f]")
 
 
+_SPACED_PAIR = re.compile(r"[^\s] (?=[^\s])")
+
+
+def _is_spaced(text: str) -> bool:
+    """PDF text with a space between every character (most characters are followed by one space)."""
+    sample = text[:5000]
+    visible = len(sample) - sample.count(" ") - sample.count("\n")
+    return visible > 40 and len(_SPACED_PAIR.findall(sample)) > 0.6 * visible
+
+
 def _width(line: str) -> float:
     """Width on the page in CJK characters: Latin letters, digits and spaces take half."""
     half = len(_HALF_WIDTH.findall(line))
     return (len(line) - half) + half * 0.5 if line.strip() else 0.0
 
 
-def _wrap_width(line_widths: list[float]) -> float:
-    """The page width in characters if lines look cut at a fixed width, else 0."""
+def _wrap_width(line_widths: list[float], from_pdf: bool = False) -> float:
+    """The page width in characters if lines look cut at a fixed width, else 0. Text known to come
+    from a PDF (spaced characters) may be a short plan of mostly one-line paragraphs: a smaller share
+    of full lines is enough there."""
     widths = sorted(w for w in line_widths if w > 0)
     if len(widths) < 12:
         return 0.0
-    full = widths[int(len(widths) * 0.75)]
+    full = widths[int(len(widths) * (0.9 if from_pdf else 0.75))]
     if full > 80 or full < 12:
         return 0.0
     near_full = sum(1 for w in widths if 0.85 * full <= w <= 1.2 * full)
-    return full if near_full >= 0.45 * len(widths) else 0.0
+    return full if near_full >= (0.3 if from_pdf else 0.45) * len(widths) else 0.0
 
 
 def _join_edits(text: str, line_widths: list[float], wrap_width: float) -> list[Edit]:
@@ -218,6 +273,8 @@ def _glue(prev: str, prev_width: float, line: str, wrap_width: float) -> bool:
     """Join a line to the previous one? Always after a lone "1."; in wrapped text, after a full line
     unless this one opens a heading or a responsibility clause. A full line ending in 。 is no
     paragraph end: wrapped paragraphs end on a short line."""
+    if "\t" in prev or "\t" in line:
+        return False  # table rows stay rows
     if _MARKER_ONLY.match(prev):
         return True
     if not wrap_width or prev_width < 0.85 * wrap_width:

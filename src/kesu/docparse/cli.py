@@ -7,29 +7,38 @@ import os
 import sys
 from pathlib import Path
 
+from . import parse_extraction, parse_plan_bytes
 from .errors import PlanReadError
-from .parser import parse_plan_text
-from .readers import DEFAULT_MAX_BYTES, read_document
+from .readers import DEFAULT_MAX_BYTES
+from .scan import read_images, sniff_image
 
 EXIT_UNREADABLE = 2
 
 
 def main(argv: list[str]) -> int:
-    """argv is ``[PATH]``. Exit 0 with JSON on stdout, or 2 with one Chinese line on stderr."""
-    if len(argv) != 1:
-        print("用法：kesu parse_plan 文件路径", file=sys.stderr)
+    """argv is ``[PATH]``, or the JPG/PNG pages of one plan in order. Exit 0 with JSON on stdout,
+    or 2 with one Chinese line on stderr."""
+    if not argv:
+        print("用法：kesu parse_plan 文件路径（或按顺序列出多张 JPG/PNG 页面图片）", file=sys.stderr)
         return EXIT_UNREADABLE
-    path = Path(argv[0])
+    files: list[tuple[bytes, str]] = []
+    for name in argv:
+        path = Path(name)
+        try:
+            files.append((path.read_bytes(), path.name))
+        except FileNotFoundError:
+            return _fail(f"找不到文件：{path}")
+        except IsADirectoryError:
+            return _fail(f"这是一个目录，不是文件：{path}")
+        except OSError as exc:
+            return _fail(f"无法读取文件 {path}：{exc.strerror or exc}")
     try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return _fail(f"找不到文件：{path}")
-    except IsADirectoryError:
-        return _fail(f"这是一个目录，不是文件：{path}")
-    except OSError as exc:
-        return _fail(f"无法读取文件 {path}：{exc.strerror or exc}")
-    try:
-        draft = parse_plan_text(read_document(data, path.name, max_bytes=DEFAULT_MAX_BYTES))
+        if len(files) == 1:
+            draft = parse_plan_bytes(files[0][0], files[0][1], max_bytes=DEFAULT_MAX_BYTES)
+        elif all(sniff_image(data) for data, _ in files):
+            draft = parse_extraction(read_images(files))
+        else:
+            return _fail("多个文件只能是同一份方案按顺序排列的 JPG/PNG 页面图片。")
     except PlanReadError as exc:
         return _fail(exc.message)
     try:

@@ -97,7 +97,7 @@ def _paragraph(p: ElementTree.Element, numbering: _Numbering) -> str:
         if tag == f"{_W}t" and el.text:
             parts.append(el.text)
         elif tag == f"{_W}tab":
-            parts.append("\t")
+            parts.append(" ")  # a tab in a paragraph is layout (1.<tab>标题); tabs separate table cells only
         elif tag in (f"{_W}br", f"{_W}cr"):
             parts.append("\n")
     text = "".join(parts)
@@ -126,14 +126,39 @@ def _numbering_label(p: ElementTree.Element, numbering: _Numbering) -> str:
 
 
 def _table(tbl: ElementTree.Element) -> list[str]:
+    """One line per row, cells joined by tabs. A cell spanning columns is followed by empty cells so the
+    columns stay aligned; a cell merged down from the row above repeats that cell's text."""
     rows: list[str] = []
-    for tr in tbl.iter(f"{_W}tr"):
-        cells = []
+    above: dict[int, str] = {}  # grid column → text of the cell that a vertical merge continues
+    for tr in tbl.findall(f"{_W}tr"):
+        cells: list[str] = []
         for tc in tr.findall(f"{_W}tc"):
-            texts = ["".join(t.text or "" for t in p.iter(f"{_W}t")) for p in tc.iter(f"{_W}p")]
-            cells.append(" ".join(x for x in texts if x))
+            column = len(cells)
+            tcpr = tc.find(f"{_W}tcPr")
+            span_el = tcpr.find(f"{_W}gridSpan") if tcpr is not None else None
+            merge_el = tcpr.find(f"{_W}vMerge") if tcpr is not None else None
+            span = int(span_el.get(f"{_W}val") or 1) if span_el is not None else 1
+            text = _cell_text(tc)
+            if merge_el is not None and merge_el.get(f"{_W}val") in (None, "continue") and not text:
+                text = above.get(column, "")
+            above[column] = text
+            cells.append(text)
+            cells.extend("" for _ in range(max(span, 1) - 1))
         rows.append("\t".join(cells))
     return rows
+
+
+def _cell_text(tc: ElementTree.Element) -> str:
+    """A cell's paragraphs on one line: joined with ；unless a paragraph already ends a sentence."""
+    out = ""
+    for p in tc.findall(f"{_W}p"):
+        text = "".join(t.text or "" for t in p.iter(f"{_W}t")).replace("\t", " ").strip()
+        if not text:
+            continue
+        if out and out[-1] not in "。；;，,、：:":
+            out += "；"
+        out += text
+    return out
 
 
 def _read_numbering(archive: zipfile.ZipFile) -> _Numbering:

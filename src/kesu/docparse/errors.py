@@ -56,3 +56,15 @@ class ConversionFailedError(PlanReadError):
 
 class NoSectionsError(PlanReadError):
     """The text has no numbered parts, sections or items we recognise."""
+
+
+class ImageTooLargeError(PlanReadError):
+    """A page image whose header declares more pixels than we decode (decompression bombs)."""
+
+
+class CorruptImageError(PlanReadError):
+    """A JPG/PNG page that cannot be decoded."""
+
+
+class OcrUnavailableError(PlanReadError):
+    """The OCR engine is not installed on this server."""

@@ -13,7 +13,7 @@ _NOTICE_TITLE = re.compile(r"关于(?:印发|转发|下发)(?P<title>.+?)的通�
 _DRAFT_MARK = re.compile(r"[（(](?:征求意见稿|送审稿|讨论稿|草案|修改稿|代拟稿)[）)]")
 _BODY_OPENING = re.compile(r"^(?:根据|为|按照|依据|依照|现将|各|\d{4}年是|近年来|当前)")
 _ADMIN_UNIT = re.compile(
-    r"[\u4e00-\u9fff]{1,7}?(?:特别行政区|自治区|自治州|自治县|自治旗|新区|地区|省|市|州|盟|县|旗|区)"
+    r"[\u4e00-\u9fff]{1,9}?(?:特别行政区|自治区|自治州|自治县|自治旗|新区|地区|省|市|州|盟|县|旗|区)"
 )
 _NOT_PLACE = re.compile(r"全民|科学|关于|印发|人民|政府|办公|委员|实施|方案|规划|纲要|工作|要点|行动")
 _YEAR_RANGE = re.compile(r"(20\d\d)\s*年?\s*[—–\-－~～至到]+\s*(20\d\d)")
@@ -75,7 +75,7 @@ def title(header: list[str]) -> str:
     lines: list[str] = []
     for line in header:
         text = line.strip()
-        if not text or _DOC_NUMBER.match(text):
+        if not text or _DOC_NUMBER.match(text) or (not lines and _ISSUER_LINE.match(text)):
             continue
         if _BODY_OPENING.match(text) or (len(text) > 40 and "。" in text) or len(lines) == 3:
             break
@@ -83,28 +83,52 @@ def title(header: list[str]) -> str:
     return _tidy_title("".join(lines))
 
 
+# The issuer's line above a title (某省科协, 某县人民政府办公室): not part of the title.
+_ISSUER_LINE = re.compile(
+    r"^[\u4e00-\u9fff（）]{2,30}(?:办公室|办公厅|人民政府|委员会|科学技术协会|科协|领导小组|文件)$"
+)
+
+
 def _tidy_title(text: str) -> str:
-    return _DRAFT_MARK.sub("", text).strip()
+    text = _DRAFT_MARK.sub("", text).strip()
+    # 《…》全文 / 《…》（全文）: a title quoted as published on a website
+    wrapped = re.fullmatch(r"《(?P<inner>[^《》]+)》\s*[（(]?(?:全文|原文|正文|文件全文)?[）)]?", text)
+    return wrapped.group("inner").strip() if wrapped else text
 
 
 def region(plan_title: str, header: list[str]) -> str | None:
-    """The leading place names of the title (岳阳市云溪区), else of the issuer's line."""
+    """The leading place names of the title (岳阳市云溪区), else of the issuer's line. Addressee
+    lines (各省、自治区…：) name no issuer: a national document has no region."""
     for candidate in [plan_title, *header[:6]]:
-        found = _leading_places(candidate.strip())
+        line = candidate.strip()
+        if _ADDRESSEES.search(line):
+            continue
+        found = _leading_places(line)
         if found:
             return found
     return None
 
 
+# 各省、自治区、直辖市人民政府：, 各县（市、区）: who a notice is sent to, not who issues it.
+_ADDRESSEES = re.compile(r"^各|[：:]$")
+_NOT_A_NAME = re.compile(r"^(?:各|全|本|我|该|有关|所属|相关|省辖|直辖|市辖|县辖|地级|县级|副省级)")
+_LEVEL_AFTER_ZHOU = re.compile(r"[市省区县]")
+
+
 def _leading_places(text: str) -> str | None:
+    text = re.sub(r"^中共", "", text)  # 中共某某市委办公室: the party committee of the city
     pos = 0
     places: list[str] = []
     while True:
         m = _ADMIN_UNIT.match(text, pos)
-        if not m or _NOT_PLACE.search(m.group()):
+        if not m or _NOT_PLACE.search(m.group()) or _NOT_A_NAME.match(m.group()):
             break
-        places.append(m.group())
-        pos = m.end()
+        end = m.end()
+        # 郑州市, 贵州省: 州 was part of the name, the level word follows it
+        if m.group().endswith("州") and _LEVEL_AFTER_ZHOU.match(text, end):
+            end += 1
+        places.append(text[m.start() : end])
+        pos = end
     return "".join(places) or None
 
 
@@ -131,10 +155,18 @@ def period(plan_title: str, preamble: str) -> Period | None:
 
 def find_goal(text: str, start: int, end: int, plan_end: int | None) -> Goal | None:
     """The headline goal (公民具备科学素质的比例) in text[start:end]."""
-    m = _GOAL.search(text, start, end)
-    if not m:
-        return None
-    sentence_start = max(text.rfind(c, 0, m.start()) for c in "。；\n") + 1
+    for m in _GOAL.finditer(text, start, end):
+        sentence_start = max(text.rfind(c, 0, m.start()) for c in "。；\n") + 1
+        if not _CITED_GOAL.search(text, sentence_start, m.start()):
+            return _goal_at(text, m, sentence_start, plan_end)
+    return None
+
+
+# 《全民科学素质行动规划纲要》提出，到2025年…: another document's goal, quoted, is not this plan's.
+_CITED_GOAL = re.compile(r"《[^》]*》[^。；]{0,12}?(?:提出|明确|规定|确定|指出)")
+
+
+def _goal_at(text: str, m: re.Match[str], sentence_start: int, plan_end: int | None) -> Goal:
     sentence_end_candidates = [p for p in (text.find(c, m.end()) for c in "。；\n") if p >= 0]
     sentence_end = min(sentence_end_candidates) if sentence_end_candidates else len(text)
     before = text[sentence_start : m.start()] + m.group("indicator")

@@ -96,6 +96,7 @@ class PlanDraft:
     sections: list[Section]
     reporting_deadlines: list[str]
     warnings: list[str]
+    uncertain_spans: list[tuple[int, int]] = field(default_factory=list)  # OCR was unsure: check these
 
     def to_json_dict(self) -> dict[str, Any]:
         goal = None
@@ -118,6 +119,7 @@ class PlanDraft:
             "tasks": [t.to_json_dict() for t in self.tasks],
             "reporting_deadlines": list(self.reporting_deadlines),
             "warnings": list(self.warnings),
+            "uncertain_spans": [list(span) for span in self.uncertain_spans],
             "text_length": len(self.text),
             "sections": [s.to_json_dict() for s in self.sections],
         }

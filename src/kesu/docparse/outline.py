@@ -118,17 +118,18 @@ class OutlineBuilder:
         self.stack.append(node)
         if marker.number is not None:
             self._last_number[marker.style] = marker.number
-        self._extend(span[1])
+        self.extend(span[1])
         return node
 
     def add_body(self, span: tuple[int, int]) -> Node | None:
         if not self.stack:
             return None
         self.stack[-1].body.append(span)
-        self._extend(span[1])
+        self.extend(span[1])
         return self.stack[-1]
 
-    def _extend(self, end: int) -> None:
+    def extend(self, end: int) -> None:
+        """The open headings now reach ``end`` (a paragraph or a table row under them)."""
         for node in self.stack:
             node.end = max(node.end, end)
 

@@ -14,7 +14,7 @@ from charset_normalizer import from_bytes
 
 from kesu.textcodec import decode_chinese_text
 
-from . import docx_text
+from . import docx_text, pdf_tables, scan
 from .errors import (
     ConversionFailedError,
     ConverterMissingError,
@@ -22,7 +22,6 @@ from .errors import (
     EmptyDocumentError,
     EncryptedDocumentError,
     FileTooLargeError,
-    ImageOnlyPdfError,
     TextEncodingError,
     UnsupportedFileTypeError,
     ZipBombError,
@@ -38,6 +37,14 @@ _CONVERT_TIMEOUT_SECONDS = 120
 
 def read_document(data: bytes, filename: str, max_bytes: int = DEFAULT_MAX_BYTES) -> str:
     """The text of an uploaded plan. Raises PlanReadError subclasses with a Chinese message."""
+    return extract_document(data, filename, max_bytes=max_bytes).text
+
+
+def extract_document(
+    data: bytes, filename: str, max_bytes: int = DEFAULT_MAX_BYTES, progress: scan.PageProgress | None = None
+) -> scan.Extraction:
+    """The text of an uploaded plan with what OCR was unsure of (scans and photos); ``progress``
+    hears of each page of a scan."""
     if len(data) > max_bytes:
         raise FileTooLargeError(
             f"文件大小为 {_megabytes(len(data))}，超过了 {_megabytes(max_bytes)} 的上限，请压缩或拆分后再上传。"
@@ -45,17 +52,31 @@ def read_document(data: bytes, filename: str, max_bytes: int = DEFAULT_MAX_BYTES
     if not data.strip():
         raise EmptyDocumentError("文件是空的，没有可读取的内容。")
     kind = _kind(data, filename)
+    if kind == "image":
+        return scan.read_images([(data, PurePath(filename or "图片").name)], progress)
     if kind == "txt":
         text = _decode_text(data)
     elif kind == "docx":
         text = _read_docx(data)
     elif kind == "pdf":
-        text = _read_pdf(data)
+        page_texts = _pdf_page_texts(data)
+        if "" in page_texts:  # scanned pages: recognised by OCR
+            return scan.read_pdf(data, page_texts, progress)
+        text = "\n".join(page_texts)
     else:
         text = _read_docx(_convert_to_docx(data, kind))
     if not text.strip():
         raise EmptyDocumentError("文件中没有可读取的文字内容。")
-    return text
+    return scan.Extraction(text=text)
+
+
+def needs_ocr(data: bytes, filename: str) -> bool:
+    """Whether reading this upload means OCR (a JPG/PNG, or a PDF with pages that are only images):
+    long work for a background job. Damaged files raise PlanReadError here, in the request."""
+    kind = _kind(data, filename)
+    if kind == "image":
+        return True
+    return kind == "pdf" and "" in _pdf_page_texts(data)
 
 
 def _megabytes(size: int) -> str:
@@ -80,7 +101,15 @@ def _kind(data: bytes, filename: str) -> str:
         return "pdf"
     if suffix in {"doc", "wps"}:
         return suffix
+    if suffix in scan.IMAGE_SUFFIXES:
+        if scan.sniff_image(data) is None:
+            raise CorruptDocumentError(
+                f"文件扩展名是 {suffix}，但内容不是有效的 JPG/PNG 图片，文件可能已损坏。"
+            )
+        return "image"
     if not suffix:
+        if scan.sniff_image(data) is not None:
+            return "image"
         if sniffed == "pdf":
             return "pdf"
         if sniffed == "zip":
@@ -90,7 +119,7 @@ def _kind(data: bytes, filename: str) -> str:
         if sniffed == "text":
             return "txt"
     raise UnsupportedFileTypeError(
-        f"不支持的文件类型“{suffix or '无扩展名'}”，请上传 txt、docx、pdf（带文字层）、doc 或 wps 文件。"
+        f"不支持的文件类型“{suffix or '无扩展名'}”，请上传 txt、docx、pdf（含扫描件）、doc、wps 文件，或 JPG/PNG 图片。"
     )
 
 
@@ -163,7 +192,8 @@ def _check_members(archive: zipfile.ZipFile) -> None:
 # --- pdf ------------------------------------------------------------------------------------
 
 
-def _read_pdf(data: bytes) -> str:
+def _pdf_page_texts(data: bytes) -> list[str]:
+    """The text layer of each page; an empty string for a page drawn without text (a scan)."""
     import pdfplumber  # imported here: it is slow to import and only PDFs need it
     from pdfminer.pdfdocument import PDFPasswordIncorrect
     from pdfminer.pdfparser import PDFSyntaxError
@@ -172,7 +202,10 @@ def _read_pdf(data: bytes) -> str:
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
             for page in pdf.pages:
-                pages.append(page.extract_text() or "")
+                text = pdf_tables.page_text(page)
+                if not text.strip():  # drawn (a scan, text as curves) → "" to recognise; empty → skipped
+                    text = "" if page.objects else "\n"
+                pages.append(text)
     except PDFPasswordIncorrect as exc:
         raise EncryptedDocumentError("该 PDF 文件设有密码，请去除密码后再上传。") from exc
     except PDFSyntaxError as exc:
@@ -181,12 +214,9 @@ def _read_pdf(data: bytes) -> str:
         if "password" in str(exc).lower() or "encrypt" in type(exc).__name__.lower():
             raise EncryptedDocumentError("该 PDF 文件设有密码，请去除密码后再上传。") from exc
         raise CorruptDocumentError("PDF 文件已损坏，无法读取。") from exc
-    text = "\n".join(pages)
-    if not text.strip():
-        raise ImageOnlyPdfError(
-            "该 PDF 没有文字层（可能是扫描件或图片），系统不支持 OCR 文字识别，请上传带文字层的 PDF 或 docx 文件。"
-        )
-    return text
+    if not pages:
+        raise EmptyDocumentError("PDF 文件中没有任何页面。")
+    return pages
 
 
 # --- doc / wps ------------------------------------------------------------------------------

@@ -13,8 +13,27 @@ import re
 from dataclasses import dataclass
 
 from .numerals import MAGNITUDE, cn_to_int, five_year_plan_end
+from .outline import find_marker
 
-UNITS = ("人次", "人", "个", "家", "场次", "场", "期", "次", "名", "件", "支", "所", "项", "篇", "部", "座", "%")
+UNITS = (
+    "人次",
+    "人",
+    "个",
+    "家",
+    "场次",
+    "场",
+    "期",
+    "次",
+    "名",
+    "件",
+    "支",
+    "所",
+    "项",
+    "篇",
+    "部",
+    "座",
+    "%",
+)
 _UNIT_ALTERNATION = "|".join(UNITS)
 
 _UNIT_GUARD = {
@@ -120,6 +139,9 @@ def _guarded(paragraph: str, end: int, unit: str) -> bool:
 def _target(paragraph: str, offset: int, m: re.Match[str], value: float, default_year: int | None) -> Target:
     sentence_start = _last_index(paragraph, _SENTENCE_END, m.start()) + 1
     clause_start = _last_index(paragraph, _CLAUSE_END, m.start()) + 1
+    if clause_start == 0:
+        marker = find_marker(paragraph)  # the quoted clause starts after the item's number: not "1.建设…"
+        clause_start = marker.length if marker is not None and marker.length < m.start() else 0
     clause_end = _next_index(paragraph, _CLAUSE_END, m.end())
     before_sentence = paragraph[sentence_start : m.start()]
     before_clause = paragraph[clause_start : m.start()]
@@ -129,7 +151,9 @@ def _target(paragraph: str, offset: int, m: re.Match[str], value: float, default
     year = None if per_year else _deadline(before_sentence, default_year)
     text = paragraph[clause_start:clause_end].strip()
     return Target(
-        indicator=_indicator(before_clause, after),
+        indicator=_indicator(
+            before_clause, after, paragraph[sentence_start:clause_start].rstrip(_CLAUSE_END)
+        ),
         value=value,
         unit=m.group("unit"),
         comparator=comparator,
@@ -177,29 +201,59 @@ def _deadline(before: str, default_year: int | None) -> int | None:
     return best[1] if best else default_year
 
 
+# Numbering, dates and filler that open a clause are not what is counted: 3. / （二） / 一是 / 到2025年 / 全年 / 力争.
 _INDICATOR_STRIP = re.compile(
-    r"^(?:(?:到|至|截至)?20\d\d年(?:底|末)?|“?十[一二三四五六七八九]五”?(?:期间|时期|末)?|每学年|每年|年均|力争|确保|全年)+"
+    r"^(?:\d{1,2}(?:[.、．](?!\d)|[）)])|[（(](?:\d{1,2}|[一二三四五六七八九十]{1,3})[）)]|[一二三四五六七八九十]{1,3}、"
+    r"|[①-⑳]|——|(?:第|其)?[一二三四五六七八九十]{1,2}是|(?:到|至|截至)?20\d\d年(?:底|末)?(?:前)?"
+    r"|“?十[一二三四五六七八九]五”?(?:期间|时期|末)?|每学年|每年度?|年均|全年|力争|确保|争取|累计|共计?|要|并"
+    r"|年(?![度底末内初中轻龄青])(?=[\u4e00-\u9fff]))+"
+)
+_COMPARATOR_WORDS = sorted({w for w, _ in [("力争达到", ">="), *_COMPARATORS_BEFORE]}, key=len, reverse=True)
+_TRAILING_COMPARATOR = re.compile(
+    "(?:" + "|".join(_COMPARATOR_WORDS) + r"|力争|确保|争取|累计|总计|共计?|均|每年|全年|要|须|需|将|可)+$"
 )
 
 
 # An earlier count in the same clause (培训农技人员50人次、高素质农民500人): the phrase starts after it.
 _EARLIER_COUNT = re.compile(rf"[\d.]+\s*(?:[万千百])?(?:{_UNIT_ALTERNATION})[、，,和及]?")
-_TRAILING_FILLER = re.compile(r"(?:要|须|需|每年|各|均)+$")
+_TRAILING_FILLER = re.compile(r"(?:要|须|需|每学年|每年|各|均)+$")
 # A bare verb before the number means the noun follows it: 建设5个市级科普示范基地.
 _BARE_VERB = re.compile(r"^.{0,4}(?:建设|建成|新建|创建|形成|明确|配备|打造|培育|认定|设立)$")
 _NOUN_AFTER = re.compile(r"^\s*(?:以上|左右)?([\u4e00-\u9fff“”]{2,16}?)(?:的|，|。|、|；|以上|$)")
+# What a phrase must not be on its own: a comparator, a filler, a numeral.
+_EMPTY_PHRASE = re.compile(
+    r"^[\W\d]*$|^(?:" + "|".join(_COMPARATOR_WORDS) + r"|不|全年|每年|力争|确保|以上|以下"
+    r"|[全我本各][省市县区镇乡州盟国])$"
+)
 
 
-def _indicator(before_clause: str, after: str = "") -> str:
-    text = _INDICATOR_STRIP.sub("", before_clause.strip())
-    for word, _ in _COMPARATORS_BEFORE:
+def _indicator(before_clause: str, after: str = "", previous_clause: str = "") -> str:
+    """What is counted: the clause before the number without numbering, dates, comparators and filler;
+    else the noun after the number (达到60场次科普讲座), else the clause before (开展讲座，全年不少于60场)."""
+    phrase = _phrase(before_clause)
+    noun = _NOUN_AFTER.match(after)
+    if noun and (noun.group(1).startswith(("并", "和", "及")) or _EMPTY_PHRASE.match(noun.group(1))):
+        noun = None
+    if noun and (not phrase or _BARE_VERB.match(phrase)):
+        return noun.group(1)
+    if phrase and not _BARE_VERB.fullmatch(phrase):
+        return phrase
+    # 建设科普展示，到2025年，建成1个以上: what is counted was named in a clause before
+    for clause in reversed([c for c in re.split(r"[，,；;：:]", previous_clause) if c.strip()][-3:]):
+        earlier = _phrase(clause)
+        if earlier:
+            return earlier
+    return phrase
+
+
+def _phrase(clause: str) -> str:
+    text = _INDICATOR_STRIP.sub("", clause.strip())
+    for word in _COMPARATOR_WORDS:
         at = text.rfind(word)
-        if at > 0 and at >= len(text) - len(word) - 6:
+        if at >= 0 and at >= len(text) - len(word) - 6:
             text = text[:at]
             break
     text = _EARLIER_COUNT.split(text)[-1]
-    text = _TRAILING_FILLER.sub("", text.strip("，,、的 "))
-    noun = _NOUN_AFTER.match(after)
-    if _BARE_VERB.match(text) and noun and not noun.group(1).startswith(("并", "和", "及")):
-        return noun.group(1)
-    return text or before_clause.strip()
+    text = _TRAILING_COMPARATOR.sub("", _TRAILING_FILLER.sub("", text.strip("，,、的 ")))
+    text = _INDICATOR_STRIP.sub("", text.strip("，,、的 "))
+    return "" if _EMPTY_PHRASE.match(text) else text

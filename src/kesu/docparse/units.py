@@ -33,6 +33,8 @@ _LABEL_ROLE = {
     "责任部门": RESPONSIBLE,
     "实施单位": RESPONSIBLE,
     "责任分工": "",  # the value carries its own verbs
+    "任务分工": "",
+    "分工": "",  # 分工：教育部、中国科协等按职责分工负责 (the national outline's way)
 }
 _LABEL = re.compile("(" + "|".join(_LABEL_ROLE) + r")\s*[：:]")
 _VERB_ROLE = [
@@ -246,3 +248,26 @@ def standalone_clause(paragraph: str) -> tuple[Responsibility, bool] | None:
             parsed = parse_clause(inner)
             return (parsed, True) if parsed else None
     return None
+
+
+def trailing_clause(paragraph: str) -> tuple[int, Responsibility] | None:
+    """A labelled clause closing a paragraph (``2.建设校园科技馆20所。牵头单位：市教体局``): where it
+    starts, and the units it names."""
+    if not _LABEL.search(paragraph, 1):
+        return None
+    groups: list[tuple[int, int]] | None = None
+    for m in _LABEL.finditer(paragraph):
+        if m.start() == 0 or paragraph[m.start() - 1] in _OPEN:
+            continue  # a clause in parentheses is an inline clause
+        groups = paren_groups(paragraph) if groups is None else groups
+        if any(start < m.start() < end for start, end in groups):
+            continue
+        parsed = parse_clause(paragraph[m.start() :])
+        if parsed is not None:
+            return m.start(), parsed
+    return None
+
+
+def looks_like_clause(paragraph: str) -> bool:
+    """Opens like a responsibility line (牵头单位：…) whether or not its names could be read."""
+    return bool(_LABEL_LINE.match(paragraph.strip()))

@@ -29,6 +29,9 @@ if TYPE_CHECKING:
     from kesu.regions.models import Region
 
 
+SOURCES = frozenset(ValueSource.values)  # asked once per imported row: the enum rebuilds its list each time
+
+
 class IndicatorError(ValueError):
     """An indicator write that cannot go ahead; the message is for the office."""
 
@@ -39,7 +42,9 @@ def ensure_catalogue() -> list[Indicator]:
     indicators = []
     for order, entry in enumerate(CATALOGUE, start=1):
         fields = {k: v for k, v in asdict(entry).items() if k != "code"}
-        indicator, created = Indicator.objects.get_or_create(code=entry.code, defaults={**fields, "order": order})
+        indicator, created = Indicator.objects.get_or_create(
+            code=entry.code, defaults={**fields, "order": order}
+        )
         if not created:
             changed = [k for k, v in fields.items() if getattr(indicator, k) != v]
             if changed:
@@ -62,9 +67,17 @@ def indicator_by_code(code: str) -> Indicator:
 
 @transaction.atomic
 def record_value(
-    actor: User | None, indicator_code: str, region: Region, period: str, value: float | None, *,
-    numerator: float | None = None, denominator: float | None = None,
-    disaggregation: dict[str, str] | None = None, source: str, provenance: str = "",
+    actor: User | None,
+    indicator_code: str,
+    region: Region,
+    period: str,
+    value: float | None,
+    *,
+    numerator: float | None = None,
+    denominator: float | None = None,
+    disaggregation: dict[str, str] | None = None,
+    source: str,
+    provenance: str = "",
 ) -> IndicatorValue:
     """Insert or replace the value of indicator × region × period × disaggregation (blank = total).
 
@@ -73,22 +86,34 @@ def record_value(
     """
     indicator = indicator_by_code(indicator_code)
     row = _checked_value(indicator, region, period, value, numerator, denominator, disaggregation, source)
-    row.provenance, row.recorded_by = provenance[:300], actor if actor is not None and actor.is_authenticated else None
-    existing = IndicatorValue.objects.filter(indicator=indicator, region=region, period=row.period,
-                                             disaggregation_key=row.disaggregation_key).first()
+    row.provenance, row.recorded_by = (
+        provenance[:300],
+        actor if actor is not None and actor.is_authenticated else None,
+    )
+    existing = IndicatorValue.objects.filter(
+        indicator=indicator, region=region, period=row.period, disaggregation_key=row.disaggregation_key
+    ).first()
     before = _value_snapshot(existing) if existing else None
     if existing is not None:
         row.pk = existing.pk
     row.save()
-    audit.record(actor, "indicator_value.record", row, region=region, before=before, after=_value_snapshot(row))
+    audit.record(
+        actor, "indicator_value.record", row, region=region, before=before, after=_value_snapshot(row)
+    )
     return row
 
 
 def _checked_value(
-    indicator: Indicator, region: Region, period: str, value: float | None, numerator: float | None,
-    denominator: float | None, disaggregation: dict[str, str] | None, source: str,
+    indicator: Indicator,
+    region: Region,
+    period: str,
+    value: float | None,
+    numerator: float | None,
+    denominator: float | None,
+    disaggregation: dict[str, str] | None,
+    source: str,
 ) -> IndicatorValue:
-    if source not in ValueSource.values:
+    if source not in SOURCES:
         raise IndicatorError(f"来源“{source}”无效，应为 {'、'.join(ValueSource.values)} 之一")
     try:
         normalised = str(Period.parse(str(period)))
@@ -100,26 +125,138 @@ def _checked_value(
         raise IndicatorError(f"{indicator.name}：没有数值（比率可只填分子和分母，分母不能为 0）")
     if denominator is not None and denominator < 0 or numerator is not None and numerator < 0:
         raise IndicatorError(f"{indicator.name}：分子、分母不能为负数")
-    clean = {k.strip(): str(v).strip() for k, v in (disaggregation or {}).items() if k.strip() and str(v).strip()}
-    return IndicatorValue(indicator=indicator, region=region, period=normalised, disaggregation=clean,
-                          disaggregation_key=disaggregation_key(clean), value=float(value),
-                          numerator=numerator, denominator=denominator, source=source)
+    clean = {
+        k.strip(): str(v).strip() for k, v in (disaggregation or {}).items() if k.strip() and str(v).strip()
+    }
+    return IndicatorValue(
+        indicator=indicator,
+        region=region,
+        period=normalised,
+        disaggregation=clean,
+        disaggregation_key=disaggregation_key(clean),
+        value=float(value),
+        numerator=numerator,
+        denominator=denominator,
+        source=source,
+    )
 
 
 def _value_snapshot(row: IndicatorValue) -> dict[str, object]:
-    return {"indicator": row.indicator.code, "region": row.region.code, "period": row.period,
-            "disaggregation": row.disaggregation, "value": row.value, "numerator": row.numerator,
-            "denominator": row.denominator, "source": row.source, "provenance": row.provenance}
+    return {
+        "indicator": row.indicator.code,
+        "region": row.region.code,
+        "period": row.period,
+        "disaggregation": row.disaggregation,
+        "value": row.value,
+        "numerator": row.numerator,
+        "denominator": row.denominator,
+        "source": row.source,
+        "provenance": row.provenance,
+    }
+
+
+VALUE_FIELDS = [
+    "value",
+    "numerator",
+    "denominator",
+    "disaggregation",
+    "source",
+    "provenance",
+    "recorded_by",
+    "recorded_at",
+]
+ImportKey = tuple[int, int, str, str]  # indicator, region, period, disaggregation key: the unique constraint
 
 
 @transaction.atomic
-def record_values(actor: User | None, rows: list[dict], *, source: str, provenance: str) -> int:
-    """Several values in one transaction: an import either stores all of them or none."""
+def import_values(
+    actor: User | None,
+    region: Region,
+    rows: list[dict],
+    *,
+    provenance: str,
+    filename: str,
+    source: str = ValueSource.IMPORT,
+) -> int:
+    """Checked rows (see ``importing.parse_values``) stored in one bulk upsert, with one audit event.
+
+    Queries grow with batches of rows, not rows: one statement per 2,000 rows on PostgreSQL, per 83 on
+    SQLite (999 parameters a statement); 1,000 rows cost under 30 queries in all instead of 6 per row.
+    The event keeps the values the import replaced.
+    """
+    indicators = {i.code: i for i in Indicator.objects.filter(code__in={row["indicator"] for row in rows})}
+    recorded_by = actor if actor is not None and actor.is_authenticated else None
+    now, values = timezone.now(), []
     for row in rows:
-        record_value(actor, row["indicator"], row["region"], row["period"], row["value"],
-                     numerator=row.get("numerator"), denominator=row.get("denominator"),
-                     disaggregation=row.get("disaggregation"), source=source, provenance=provenance)
-    return len(rows)
+        value = _checked_value(
+            indicators[row["indicator"]],
+            row["region"],
+            row["period"],
+            row["value"],
+            row.get("numerator"),
+            row.get("denominator"),
+            row.get("disaggregation"),
+            source,
+        )
+        value.provenance, value.recorded_by, value.recorded_at = provenance[:300], recorded_by, now
+        values.append(value)
+    replaced = _existing_values(values)
+    IndicatorValue.objects.bulk_create(
+        values,
+        update_conflicts=True,
+        update_fields=VALUE_FIELDS,
+        batch_size=2000,
+        unique_fields=["indicator", "region", "period", "disaggregation_key"],
+    )
+    audit.record(
+        actor,
+        "indicator_value.import",
+        region,
+        region=region,
+        before={"replaced": [_compact(old) for old in replaced]} if replaced else None,
+        after={
+            "file": filename[:200],
+            "provenance": provenance[:300],
+            "rows": len(values),
+            "created": len(values) - len(replaced),
+            "updated": len(replaced),
+            "indicators": sorted(indicators),
+            "periods": sorted({v.period for v in values}),
+        },
+    )
+    return len(values)
+
+
+def _existing_values(values: list[IndicatorValue]) -> list[IndicatorValue]:
+    """The stored rows an import will replace, read in a few queries whatever the number of rows."""
+    keys = {_key(v) for v in values}
+    found: list[IndicatorValue] = []
+    region_ids = sorted({v.region_id for v in values})
+    for start in range(0, len(region_ids), 500):  # a bounded IN list on every database
+        candidates = IndicatorValue.objects.filter(
+            indicator_id__in={v.indicator_id for v in values},
+            period__in={v.period for v in values},
+            region_id__in=region_ids[start : start + 500],
+        ).select_related("indicator", "region")
+        found += [row for row in candidates if _key(row) in keys]
+    return found
+
+
+def _key(row: IndicatorValue) -> ImportKey:
+    return row.indicator_id, row.region_id, row.period, row.disaggregation_key
+
+
+def _compact(row: IndicatorValue) -> list[object]:
+    return [
+        row.indicator.code,
+        row.region.code,
+        row.period,
+        row.disaggregation_key,
+        row.value,
+        row.numerator,
+        row.denominator,
+        row.source,
+    ]
 
 
 @transaction.atomic
@@ -149,8 +286,14 @@ def update_indicator(actor: User | None, indicator: Indicator, **fields: object)
             setattr(indicator, name, value)
     indicator.full_clean()
     indicator.save()
-    audit.record(actor, "indicator.update", indicator, region=indicator.region, before=before,
-                 after=audit.snapshot(indicator))
+    audit.record(
+        actor,
+        "indicator.update",
+        indicator,
+        region=indicator.region,
+        before=before,
+        after=audit.snapshot(indicator),
+    )
     return indicator
 
 
@@ -169,8 +312,14 @@ def suggest_disaggregation(target: Target) -> dict[str, str]:
 
 @transaction.atomic
 def link_target(
-    actor: User | None, target: Target, indicator: Indicator, *, baseline_year: int | None = None,
-    baseline_value: float | None = None, disaggregation: dict[str, str] | None = None, confirmed: bool = True,
+    actor: User | None,
+    target: Target,
+    indicator: Indicator,
+    *,
+    baseline_year: int | None = None,
+    baseline_value: float | None = None,
+    disaggregation: dict[str, str] | None = None,
+    confirmed: bool = True,
 ) -> TargetLink:
     link = TargetLink.objects.filter(target=target).first()
     before = audit.snapshot(link) if link else None
@@ -202,7 +351,9 @@ def suggest_links(actor: User | None, plan_targets: list[Target]) -> int:
             continue
         indicator = suggest_indicator(target)
         if indicator is not None:
-            link_target(actor, target, indicator, disaggregation=suggest_disaggregation(target), confirmed=False)
+            link_target(
+                actor, target, indicator, disaggregation=suggest_disaggregation(target), confirmed=False
+            )
             made += 1
     return made
 
@@ -211,8 +362,11 @@ def suggest_links(actor: User | None, plan_targets: list[Target]) -> int:
 def set_published(actor: User | None, region: Region, indicator: Indicator, published: bool) -> bool:
     row = Publication.objects.filter(region=region, indicator=indicator).first()
     if published and row is None:
-        row = Publication.objects.create(region=region, indicator=indicator,
-                                         published_by=actor if actor is not None and actor.is_authenticated else None)
+        row = Publication.objects.create(
+            region=region,
+            indicator=indicator,
+            published_by=actor if actor is not None and actor.is_authenticated else None,
+        )
         audit.record(actor, "indicator.publish", row, region=region, after={"indicator": indicator.code})
     elif not published and row is not None:
         audit.record(actor, "indicator.unpublish", row, region=region, before={"indicator": indicator.code})
@@ -227,16 +381,29 @@ def sub_regions(region: Region) -> dict[str, str]:
 
 
 @transaction.atomic
-def upload_boundary(actor: User | None, region: Region, data: bytes, *, filename: str, approval_number: str,
-                    source: str, public: bool = False) -> Boundary:
+def upload_boundary(
+    actor: User | None,
+    region: Region,
+    data: bytes,
+    *,
+    filename: str,
+    approval_number: str,
+    source: str,
+    public: bool = False,
+) -> Boundary:
     """Check the whole file, then store it as the region's current boundary; earlier uploads stay as history.
 
     Raises ``geo.BoundaryError`` listing every problem; nothing is stored then.
     """
     approval_number, source = approval_number.strip(), source.strip()
-    problems = [message for missing, message in (
-        (not approval_number, "请填写审图号：只有通过审核的地图才能发布。"),
-        (not source, "请填写边界来源（如：××市自然资源和规划局提供的标准地图）。")) if missing]
+    problems = [
+        message
+        for missing, message in (
+            (not approval_number, "请填写审图号：只有通过审核的地图才能发布。"),
+            (not source, "请填写边界来源（如：××市自然资源和规划局提供的标准地图）。"),
+        )
+        if missing
+    ]
     if problems:
         raise geo.BoundaryError(problems)
     children = sub_regions(region)
@@ -244,21 +411,44 @@ def upload_boundary(actor: User | None, region: Region, data: bytes, *, filename
         raise geo.BoundaryError([f"{region.name}没有下级区划，无需上传边界。"])
     matched = geo.match(geo.parse(data), children)
     boundary = Boundary.objects.create(
-        region=region, approval_number=approval_number[:100], source=source[:200], filename=filename[:200],
+        region=region,
+        approval_number=approval_number[:100],
+        source=source[:200],
+        filename=filename[:200],
         geojson=json.dumps(matched.geojson, ensure_ascii=False, separators=(",", ":")),
-        feature_count=len(matched.codes), missing=matched.missing, public=public,
-        uploaded_by=actor if actor is not None and actor.is_authenticated else None)
-    audit.record(actor, "boundary.upload", boundary, region=region, after={
-        "approval_number": boundary.approval_number, "source": boundary.source, "filename": boundary.filename,
-        "features": boundary.feature_count, "missing": matched.missing, "public": public})
+        feature_count=len(matched.codes),
+        missing=matched.missing,
+        public=public,
+        uploaded_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+    audit.record(
+        actor,
+        "boundary.upload",
+        boundary,
+        region=region,
+        after={
+            "approval_number": boundary.approval_number,
+            "source": boundary.source,
+            "filename": boundary.filename,
+            "features": boundary.feature_count,
+            "missing": matched.missing,
+            "public": public,
+        },
+    )
     return boundary
 
 
 @transaction.atomic
 def set_boundary_public(actor: User | None, boundary: Boundary, public: bool) -> Boundary:
     if boundary.public != public:
-        audit.record(actor, "boundary.publish" if public else "boundary.unpublish", boundary, region=boundary.region,
-                     before={"public": boundary.public}, after={"public": public})
+        audit.record(
+            actor,
+            "boundary.publish" if public else "boundary.unpublish",
+            boundary,
+            region=boundary.region,
+            before={"public": boundary.public},
+            after={"public": public},
+        )
         boundary.public = public
         boundary.save(update_fields=["public"])
     return boundary

@@ -9,10 +9,19 @@ class IndicatorsConfig(AppConfig):
         from kesu.core.models import register_verbs
         from kesu.indicators import demo  # noqa: F401  (registers the demo step)
 
-        register_verbs({
-            "indicator_value.record": "录入指标值", "indicator_value.delete": "删除指标值",
-            "indicator_value.import": "导入指标值", "indicator.create": "新增指标", "indicator.update": "修改指标",
-            "target.link": "目标对应指标", "target.unlink": "取消目标与指标的对应",
-            "indicator.publish": "公开指标", "indicator.unpublish": "取消公开指标",
-            "boundary.upload": "上传边界文件", "boundary.publish": "公开分区地图", "boundary.unpublish": "撤下公开分区地图",
-        })
+        register_verbs(
+            {
+                "indicator_value.record": "录入指标值",
+                "indicator_value.delete": "删除指标值",
+                "indicator_value.import": "导入指标值",
+                "indicator.create": "新增指标",
+                "indicator.update": "修改指标",
+                "target.link": "目标对应指标",
+                "target.unlink": "取消目标与指标的对应",
+                "indicator.publish": "公开指标",
+                "indicator.unpublish": "取消公开指标",
+                "boundary.upload": "上传边界文件",
+                "boundary.publish": "公开分区地图",
+                "boundary.unpublish": "撤下公开分区地图",
+            }
+        )

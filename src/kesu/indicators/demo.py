@@ -115,9 +115,15 @@ def _schematic_boundary(city: Region) -> None:
     if Boundary.objects.filter(region=city).exists():
         return
     grid = geo.grid(actions.sub_regions(city))
-    actions.upload_boundary(None, city, json.dumps(grid, ensure_ascii=False).encode("utf-8"),
-                            filename="演示示意网格.geojson", approval_number=DEMO_APPROVAL,
-                            source=DEMO_BOUNDARY_SOURCE, public=True)
+    actions.upload_boundary(
+        None,
+        city,
+        json.dumps(grid, ensure_ascii=False).encode("utf-8"),
+        filename="演示示意网格.geojson",
+        approval_number=DEMO_APPROVAL,
+        source=DEMO_BOUNDARY_SOURCE,
+        public=True,
+    )
 
 
 @transaction.atomic
@@ -145,8 +151,9 @@ def _periods(profile: Profile) -> list[Period]:
     return [p for p in half_years(2020, LAST.year) if p <= LAST]
 
 
-def _record_profile(region: Region, profile: Profile, share: float, offset: float, rng: random.Random,
-                    skip: set[str]) -> None:
+def _record_profile(
+    region: Region, profile: Profile, share: float, offset: float, rng: random.Random, skip: set[str]
+) -> None:
     periods = _periods(profile)
     for index, period in enumerate(periods):
         if str(period) in skip:
@@ -164,29 +171,59 @@ def _record_profile(region: Region, profile: Profile, share: float, offset: floa
 
 
 def _store(region: Region, profile: Profile, period: Period, value: float) -> None:
-    actions.record_value(None, profile.code, region, str(period), value, source="import", provenance=PROVENANCE,
-                         disaggregation={"级别": profile.level} if profile.level else None)
+    actions.record_value(
+        None,
+        profile.code,
+        region,
+        str(period),
+        value,
+        source="import",
+        provenance=PROVENANCE,
+        disaggregation={"级别": profile.level} if profile.level else None,
+    )
 
 
 def _store_rate(region: Region, profile: Profile, period: Period, rate: float, share: float) -> None:
-    base = IndicatorValue.objects.filter(indicator__code=profile.ratio_of, region=region,
-                                         period=str(period.year_period())).first()
-    denominator = base.value if base and base.value else 2000 * max(share, 0.05)  # a sample or a count of places
-    actions.record_value(None, profile.code, region, str(period), None, numerator=round(rate * denominator / 100, 1),
-                         denominator=round(denominator), source="survey" if profile.yearly else "import",
-                         provenance=PROVENANCE)
+    base = IndicatorValue.objects.filter(
+        indicator__code=profile.ratio_of, region=region, period=str(period.year_period())
+    ).first()
+    denominator = (
+        base.value if base and base.value else 2000 * max(share, 0.05)
+    )  # a sample or a count of places
+    actions.record_value(
+        None,
+        profile.code,
+        region,
+        str(period),
+        None,
+        numerator=round(rate * denominator / 100, 1),
+        denominator=round(denominator),
+        source="survey" if profile.yearly else "import",
+        provenance=PROVENANCE,
+    )
 
 
 def _record_rates(counties: list[Region]) -> None:
     """信息员注册比例 as registrations over 常住人口, so the city's rate is a ratio of sums."""
     for county in counties:
-        population = {v.period: v.value for v in IndicatorValue.objects.filter(indicator__code="population",
-                                                                                region=county)}
+        population = {
+            v.period: v.value
+            for v in IndicatorValue.objects.filter(indicator__code="population", region=county)
+        }
         for row in IndicatorValue.objects.filter(indicator__code="informant_count", region=county):
             people = population.get(row.period[:4]) or population.get(str(int(row.period[:4]) - 1))
             if people:
-                actions.record_value(None, "informant_rate", county, row.period, None, numerator=row.value,
-                                     denominator=people, source="registry", provenance=PROVENANCE)
+                actions.record_value(
+                    None,
+                    "informant_rate",
+                    county,
+                    row.period,
+                    None,
+                    numerator=row.value,
+                    denominator=people,
+                    source="registry",
+                    provenance=PROVENANCE,
+                )
 
 
 def _link_targets() -> None:
@@ -202,7 +239,15 @@ def _link_targets() -> None:
             if not target.per_year and indicator.temporal == "stock":
                 figures = SubtreeFigures.load(indicator, plan.region, disaggregation_key(group))
                 if str(year) in figures.periods or f"{year}H2" in figures.periods:
-                    baseline = figures.at(plan.region, f"{year}H2" if f"{year}H2" in figures.periods else str(year)).value
-            actions.link_target(None, target, indicator, baseline_year=year if baseline is not None else None,
-                                baseline_value=round(baseline, 2) if baseline is not None else None,
-                                disaggregation=group, confirmed=True)
+                    baseline = figures.at(
+                        plan.region, f"{year}H2" if f"{year}H2" in figures.periods else str(year)
+                    ).value
+            actions.link_target(
+                None,
+                target,
+                indicator,
+                baseline_year=year if baseline is not None else None,
+                baseline_value=round(baseline, 2) if baseline is not None else None,
+                disaggregation=group,
+                confirmed=True,
+            )

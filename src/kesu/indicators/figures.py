@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
 from kesu import progress
+from kesu.indicators.catalogue import kind_mismatch
 from kesu.indicators.models import Indicator, IndicatorValue, TargetLink, Temporal, disaggregation_key
 from kesu.periods import Period
 from kesu.plans.models import Target
@@ -44,25 +45,38 @@ class SubtreeFigures:
         return cls.load_many([(indicator, disaggregation_key)], root)[(indicator.pk, disaggregation_key)]
 
     @classmethod
-    def load_many(cls, keys: Iterable[tuple[Indicator, str]], root: Region
-                  ) -> dict[tuple[int, str], SubtreeFigures]:
+    def load_many(
+        cls, keys: Iterable[tuple[Indicator, str]], root: Region
+    ) -> dict[tuple[int, str], SubtreeFigures]:
         """Several indicators' figures with two queries in all: the values, then the regions they need."""
         wanted = {(i.pk, k): cls(i, root, k) for i, k in keys}
         if not wanted:
             return {}
-        rows = (IndicatorValue.objects.filter(indicator_id__in={i for i, _ in wanted},
-                                              disaggregation_key__in={k for _, k in wanted},
-                                              region__path__startswith=root.path)
-                .values_list("indicator_id", "disaggregation_key", "region__code", "region__level", "period", "value",
-                             "numerator", "denominator"))
+        rows = IndicatorValue.objects.filter(
+            indicator_id__in={i for i, _ in wanted},
+            disaggregation_key__in={k for _, k in wanted},
+            region__path__startswith=root.path,
+        ).values_list(
+            "indicator_id",
+            "disaggregation_key",
+            "region__code",
+            "region__level",
+            "period",
+            "value",
+            "numerator",
+            "denominator",
+        )
         deepest = root.level
         for indicator_id, key, code, level, period, value, numerator, denominator in rows:
             figures = wanted.get((indicator_id, key))
             if figures is not None:
                 figures.rows.append((code, period, value, numerator, denominator))
                 deepest = max(deepest, level)
-        region_rows = list(Region.objects.filter(path__startswith=root.path, level__lte=deepest)
-                           .values_list("code", "name", "path"))
+        region_rows = list(
+            Region.objects.filter(path__startswith=root.path, level__lte=deepest).values_list(
+                "code", "name", "path"
+            )
+        )
         for figures in wanted.values():
             figures.regions = _regions_to_walk(root, {r[0] for r in figures.rows}, region_rows)
         return wanted
@@ -81,8 +95,13 @@ class SubtreeFigures:
     @cached_property
     def figure(self) -> Callable[[str, str], progress.Rolled]:
         recorded = {(r, p): progress.Observation(v, n, d) for r, p, v, n, d in self.rows}
-        return progress.resolve_series(self.tree, recorded, progress.Aggregation(self.indicator.aggregation),
-                                       self.indicator.scale, complete=self._completer())
+        return progress.resolve_series(
+            self.tree,
+            recorded,
+            progress.Aggregation(self.indicator.aggregation),
+            self.indicator.scale,
+            complete=self._completer(),
+        )
 
     def _completer(self) -> Callable[[str, str, progress.Observation], progress.Observation] | None:
         """A rate stored without its parts gets them back from the denominator indicator's value."""
@@ -133,7 +152,11 @@ class SubtreeFigures:
         by_period = {parse_period(p): f for p, f in self.series(region) if f.value is not None}
         years: dict[int, tuple[float, bool]] = {}
         for year in sorted({p.year for p in by_period}):
-            whole, h1, h2 = by_period.get(Period(year)), by_period.get(Period(year, 1)), by_period.get(Period(year, 2))
+            whole, h1, h2 = (
+                by_period.get(Period(year)),
+                by_period.get(Period(year, 1)),
+                by_period.get(Period(year, 2)),
+            )
             if whole is not None and whole.value is not None:
                 years[year] = (whole.value, True)
             elif self.indicator.temporal == Temporal.FLOW:
@@ -152,8 +175,9 @@ class SubtreeFigures:
         return [(c, self.tree.names[c]) for c in self.tree.children.get(self.root.code, [])]
 
 
-def _regions_to_walk(root: Region, with_values: set[str], rows: list[tuple[str, str, str]]
-                     ) -> dict[str, tuple[str, str]]:
+def _regions_to_walk(
+    root: Region, with_values: set[str], rows: list[tuple[str, str, str]]
+) -> dict[str, tuple[str, str]]:
     """The root and, below every region whose subtree holds values, all its children (even empty ones).
 
     A county without a figure while its siblings have one is a gap in the city's sum; a town
@@ -165,8 +189,11 @@ def _regions_to_walk(root: Region, with_values: set[str], rows: list[tuple[str, 
         while code and code != root.code and code in parent_of:
             active.add(code)
             code = parent_of[code]
-    return {code: (name, parent_of[code]) for code, name, _path in rows
-            if code == root.code or parent_of[code] in active}
+    return {
+        code: (name, parent_of[code])
+        for code, name, _path in rows
+        if code == root.code or parent_of[code] in active
+    }
 
 
 def _parent_code(path: str) -> str:
@@ -174,22 +201,51 @@ def _parent_code(path: str) -> str:
     return parts[-2] if len(parts) > 1 else ""
 
 
+UNCONFIRMED = "未确认"
+
+
 @dataclass
 class TargetStatus:
+    """A target as the overview shows it: the status only once the office confirmed the link and the
+    indicator measures the same kind of figure; the value shown is the one the status was judged on."""
+
     target: Target
     link: TargetLink | None
     assessment: progress.Assessment | None
     latest_period: str = ""
     latest_value: float | None = None
+    note: str = ""  # why there is no status: 未确认, or the kinds that do not match
+
+    @property
+    def latest_label(self) -> str:
+        """The judged value's period (2024年, 2021—2024年累计)."""
+        if not self.latest_period:
+            return ""
+        basis = self.assessment.inputs.get("口径", "") if self.assessment else ""
+        label = parse_period(self.latest_period).label
+        return f"{basis}（至{label}）" if basis else label
+
+    @property
+    def is_unconfirmed(self) -> bool:
+        return self.note == UNCONFIRMED
 
 
-def assess_target(link: TargetLink, figures: SubtreeFigures, region: Region, first_year: int | None,
-                  last_year: int | None, as_of: int) -> progress.Assessment:
+def assess_target(
+    link: TargetLink,
+    figures: SubtreeFigures,
+    region: Region,
+    first_year: int | None,
+    last_year: int | None,
+    as_of: int,
+) -> progress.Assessment:
     target = link.target
+    unit = figures.indicator.unit
     if target.per_year:
         years = figures.year_values(region)
         first = first_year or (min(years) if years else as_of)
-        return progress.assess_per_year(target.value, target.comparator, years, first, last_year or as_of, as_of)
+        return progress.assess_per_year(
+            target.value, target.comparator, years, first, last_year or as_of, as_of, unit
+        )
     if figures.indicator.temporal == Temporal.FLOW:
         return _assess_cumulative(link, figures, region, first_year, last_year)
     baseline = None
@@ -197,23 +253,44 @@ def assess_target(link: TargetLink, figures: SubtreeFigures, region: Region, fir
         baseline = progress.Point(str(link.baseline_year), link.baseline_value)
     latest = figures.latest(region)
     point = progress.Point(latest[0], latest[1].value) if latest and latest[1].value is not None else None
-    spec = progress.TargetSpec(target.value, target.comparator, target.year or last_year, baseline,
-                               figures.indicator.status_method)
+    spec = progress.TargetSpec(
+        target.value,
+        target.comparator,
+        target.year or last_year,
+        baseline,
+        figures.indicator.status_method,
+        unit,
+    )
     return progress.assess(spec, point)
 
 
-def _assess_cumulative(link: TargetLink, figures: SubtreeFigures, region: Region, first_year: int | None,
-                       last_year: int | None) -> progress.Assessment:
-    """A flow with a deadline ("十四五期间培训 500 人") counts what was done since the plan began, from zero."""
+def _assess_cumulative(
+    link: TargetLink, figures: SubtreeFigures, region: Region, first_year: int | None, last_year: int | None
+) -> progress.Assessment:
+    """A flow with a deadline ("十四五期间培训 500 人") counts what was done since the plan began, from zero:
+    the value judged (and shown) is that sum, never one period's figure."""
     target = link.target
     start = first_year or link.baseline_year or min(figures.year_values(region), default=0)
-    done = [(p, r.value) for p, r in figures.series(region)
-            if r.value is not None and parse_period(p).year >= start and not _counted_twice(p, figures.periods)]
+    done = [
+        (p, r.value)
+        for p, r in figures.series(region)
+        if r.value is not None and parse_period(p).year >= start and not _counted_twice(p, figures.periods)
+    ]
     point = progress.Point(done[-1][0], sum(v for _, v in done)) if done else None
-    spec = progress.TargetSpec(target.value, target.comparator, target.year or last_year,
-                               progress.Point(str(start - 1), 0.0), "linear")
+    spec = progress.TargetSpec(
+        target.value,
+        target.comparator,
+        target.year or last_year,
+        progress.Point(str(start - 1), 0.0),
+        "linear",
+        figures.indicator.unit,
+    )
     assessment = progress.assess(spec, point)
     assessment.inputs["口径"] = f"自{start}年起累计"
+    if point is not None:
+        assessment.explanation = assessment.explanation.replace(
+            f"{parse_period(point.period).label} ", f"{start}—{parse_period(point.period).label}累计 ", 1
+        )
     return assessment
 
 
@@ -223,11 +300,23 @@ def _counted_twice(period: str, periods: list[str]) -> bool:
     return p.half is not None and str(p.year_period()) in periods
 
 
+def _unjudged(target: Target, link: TargetLink) -> str:
+    """Why a linked target gets no status: the office has not confirmed the link, or the indicator
+    counts something else (a per-grid target against a total)."""
+    if not link.confirmed:
+        return UNCONFIRMED
+    mismatch = kind_mismatch(
+        target.indicator, target.text, target.unit, link.indicator.name, link.indicator.unit
+    )
+    return f"口径不符：{mismatch}，不作判断" if mismatch else ""
+
+
 def target_statuses(targets: Iterable[Target], region: Region, as_of: int) -> list[TargetStatus]:
     """Status of each target of a region's plans; all linked indicators' figures load in one go."""
     targets = list(targets)
     links = [t.indicator_link for t in targets if getattr(t, "indicator_link", None) is not None]
-    keys = {(link.indicator_id, disaggregation_key(link.disaggregation)): link.indicator for link in links}
+    judged = [link for link in links if not _unjudged(link.target, link)]
+    keys = {(link.indicator_id, disaggregation_key(link.disaggregation)): link.indicator for link in judged}
     loaded = SubtreeFigures.load_many([(indicator, key) for (_, key), indicator in keys.items()], region)
     result = []
     for target in targets:
@@ -235,10 +324,12 @@ def target_statuses(targets: Iterable[Target], region: Region, as_of: int) -> li
         if link is None:
             result.append(TargetStatus(target, None, None))
             continue
+        why_not = _unjudged(target, link)
+        if why_not:
+            result.append(TargetStatus(target, link, None, note=why_not))
+            continue
         figures = loaded[(link.indicator_id, disaggregation_key(link.disaggregation))]
         plan = target.task.plan
         assessment = assess_target(link, figures, region, plan.period_start, plan.period_end, as_of)
-        latest = figures.latest(region)
-        result.append(TargetStatus(target, link, assessment, latest[0] if latest else "",
-                                   latest[1].value if latest else None))
+        result.append(TargetStatus(target, link, assessment, assessment.period, assessment.value))
     return result

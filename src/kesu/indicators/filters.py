@@ -21,12 +21,16 @@ class IndicatorValueFilterSet(django_filters.FilterSet):
         model = IndicatorValue
         fields = ["indicator", "region", "period", "source", "total_only"]
 
-    def filter_region(self, queryset: QuerySet[IndicatorValue], name: str, value: str) -> QuerySet[IndicatorValue]:
+    def filter_region(
+        self, queryset: QuerySet[IndicatorValue], name: str, value: str
+    ) -> QuerySet[IndicatorValue]:
         region = Region.objects.filter(code=value.strip().ljust(12, "0")).first()
         return queryset.filter(region__path__startswith=region.path) if region else queryset.none()
 
-    def filter_period(self, queryset: QuerySet[IndicatorValue], name: str, value: str) -> QuerySet[IndicatorValue]:
-        """"2024" also finds 2024H1 and 2024H2; a list "2023,2024H1" finds each."""
+    def filter_period(
+        self, queryset: QuerySet[IndicatorValue], name: str, value: str
+    ) -> QuerySet[IndicatorValue]:
+        """ "2024" also finds 2024H1 and 2024H2; a list "2023,2024H1" finds each."""
         wanted: list[str] = []
         for part in value.replace("，", ",").split(","):
             try:
@@ -36,7 +40,9 @@ class IndicatorValueFilterSet(django_filters.FilterSet):
             wanted += [str(period)] if period.half else [str(period), f"{period}H1", f"{period}H2"]
         return queryset.filter(period__in=wanted)
 
-    def filter_total(self, queryset: QuerySet[IndicatorValue], name: str, value: bool) -> QuerySet[IndicatorValue]:
+    def filter_total(
+        self, queryset: QuerySet[IndicatorValue], name: str, value: bool
+    ) -> QuerySet[IndicatorValue]:
         return queryset.filter(disaggregation_key="") if value else queryset
 
 

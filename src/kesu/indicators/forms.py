@@ -12,8 +12,20 @@ from kesu.indicators.models import Aggregation, Indicator, Temporal
 class IndicatorForm(StyledFormMixin, forms.ModelForm):
     class Meta:
         model = Indicator
-        fields = ["code", "name", "unit", "definition", "aggregation", "temporal", "source", "scale",
-                  "numerator_label", "denominator_label", "disaggregations", "higher_is_better"]
+        fields = [
+            "code",
+            "name",
+            "unit",
+            "definition",
+            "aggregation",
+            "temporal",
+            "source",
+            "scale",
+            "numerator_label",
+            "denominator_label",
+            "disaggregations",
+            "higher_is_better",
+        ]
         widgets = {"definition": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -33,10 +45,14 @@ class IndicatorForm(StyledFormMixin, forms.ModelForm):
 
 
 class ValueImportForm(StyledFormMixin, forms.Form):
-    file = forms.FileField(label="数据文件", help_text="xlsx 或 CSV（UTF-8 或 GBK）；表头：指标、区划代码、期间、数值，可加 分子、分母 和分组列",
-                           widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}))
-    provenance = forms.CharField(label="数据出处", max_length=300, help_text="如：2024年统计年鉴；市科协登记库导出",
-                                 required=True)
+    file = forms.FileField(
+        label="数据文件",
+        help_text="xlsx 或 CSV（UTF-8 或 GBK）；表头：指标、区划代码、期间、数值，可加 分子、分母 和分组列",
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+    )
+    provenance = forms.CharField(
+        label="数据出处", max_length=300, help_text="如：2024年统计年鉴；市科协登记库导出", required=True
+    )
 
     def clean_file(self) -> Any:
         return within_upload_limit(self.cleaned_data["file"])
@@ -44,8 +60,9 @@ class ValueImportForm(StyledFormMixin, forms.Form):
 
 class TargetLinkForm(StyledFormMixin, forms.Form):
     target = forms.IntegerField(widget=forms.HiddenInput)
-    indicator = forms.ModelChoiceField(label="指标", queryset=Indicator.objects.none(), required=False,
-                                       empty_label="（不对应指标）")
+    indicator = forms.ModelChoiceField(
+        label="指标", queryset=Indicator.objects.none(), required=False, empty_label="（不对应指标）"
+    )
     level = forms.CharField(label="分组（如 级别=市级）", required=False, max_length=60)
     baseline_year = forms.IntegerField(label="基线年份", required=False, min_value=2000, max_value=2100)
     baseline_value = forms.FloatField(label="基线值", required=False)
@@ -61,20 +78,31 @@ class TargetLinkForm(StyledFormMixin, forms.Form):
 
 
 class BoundaryUploadForm(StyledFormMixin, forms.Form):
-    file = forms.FileField(label="边界文件（GeoJSON）",
-                           help_text="FeatureCollection，每个下级区划一个 Polygon 或 MultiPolygon 要素，经纬度坐标；"
-                                     "属性中含 12 位统计用区划代码（或 6/9 位简码），或与区划同名；UTF-8 或 GBK；不超过 20 MB",
-                           widget=forms.ClearableFileInput(attrs={"accept": ".geojson,.json"}))
-    approval_number = forms.CharField(label="审图号", max_length=100,
-                                      help_text="地图须经审核方可公开使用，如：豫S（2024）012号",
-                                      error_messages={"required": "请填写审图号：只有通过审核的地图才能发布。"})
-    source = forms.CharField(label="边界来源", max_length=200, help_text="如：市自然资源和规划局提供的标准地图",
-                             error_messages={"required": "请填写边界来源。"})
+    file = forms.FileField(
+        label="边界文件（GeoJSON）",
+        help_text="FeatureCollection，每个下级区划一个 Polygon 或 MultiPolygon 要素，经纬度坐标；"
+        "属性中含 12 位统计用区划代码（或 6/9 位简码），或与区划同名；UTF-8 或 GBK；不超过 20 MB",
+        widget=forms.ClearableFileInput(attrs={"accept": ".geojson,.json"}),
+    )
+    approval_number = forms.CharField(
+        label="审图号",
+        max_length=100,
+        help_text="地图须经审核方可公开使用，如：豫S（2024）012号",
+        error_messages={"required": "请填写审图号：只有通过审核的地图才能发布。"},
+    )
+    source = forms.CharField(
+        label="边界来源",
+        max_length=200,
+        help_text="如：市自然资源和规划局提供的标准地图",
+        error_messages={"required": "请填写边界来源。"},
+    )
     public = forms.BooleanField(label="在公开数据页显示地图", required=False)
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
         if upload.size > geo.MAX_BYTES:
-            raise forms.ValidationError(f"文件 {upload.size / 1024 / 1024:.1f} MB，超过 {geo.MAX_BYTES // 1024 // 1024} MB 的上限；"
-                                        "请简化边界（如用 mapshaper 抽稀）后再上传。")
+            raise forms.ValidationError(
+                f"文件 {upload.size / 1024 / 1024:.1f} MB，超过 {geo.MAX_BYTES // 1024 // 1024} MB 的上限；"
+                "请简化边界（如用 mapshaper 抽稀）后再上传。"
+            )
         return upload

@@ -57,17 +57,25 @@ def decode(data: bytes) -> str:
 
 def parse(data: bytes) -> dict[str, Any]:
     if len(data) > MAX_BYTES:
-        raise BoundaryError([f"文件 {len(data) / 1024 / 1024:.1f} MB，超过 {MAX_BYTES // 1024 // 1024} MB 的上限；"
-                             "请简化边界（如用 mapshaper 抽稀）后再上传。"])
+        raise BoundaryError(
+            [
+                f"文件 {len(data) / 1024 / 1024:.1f} MB，超过 {MAX_BYTES // 1024 // 1024} MB 的上限；"
+                "请简化边界（如用 mapshaper 抽稀）后再上传。"
+            ]
+        )
     if not data.strip():
         raise BoundaryError(["文件是空的。"])
     try:
         document = json.loads(decode(data))
     except json.JSONDecodeError as error:
-        raise BoundaryError([f"不是有效的 GeoJSON：第 {error.lineno} 行第 {error.colno} 列解析出错（{error.msg}）。"]) from None
+        raise BoundaryError(
+            [f"不是有效的 GeoJSON：第 {error.lineno} 行第 {error.colno} 列解析出错（{error.msg}）。"]
+        ) from None
     if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
         kind = document.get("type") if isinstance(document, dict) else type(document).__name__
-        raise BoundaryError([f"文件的类型是“{kind}”，需要 FeatureCollection（要素集合），每个下级区划一个要素。"])
+        raise BoundaryError(
+            [f"文件的类型是“{kind}”，需要 FeatureCollection（要素集合），每个下级区划一个要素。"]
+        )
     if not isinstance(document.get("features"), list) or not document["features"]:
         raise BoundaryError(["FeatureCollection 中没有任何要素（features 为空）。"])
     return document
@@ -92,11 +100,18 @@ def match(document: Mapping[str, Any], sub_regions: Mapping[str, str]) -> Matche
             errors.append(f"{label}：没有与本区划的下级区划对应的区划代码或名称。")
             continue
         if code in seen:
-            errors.append(f"{label}：与第 {seen[code]} 个要素同为“{sub_regions[code]}”（同一区划的多块图形请合并为 MultiPolygon）。")
+            errors.append(
+                f"{label}：与第 {seen[code]} 个要素同为“{sub_regions[code]}”（同一区划的多块图形请合并为 MultiPolygon）。"
+            )
             continue
         seen[code] = number
-        features.append({"type": "Feature", "properties": {"name": sub_regions[code], "code": code},
-                         "geometry": feature["geometry"]})
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"name": sub_regions[code], "code": code},
+                "geometry": feature["geometry"],
+            }
+        )
     if errors:
         listed = errors[:MAX_LISTED]
         if len(errors) > MAX_LISTED:
@@ -115,7 +130,9 @@ def _label(feature: Any, number: int) -> str:
     return f"第 {number} 个要素"
 
 
-def _code_of(properties: Mapping[str, Any], sub_regions: Mapping[str, str], by_name: Mapping[str, str]) -> str | None:
+def _code_of(
+    properties: Mapping[str, Any], sub_regions: Mapping[str, str], by_name: Mapping[str, str]
+) -> str | None:
     """A code property wins over a name: names repeat across the country, codes do not."""
     values = [v for v in properties.values() if isinstance(v, str | int) and not isinstance(v, bool)]
     for value in values:
@@ -151,23 +168,45 @@ def _ring_problem(ring: Any) -> str:
     if not isinstance(ring, list) or len(ring) < 4:
         return "坐标格式不对：每个环至少要有 4 个点（首尾相同）。"
     for point in ring:
-        if (not isinstance(point, list) or len(point) < 2
-                or not all(isinstance(c, int | float) and not isinstance(c, bool) and math.isfinite(c) for c in point[:2])):
+        if (
+            not isinstance(point, list)
+            or len(point) < 2
+            or not all(
+                isinstance(c, int | float) and not isinstance(c, bool) and math.isfinite(c) for c in point[:2]
+            )
+        ):
             return "坐标格式不对：每个点应为 [经度, 纬度]。"
         if not (-180 <= point[0] <= 180 and -90 <= point[1] <= 90):
             # Survey offices often hold projected (米制) boundaries; ECharts needs longitude/latitude.
-            return f"坐标 {point[0]:g}, {point[1]:g} 不是经纬度，请先转换为经纬度坐标（如 CGCS2000 地理坐标）。"
+            return (
+                f"坐标 {point[0]:g}, {point[1]:g} 不是经纬度，请先转换为经纬度坐标（如 CGCS2000 地理坐标）。"
+            )
     return ""
 
 
-def grid(sub_regions: Mapping[str, str], origin: tuple[float, float] = (112.8, 33.4), cell: float = 0.25,
-         columns: int = 4) -> dict[str, Any]:
+def grid(
+    sub_regions: Mapping[str, str],
+    origin: tuple[float, float] = (112.8, 33.4),
+    cell: float = 0.25,
+    columns: int = 4,
+) -> dict[str, Any]:
     """Schematic squares, one per sub-region in a grid: demo data and tests, never a real boundary."""
     features = []
     for index, (code, name) in enumerate(sorted(sub_regions.items())):
         x = origin[0] + (index % columns) * cell
         y = origin[1] - (index // columns) * cell
-        ring = [[x, y], [x + cell * 0.95, y], [x + cell * 0.95, y + cell * 0.95], [x, y + cell * 0.95], [x, y]]
-        features.append({"type": "Feature", "properties": {"name": name, "code": code},
-                         "geometry": {"type": "Polygon", "coordinates": [ring]}})
+        ring = [
+            [x, y],
+            [x + cell * 0.95, y],
+            [x + cell * 0.95, y + cell * 0.95],
+            [x, y + cell * 0.95],
+            [x, y],
+        ]
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"name": name, "code": code},
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+            }
+        )
     return {"type": "FeatureCollection", "features": features}

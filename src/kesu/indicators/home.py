@@ -20,7 +20,18 @@ def home_panels(request: AuthedRequest) -> list[HomePanel]:
     figures = SubtreeFigures.load(indicator, region)
     found = figures.latest(region)
     latest = {"value": found[1].value, "label": Period.parse(found[0]).label} if found else None
-    plan = (Plan.objects.visible_to(request.user).filter(region=region, kind=PlanKind.FIVE_YEAR,
-                                                         goal_value__isnull=False).order_by("-period_end").first())
-    return [HomePanel("公民具备科学素质的比例", "indicators/_home_literacy.html", 8,
-                      {"latest": latest, "plan": plan, "region": region}, width=6)]
+    plan = (
+        Plan.objects.visible_to(request.user)
+        .filter(region=region, kind=PlanKind.FIVE_YEAR, goal_value__isnull=False)
+        .order_by("-period_end")
+        .first()
+    )
+    return [
+        HomePanel(
+            "公民具备科学素质的比例",
+            "indicators/_home_literacy.html",
+            8,
+            {"latest": latest, "plan": plan, "region": region},
+            width=6,
+        )
+    ]

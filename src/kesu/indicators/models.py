@@ -52,23 +52,40 @@ class IndicatorQuerySet(models.QuerySet["Indicator"]):
 
 
 class Indicator(models.Model):
-    code = models.SlugField(_("代码"), max_length=60, unique=True,
-                            help_text=_("小写字母、数字和下划线，如 volunteer_count；创建后不再改动"))
+    code = models.SlugField(
+        _("代码"),
+        max_length=60,
+        unique=True,
+        help_text=_("小写字母、数字和下划线，如 volunteer_count；创建后不再改动"),
+    )
     name = models.CharField(_("名称"), max_length=100)
     unit = models.CharField(_("计量单位"), max_length=20, blank=True)
     definition = models.TextField(_("定义"), blank=True)
-    aggregation = models.CharField(_("汇总方式"), max_length=10, choices=Aggregation.choices, default=Aggregation.SUM)
-    temporal = models.CharField(_("时间属性"), max_length=10, choices=Temporal.choices, default=Temporal.STOCK)
+    aggregation = models.CharField(
+        _("汇总方式"), max_length=10, choices=Aggregation.choices, default=Aggregation.SUM
+    )
+    temporal = models.CharField(
+        _("时间属性"), max_length=10, choices=Temporal.choices, default=Temporal.STOCK
+    )
     source = models.CharField(_("数据来源"), max_length=100, blank=True)
-    scale = models.FloatField(_("比例系数"), default=100.0, help_text=_("比率 = 分子 ÷ 分母 × 系数；百分比为 100"))
+    scale = models.FloatField(
+        _("比例系数"), default=100.0, help_text=_("比率 = 分子 ÷ 分母 × 系数；百分比为 100")
+    )
     numerator_label = models.CharField(_("分子含义"), max_length=60, blank=True)
-    denominator_code = models.CharField(_("分母指标代码"), max_length=60, blank=True,
-                                        help_text=_("只有比率时，用该指标的值作分母还原分子"))
+    denominator_code = models.CharField(
+        _("分母指标代码"), max_length=60, blank=True, help_text=_("只有比率时，用该指标的值作分母还原分子")
+    )
     denominator_label = models.CharField(_("分母含义"), max_length=60, blank=True)
     disaggregations = models.CharField(_("分组维度"), max_length=100, blank=True, help_text=_("如：级别"))
     higher_is_better = models.BooleanField(_("越高越好"), default=True)
-    region = models.ForeignKey("regions.Region", verbose_name=_("添加单位所在区划"), null=True, blank=True,
-                               on_delete=models.PROTECT, related_name="indicators")
+    region = models.ForeignKey(
+        "regions.Region",
+        verbose_name=_("添加单位所在区划"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="indicators",
+    )
     order = models.PositiveSmallIntegerField(default=100)
 
     objects = IndicatorQuerySet.as_manager()
@@ -110,7 +127,9 @@ class IndicatorValueQuerySet(models.QuerySet["IndicatorValue"]):
 
 def disaggregation_key(disaggregation: dict[str, str] | None) -> str:
     """A canonical text form (级别=市级;类型=示范) so one unique index covers any disaggregation."""
-    items = sorted((k.strip(), v.strip()) for k, v in (disaggregation or {}).items() if k.strip() and v.strip())
+    items = sorted(
+        (k.strip(), v.strip()) for k, v in (disaggregation or {}).items() if k.strip() and v.strip()
+    )
     return ";".join(f"{k}={v}" for k, v in items)
 
 
@@ -125,16 +144,20 @@ class IndicatorValue(models.Model):
     denominator = models.FloatField(_("分母"), null=True, blank=True)
     source = models.CharField(_("来源"), max_length=10, choices=ValueSource.choices)
     provenance = models.CharField(_("出处"), max_length=300, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     recorded_at = models.DateTimeField(auto_now=True)
 
     objects = IndicatorValueQuerySet.as_manager()
 
     class Meta:
         ordering = ["indicator", "region__code", "period", "disaggregation_key"]
-        constraints = [models.UniqueConstraint(fields=["indicator", "region", "period", "disaggregation_key"],
-                                               name="indicator_value_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "region", "period", "disaggregation_key"], name="indicator_value_unique"
+            )
+        ]
         indexes = [models.Index(fields=["indicator", "disaggregation_key", "period"])]
         verbose_name = _("指标值")
         verbose_name_plural = _("指标值")
@@ -159,14 +182,16 @@ class TargetLink(models.Model):
     """A plan target tied to the indicator that measures it, with the baseline the office confirmed."""
 
     target = models.OneToOneField("plans.Target", on_delete=models.CASCADE, related_name="indicator_link")
-    indicator = models.ForeignKey(Indicator, verbose_name=_("指标"), on_delete=models.PROTECT,
-                                  related_name="target_links")
+    indicator = models.ForeignKey(
+        Indicator, verbose_name=_("指标"), on_delete=models.PROTECT, related_name="target_links"
+    )
     disaggregation = models.JSONField(_("分组"), default=dict, blank=True)
     baseline_year = models.PositiveSmallIntegerField(_("基线年份"), null=True, blank=True)
     baseline_value = models.FloatField(_("基线值"), null=True, blank=True)
     confirmed = models.BooleanField(_("已确认"), default=False)
-    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+")
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     confirmed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -187,8 +212,9 @@ class Publication(models.Model):
 
     region = models.ForeignKey("regions.Region", on_delete=models.CASCADE, related_name="publications")
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="publications")
-    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+")
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     published_at = models.DateTimeField(auto_now_add=True)
 
     objects = PublicationQuerySet.as_manager()
@@ -231,8 +257,9 @@ class Boundary(models.Model):
     feature_count = models.PositiveIntegerField(_("要素数"), default=0)
     missing = models.JSONField(_("缺少图形的下级区划"), default=list, blank=True)
     public = models.BooleanField(_("在公开页显示地图"), default=False)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     objects = BoundaryQuerySet.as_manager()

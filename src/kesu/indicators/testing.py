@@ -14,10 +14,14 @@ def url_samples(owner_unit: Unit, owner_region: Any, owner_user: Any) -> dict[st
     region = owner_unit.region
     code = f"local_{region.code}_{owner_unit.pk}"
     indicator = Indicator.objects.filter(code=code).first() or actions.create_indicator(
-        None, region, code=code, name=f"{region.name}本地指标", unit="个")
+        None, region, code=code, name=f"{region.name}本地指标", unit="个"
+    )
     value = actions.record_value(None, code, region, "2024", 3, source="manual")
-    return {"indicator_code": indicator.code, "indicator-detail:code": indicator.code,
-            "indicator-value-detail:pk": value.pk}
+    return {
+        "indicator_code": indicator.code,
+        "indicator-detail:code": indicator.code,
+        "indicator-value-detail:pk": value.pk,
+    }
 
 
 def seed_city_values(city: Any) -> None:
@@ -46,7 +50,9 @@ def import_published_plan(region: Any, filename: str = "pingdingshan_2021_2025.t
     return plan_actions.publish_plan(None, plan)
 
 
-def square_boundary(city: Any, *, code_key: str = "adcode", short: bool = True, encoding: str = "utf-8") -> bytes:
+def square_boundary(
+    city: Any, *, code_key: str = "adcode", short: bool = True, encoding: str = "utf-8"
+) -> bytes:
     """A synthetic GeoJSON of one square per sub-region of ``city``, keyed by the 6-digit adcode like DataV's files."""
     import json
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,10 +13,11 @@ from django.views.decorators.http import require_safe
 
 from kesu.core.exports import wants_xlsx, xlsx_response
 from kesu.core.http import AuthedRequest, current_region, managed_region, manages_current_region
-from kesu.indicators import actions, dashboard, geo, importing
+from kesu.core.objectviews import Checked, ObjectImportView
+from kesu.indicators import actions, comparison, dashboard, geo, importing
 from kesu.indicators.filters import IndicatorFilterSet, IndicatorValueFilterSet
 from kesu.indicators.forms import BoundaryUploadForm, IndicatorForm, TargetLinkForm, ValueImportForm
-from kesu.indicators.models import Boundary, Indicator, IndicatorValue, Publication, TargetLink, ValueSource
+from kesu.indicators.models import Boundary, Indicator, IndicatorValue, Publication, TargetLink
 from kesu.plans.models import Plan, Target
 from kesu.regions.models import Region
 
@@ -57,17 +57,33 @@ def region_overview(request: AuthedRequest, region_code: str) -> HttpResponse:
     as_of = timezone.localdate().year
     headline, headline_status, facts = dashboard.headline(region)
     targets, statuses = dashboard.targets_block(region, as_of)
-    blocks = [headline, targets, dashboard.status_counts_block(statuses), dashboard.tasks_block(region),
-              dashboard.completeness_block(region)]
+    blocks = [
+        headline,
+        targets,
+        dashboard.status_counts_block(statuses),
+        dashboard.tasks_block(region),
+        dashboard.completeness_block(region),
+    ]
     response = dashboard.download(request, blocks, f"{region.name}监测")
     if response is not None:
         return response
     children = Region.objects.filter(parent=region).order_by("code")
     unlinked = sum(1 for s in statuses if s.link is None)
-    context = {"region": region, "blocks": {b.key: b for b in blocks}, "headline_status": headline_status,
-               "facts": facts, "statuses": statuses, "children": children, "unlinked": unlinked,
-               "can_manage": request.user.access.manages_path(region.path),
-               "parent": region.parent if region.parent and request.user.access.reads_path(region.parent.path) else None}
+    unconfirmed = sum(1 for s in statuses if s.is_unconfirmed)
+    context = {
+        "region": region,
+        "blocks": {b.key: b for b in blocks},
+        "headline_status": headline_status,
+        "facts": facts,
+        "statuses": statuses,
+        "children": children,
+        "unlinked": unlinked,
+        "unconfirmed": unconfirmed,
+        "can_manage": request.user.access.manages_path(region.path),
+        "parent": region.parent
+        if region.parent and request.user.access.reads_path(region.parent.path)
+        else None,
+    }
     return render(request, "indicators/region_overview.html", context)
 
 
@@ -79,16 +95,28 @@ def region_compare(request: AuthedRequest, region_code: str) -> HttpResponse:
     indicator = indicators.filter(code=code).first() or get_object_or_404(indicators, code=dashboard.HEADLINE)
     block = dashboard.compare_block(region, indicator, request.GET.get("period"))
     map_block = _map_block(request, region, indicator, block)
-    response = dashboard.download(request, [block, *([map_block] if map_block else [])], f"{region.name}下级比较")
+    response = dashboard.download(
+        request, [block, *([map_block] if map_block else [])], f"{region.name}下级比较"
+    )
     if response is not None:
         return response
-    return render(request, "indicators/region_compare.html", {
-        "region": region, "indicator": indicator, "indicators": indicators, "compare": block, "map": map_block,
-        "can_manage": request.user.access.manages_path(region.path)})
+    return render(
+        request,
+        "indicators/region_compare.html",
+        {
+            "region": region,
+            "indicator": indicator,
+            "indicators": indicators,
+            "compare": block,
+            "map": map_block,
+            "can_manage": request.user.access.manages_path(region.path),
+        },
+    )
 
 
-def _map_block(request: AuthedRequest, region: Region, indicator: Indicator,
-               compare: dashboard.Block) -> dashboard.Block | None:
+def _map_block(
+    request: AuthedRequest, region: Region, indicator: Indicator, compare: dashboard.Block
+) -> dashboard.Block | None:
     """The choropleth beside the bar chart, only when the office uploaded an approved boundary file."""
     boundary = Boundary.objects.visible_to(request.user).current_for(region)
     if boundary is None or not compare.rows:
@@ -106,13 +134,25 @@ def indicator_detail(request: AuthedRequest, region_code: str, indicator_code: s
     key = key if key in keys else ""
     trend, breakdown, targets = dashboard.indicator_blocks(region, indicator, request.GET.get("period"), key)
     map_block = _map_block(request, region, indicator, breakdown)
-    response = dashboard.download(request, [trend, breakdown, *([map_block] if map_block else [])],
-                                  f"{region.name}{indicator.name}")
+    response = dashboard.download(
+        request, [trend, breakdown, *([map_block] if map_block else [])], f"{region.name}{indicator.name}"
+    )
     if response is not None:
         return response
-    return render(request, "indicators/indicator_detail.html", {
-        "region": region, "indicator": indicator, "trend": trend, "breakdown": breakdown, "targets": targets,
-        "groups": keys, "group": key, "map": map_block})
+    return render(
+        request,
+        "indicators/indicator_detail.html",
+        {
+            "region": region,
+            "indicator": indicator,
+            "trend": trend,
+            "breakdown": breakdown,
+            "targets": targets,
+            "groups": keys,
+            "group": key,
+            "map": map_block,
+        },
+    )
 
 
 @require_safe
@@ -121,12 +161,30 @@ def catalogue(request: AuthedRequest) -> HttpResponse:
     filterset = IndicatorFilterSet(request.GET, queryset=indicators)
     rows = filterset.qs
     if wants_xlsx(request):
-        return xlsx_response("指标目录.xlsx", "指标目录", ["代码", "名称", "单位", "汇总方式", "时间属性", "来源", "定义", "添加单位"],
-                             [(i.code, i.name, i.unit, i.get_aggregation_display(), i.get_temporal_display(), i.source,
-                               i.definition, i.region.name if i.region else "标准目录") for i in rows])
+        return xlsx_response(
+            "指标目录.xlsx",
+            "指标目录",
+            ["代码", "名称", "单位", "汇总方式", "时间属性", "来源", "定义", "添加单位"],
+            [
+                (
+                    i.code,
+                    i.name,
+                    i.unit,
+                    i.get_aggregation_display(),
+                    i.get_temporal_display(),
+                    i.source,
+                    i.definition,
+                    i.region.name if i.region else "标准目录",
+                )
+                for i in rows
+            ],
+        )
     can_add = manages_current_region(request)
-    return render(request, "indicators/catalogue.html", {"indicators": rows, "filterset": filterset,
-                                                         "can_add": can_add, "region": current_region(request)})
+    return render(
+        request,
+        "indicators/catalogue.html",
+        {"indicators": rows, "filterset": filterset, "can_add": can_add, "region": current_region(request)},
+    )
 
 
 def indicator_create(request: AuthedRequest) -> HttpResponse:
@@ -167,17 +225,45 @@ def value_list(request: AuthedRequest) -> HttpResponse:
         return _values_download(request, filterset.qs)
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     can_import = manages_current_region(request)
-    return render(request, "indicators/value_list.html", {"page": page, "filterset": filterset,
-                                                          "can_import": can_import})
+    return render(
+        request,
+        "indicators/value_list.html",
+        {"page": page, "filterset": filterset, "can_import": can_import},
+    )
 
 
-VALUE_HEADERS = ["指标", "指标名称", "区划代码", "区划名称", "期间", "分组", "数值", "分子", "分母", "来源", "出处"]
+VALUE_HEADERS = [
+    "指标",
+    "指标名称",
+    "区划代码",
+    "区划名称",
+    "期间",
+    "分组",
+    "数值",
+    "分子",
+    "分母",
+    "来源",
+    "出处",
+]
 
 
 def value_rows(values: object) -> list[list[object]]:
-    return [[v.indicator.code, v.indicator.name, v.region.code, v.region.name, v.period,
-             "" if not v.disaggregation else v.disaggregation_label, v.value, v.numerator, v.denominator,
-             v.get_source_display(), v.provenance] for v in values]  # type: ignore[attr-defined]
+    return [
+        [
+            v.indicator.code,
+            v.indicator.name,
+            v.region.code,
+            v.region.name,
+            v.period,
+            "" if not v.disaggregation else v.disaggregation_label,
+            v.value,
+            v.numerator,
+            v.denominator,
+            v.get_source_display(),
+            v.provenance,
+        ]
+        for v in values
+    ]  # type: ignore[attr-defined]
 
 
 def _values_download(request: AuthedRequest, values: object) -> HttpResponse:
@@ -187,50 +273,64 @@ def _values_download(request: AuthedRequest, values: object) -> HttpResponse:
     return xlsx_response("指标数值.xlsx", "指标数值", VALUE_HEADERS, rows)
 
 
-def value_import(request: AuthedRequest) -> HttpResponse:
-    region = managed_region(request)
-    form = ValueImportForm(request.POST or None, request.FILES or None)
-    errors: list[str] = []
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
+class ValueImport(ObjectImportView):
+    """A tidy table of values, checked in full, then stored in one bulk write (``actions.import_values``)."""
+
+    form_class = ValueImportForm
+    template_name = "indicators/value_import.html"
+    success_message = "已导入 {count} 个指标值"
+    success_url = "indicators:values"
+
+    def allowed(self) -> None:
+        self.region = managed_region(self.request)
+
+    def check(self, data: bytes, filename: str, form: ValueImportForm) -> Checked:
         try:
-            parsed = importing.parse_values(importing.read_table(upload.read(), upload.name), request.user.access)
+            parsed = importing.parse_upload(data, filename, self.request.user.access)
         except importing.ValueImportError as error:
-            errors = error.errors
-        else:
-            errors = parsed.errors
-            if not errors:
-                count = _store_import(request, parsed.rows, form.cleaned_data["provenance"], upload.name)
-                messages.success(request, f"已导入 {count} 个指标值")
-                return redirect("indicators:values")
-    return render(request, "indicators/value_import.html", {"form": form, "errors": errors[:100],
-                                                            "more_errors": max(0, len(errors) - 100),
-                                                            "region": region})
+            return Checked([], error.errors)
+        return Checked(parsed.rows, parsed.errors)
 
+    def store(self, rows: list[dict], form: ValueImportForm, filename: str) -> int:
+        provenance = f"{form.cleaned_data['provenance']}（{filename}）"
+        return actions.import_values(
+            self.request.user, self.region, rows, filename=filename, provenance=provenance
+        )
 
-@transaction.atomic
-def _store_import(request: AuthedRequest, rows: list[dict], provenance: str, filename: str) -> int:
-    return actions.record_values(request.user, rows, source=ValueSource.IMPORT,
-                                 provenance=f"{provenance}（{filename}）"[:300])
+    def extra_context(self) -> dict[str, object]:
+        return {"region": self.region}
 
 
 @require_safe
 def value_template(request: AuthedRequest) -> HttpResponse:
     region = current_region(request)
     code = region.code if region else "410400000000"
-    rows = [["volunteer_count", code, "2024H2", "", 5200, "", ""], ["base_count", code, "2024", "市级", 120, "", ""],
-            ["informant_rate", code, "2024", "", "", 180000, 4980000]]
-    return xlsx_response("指标数值导入模板.xlsx", "指标数值", ["指标", "区划代码", "期间", "级别", "数值", "分子", "分母"], rows)
+    rows = [
+        ["volunteer_count", code, "2024H2", "", 5200, "", ""],
+        ["base_count", code, "2024", "市级", 120, "", ""],
+        ["informant_rate", code, "2024", "", "", 180000, 4980000],
+    ]
+    return xlsx_response(
+        "指标数值导入模板.xlsx",
+        "指标数值",
+        ["指标", "区划代码", "期间", "级别", "数值", "分子", "分母"],
+        rows,
+    )
 
 
 def plan_links(request: AuthedRequest, plan_id: int) -> HttpResponse:
     plan = get_object_or_404(Plan.objects.manageable_by(request.user).select_related("region"), pk=plan_id)
     indicators = Indicator.objects.visible_to(request.user).available_in(plan.region)
-    targets = list(Target.objects.filter(task__plan=plan, task__is_active=True)
-                   .select_related("task", "indicator_link__indicator").order_by("task__order", "span_start"))
+    targets = list(
+        Target.objects.filter(task__plan=plan, task__is_active=True)
+        .select_related("task", "indicator_link__indicator")
+        .order_by("task__order", "span_start")
+    )
     if request.method == "POST":
         if request.POST.get("suggest"):
-            made = actions.suggest_links(request.user, [t for t in targets if not hasattr(t, "indicator_link")])
+            made = actions.suggest_links(
+                request.user, [t for t in targets if not hasattr(t, "indicator_link")]
+            )
             messages.success(request, f"已按指标目录推荐 {made} 项对应，请逐项核对后确认")
             return redirect("indicators:plan_links", plan_id=plan.pk)
         return _save_link(request, plan, targets, indicators)
@@ -238,13 +338,26 @@ def plan_links(request: AuthedRequest, plan_id: int) -> HttpResponse:
     for target in targets:
         link: TargetLink | None = getattr(target, "indicator_link", None)
         suggested = actions.suggest_indicator(target) if link is None else None
-        initial = {"target": target.pk, "indicator": link.indicator_id if link else (suggested.pk if suggested else None),
-                   "baseline_year": link.baseline_year if link else (plan.period_start - 1 if plan.period_start else None),
-                   "baseline_value": link.baseline_value if link else None,
-                   "level": ";".join(f"{k}={v}" for k, v in (link.disaggregation if link else
-                                                             actions.suggest_disaggregation(target)).items())}
-        rows.append((target, link, suggested, TargetLinkForm(initial=initial, indicators=indicators,
-                                                              prefix=f"t{target.pk}")))
+        initial = {
+            "target": target.pk,
+            "indicator": link.indicator_id if link else (suggested.pk if suggested else None),
+            "baseline_year": link.baseline_year
+            if link
+            else (plan.period_start - 1 if plan.period_start else None),
+            "baseline_value": link.baseline_value if link else None,
+            "level": ";".join(
+                f"{k}={v}"
+                for k, v in (link.disaggregation if link else actions.suggest_disaggregation(target)).items()
+            ),
+        }
+        rows.append(
+            (
+                target,
+                link,
+                suggested,
+                TargetLinkForm(initial=initial, indicators=indicators, prefix=f"t{target.pk}"),
+            )
+        )
     return render(request, "indicators/plan_links.html", {"plan": plan, "rows": rows})
 
 
@@ -255,18 +368,28 @@ def _save_link(request: AuthedRequest, plan: Plan, targets: list[Target], indica
         raise Http404
     form = TargetLinkForm(request.POST, indicators=indicators, prefix=f"t{target.pk}")
     if not form.is_valid():
-        messages.error(request, "填写有误：" + "；".join(str(e) for errs in form.errors.values() for e in errs))
+        messages.error(
+            request, "填写有误：" + "；".join(str(e) for errs in form.errors.values() for e in errs)
+        )
     elif form.cleaned_data["indicator"] is None:
         link = getattr(target, "indicator_link", None)
         if link is not None:
             actions.unlink_target(request.user, link)
         messages.success(request, f"已取消“{target.indicator}”与指标的对应")
     else:
-        actions.link_target(request.user, target, form.cleaned_data["indicator"],
-                            baseline_year=form.cleaned_data["baseline_year"],
-                            baseline_value=form.cleaned_data["baseline_value"],
-                            disaggregation=form.disaggregation(), confirmed=True)
-        messages.success(request, f"已确认“{target.text or target.indicator}”对应指标“{form.cleaned_data['indicator'].name}”")
+        actions.link_target(
+            request.user,
+            target,
+            form.cleaned_data["indicator"],
+            baseline_year=form.cleaned_data["baseline_year"],
+            baseline_value=form.cleaned_data["baseline_value"],
+            disaggregation=form.disaggregation(),
+            confirmed=True,
+        )
+        messages.success(
+            request,
+            f"已确认“{target.text or target.indicator}”对应指标“{form.cleaned_data['indicator'].name}”",
+        )
     return redirect(f"{request.path}#target-{target.pk}")
 
 
@@ -280,8 +403,11 @@ def publication(request: AuthedRequest, region_code: str) -> HttpResponse:
         messages.success(request, f"“{indicator.name}”已{'公开' if publish else '取消公开'}")
         return redirect("indicators:publication", region_code=region.code)
     published = set(Publication.objects.filter(region=region).values_list("indicator_id", flat=True))
-    with_values = set(IndicatorValue.objects.filter(region__path__startswith=region.path)
-                      .values_list("indicator_id", flat=True).distinct())
+    with_values = set(
+        IndicatorValue.objects.filter(region__path__startswith=region.path)
+        .values_list("indicator_id", flat=True)
+        .distinct()
+    )
     rows = [(i, i.pk in published, i.pk in with_values) for i in indicators]
     return render(request, "indicators/publication.html", {"region": region, "rows": rows})
 
@@ -307,16 +433,27 @@ def public_dashboard(request: HttpRequest, region_code: str) -> HttpResponse:
         trend.headers, trend.rows = trend.headers[:3], [row[:3] for row in trend.rows]
         blocks.append(trend)
     map_block, mapped = _public_map(request, region, boundary, [p.indicator for p in publications])
-    response = dashboard.download(request, [*blocks, *([map_block] if map_block else [])], f"{region.name}公开数据")
+    response = dashboard.download(
+        request, [*blocks, *([map_block] if map_block else [])], f"{region.name}公开数据"
+    )
     if response is not None:
         return response
-    return render(request, "indicators/public_dashboard.html", {
-        "region": region, "blocks": blocks, "map": map_block, "mapped": mapped,
-        "published": [p.indicator for p in publications]})
+    return render(
+        request,
+        "indicators/public_dashboard.html",
+        {
+            "region": region,
+            "blocks": blocks,
+            "map": map_block,
+            "mapped": mapped,
+            "published": [p.indicator for p in publications],
+        },
+    )
 
 
-def _public_map(request: HttpRequest, region: Region, boundary: Boundary | None,
-                published: list[Indicator]) -> tuple[dashboard.Block | None, Indicator | None]:
+def _public_map(
+    request: HttpRequest, region: Region, boundary: Boundary | None, published: list[Indicator]
+) -> tuple[dashboard.Block | None, Indicator | None]:
     """One published indicator (``?map=<code>``) over the sub-regions, if the office made its map public."""
     if boundary is None:
         return None, None
@@ -325,7 +462,9 @@ def _public_map(request: HttpRequest, region: Region, boundary: Boundary | None,
     if not compare.rows:
         return None, indicator
     url = f"{reverse('indicators:public', kwargs={'region_code': region.code})}?boundary=geojson&v={boundary.pk}"
-    return dashboard.map_block(region, compare, boundary, url, indicator.unit, indicator.higher_is_better), indicator
+    return dashboard.map_block(
+        region, compare, boundary, url, indicator.unit, indicator.higher_is_better
+    ), indicator
 
 
 def _geojson_response(request: HttpRequest, region: Region, boundary: Boundary | None) -> HttpResponse:
@@ -334,7 +473,9 @@ def _geojson_response(request: HttpRequest, region: Region, boundary: Boundary |
     text = Boundary.objects.values_list("geojson", flat=True).get(pk=boundary.pk)
     response = HttpResponse(text, content_type="application/geo+json; charset=utf-8")
     # The URL carries the upload's id, so a replaced map is a new URL and a day of caching is safe.
-    response["Cache-Control"] = "private, max-age=86400" if request.GET.get("v") == str(boundary.pk) else "no-cache"
+    response["Cache-Control"] = (
+        "private, max-age=86400" if request.GET.get("v") == str(boundary.pk) else "no-cache"
+    )
     return response
 
 
@@ -348,8 +489,9 @@ def boundary(request: AuthedRequest, region_code: str) -> HttpResponse:
     """The office's boundary file: upload (all-or-nothing, 审图号 required), public toggle, history."""
     region = _managed_region(request, region_code)
     current = Boundary.objects.manageable_by(request.user).current_for(region)
-    form = BoundaryUploadForm(request.POST or None, request.FILES or None,
-                              initial={"public": current.public if current else False})
+    form = BoundaryUploadForm(
+        request.POST or None, request.FILES or None, initial={"public": current.public if current else False}
+    )
     errors: list[str] = []
     if request.method == "POST" and "toggle_public" in request.POST:
         if current is None:
@@ -362,17 +504,83 @@ def boundary(request: AuthedRequest, region_code: str) -> HttpResponse:
         upload = form.cleaned_data["file"]
         try:
             saved = actions.upload_boundary(
-                request.user, region, upload.read(), filename=upload.name,
-                approval_number=form.cleaned_data["approval_number"], source=form.cleaned_data["source"],
-                public=form.cleaned_data["public"])
+                request.user,
+                region,
+                upload.read(),
+                filename=upload.name,
+                approval_number=form.cleaned_data["approval_number"],
+                source=form.cleaned_data["source"],
+                public=form.cleaned_data["public"],
+            )
         except geo.BoundaryError as error:
             errors = error.errors
         else:
-            note = f"；边界文件中没有：{'、'.join(saved.missing)}，这些区划在地图上不显示" if saved.missing else ""
+            note = (
+                f"；边界文件中没有：{'、'.join(saved.missing)}，这些区划在地图上不显示"
+                if saved.missing
+                else ""
+            )
             messages.success(request, f"已上传边界文件，匹配 {saved.feature_count} 个下级区划{note}")
             return redirect("indicators:boundary", region_code=region.code)
-    history = Boundary.objects.manageable_by(request.user).filter(region=region).defer("geojson").select_related(
-        "uploaded_by")
-    return render(request, "indicators/boundary.html", {
-        "region": region, "form": form, "errors": errors, "current": current, "history": history,
-        "sub_regions": actions.sub_regions(region)})
+    history = (
+        Boundary.objects.manageable_by(request.user)
+        .filter(region=region)
+        .defer("geojson")
+        .select_related("uploaded_by")
+    )
+    return render(
+        request,
+        "indicators/boundary.html",
+        {
+            "region": region,
+            "form": form,
+            "errors": errors,
+            "current": current,
+            "history": history,
+            "sub_regions": actions.sub_regions(region),
+        },
+    )
+
+
+COMPARE_DEFAULT = 6  # plans shown before the office chooses
+
+
+@require_safe
+def plan_compare(request: AuthedRequest) -> HttpResponse:
+    """方案对比: the plans the office ticks (published ones; drafts only when asked), row by indicator."""
+    drafts = request.GET.get("drafts") == "1"
+    choosable = (
+        Plan.objects.visible_to(request.user)
+        .select_related("region")
+        .order_by("region__code", "-period_start")
+    )
+    if not drafts:
+        choosable = choosable.published()
+    chosen = {int(pk) for pk in request.GET.getlist("plans") if pk.isdigit()}
+    plans = [p for p in choosable if p.pk in chosen] if chosen else list(choosable[:COMPARE_DEFAULT])
+    targets = list(
+        Target.objects.filter(task__plan__in=plans, task__is_active=True)
+        .select_related("task__plan", "indicator_link__indicator")
+        .order_by("task__order", "span_start")
+    )
+    result = comparison.compare(plans, targets)
+    shared = bool(request.GET.get("shared")) and len(plans) > 1
+    manageable = set(
+        Plan.objects.manageable_by(request.user)
+        .filter(pk__in=[p.pk for p in plans])
+        .values_list("pk", flat=True)
+    )
+    return render(
+        request,
+        "indicators/plan_compare.html",
+        {
+            "comparison": result,
+            "plans": plans,
+            "shared": shared,
+            "rows": [(row, result.columns(row)) for row in (result.shared() if shared else result.rows)],
+            "choosable": choosable,
+            "chosen": {p.pk for p in plans},
+            "drafts": drafts,
+            "manageable": manageable,
+        },
+    )

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import hashlib
+import io
+import time
+import uuid
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache, partial
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
 from kesu import docparse
 from kesu.core import audit
+from kesu.core.jobs import start_job
 from kesu.plans.models import (
     Plan,
     PlanDocument,
@@ -31,6 +38,7 @@ from kesu.regions.unit_kinds import guess_unit_kind
 
 if TYPE_CHECKING:
     from kesu.accounts.models import User
+    from kesu.core.models import Job
 
 ROLE_KEYS = ((Role.LEAD, "lead_units"), (Role.PARTICIPATING, "participating_units"),
              (Role.RESPONSIBLE, "responsible_units"))
@@ -42,8 +50,8 @@ class PlanError(ValueError):
 
 def parse_upload(data: bytes, filename: str, max_bytes: int) -> tuple[docparse.PlanDraft, str]:
     """Parse before anything is written, so a failed upload never touches the stored plan."""
-    text = docparse.read_document(data, filename, max_bytes=max_bytes)
-    return docparse.parse_plan_text(text), text
+    draft = docparse.parse_plan_bytes(data, filename, max_bytes=max_bytes)
+    return draft, draft.text
 
 
 def guess_kind(draft: docparse.PlanDraft) -> str:
@@ -59,10 +67,76 @@ def import_plan(
     plan = Plan(region=region, kind=kind or guess_kind(draft), parent=parent, created_by=actor)
     _apply_header(plan, draft)
     plan.save()
-    _store_document(actor, plan, data, filename, text)
+    _store_document(actor, plan, data, filename, text, draft.uncertain_spans)
     _write_structure(plan, draft, {})
     audit.record(actor, "plan.import", plan, region=region,
                  after={"title": plan.title, "tasks": plan.tasks.count(), "file": filename})
+    return plan
+
+
+# --- scanned plans: OCR in a background job -------------------------------------------------
+
+SCAN_JOB = "plan_scan_import"
+
+
+def _scan_dir() -> Path:
+    return Path(settings.MEDIA_ROOT) / "pending" / "scans"
+
+
+def start_scan_import(actor: User, region: Region, files: list[tuple[bytes, str]], *, kind: str | None = None,
+                      parent: Plan | None = None) -> Job:
+    """Hold the pages of a scan and start reading them in a worker. JPG/PNG pages are checked (size
+    declared in the header, then a full decode) here, so a bad page is refused before any job."""
+    if len(files) > 1 or docparse.scan.sniff_image(files[0][0]):
+        for index, (data, name) in enumerate(files, start=1):
+            label = f"第 {index} 页（{name}）" if len(files) > 1 else f"图片“{name}”"
+            docparse.scan.open_image(data, label).close()
+    folder = _scan_dir() / uuid.uuid4().hex
+    folder.mkdir(parents=True)
+    held = []
+    for index, (data, name) in enumerate(files, start=1):
+        path = folder / f"{index:03d}{Path(name).suffix.lower()[:6]}"
+        path.write_bytes(data)
+        held.append([str(path), name])
+    title = f"识别扫描件：{files[0][1]}" + (f" 等 {len(files)} 页图片" if len(files) > 1 else "")
+    return start_job(actor, SCAN_JOB, title[:200], region=region, folder=str(folder), files=held,
+                     plan_kind=kind or "", parent_id=parent.pk if parent else None)
+
+
+def import_scanned_plan(actor: User | None, region: Region, files: list[tuple[bytes, str]], *,
+                        kind: str | None = None, parent: Plan | None = None,
+                        progress: docparse.PageProgress | None = None) -> Plan:
+    """OCR first (minutes, outside any transaction), then the plan in one transaction."""
+    if len(files) == 1:
+        extraction = docparse.extract_document(files[0][0], files[0][1], progress=progress)
+        data, filename = files[0]
+    else:
+        extraction = docparse.read_images(files, progress)
+        data, filename = _pages_archive(files), f"{Path(files[0][1]).stem}等{len(files)}页图片.zip"
+    draft = docparse.parse_extraction(extraction)
+    return _import_draft(actor, region, draft, data, filename, kind=kind, parent=parent)
+
+
+def _pages_archive(files: list[tuple[bytes, str]]) -> bytes:
+    """The photographed pages as uploaded, in reading order, kept as the plan's source file."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        for index, (data, name) in enumerate(files, start=1):
+            archive.writestr(f"{index:03d}-{Path(name).name}", data)
+    return buffer.getvalue()
+
+
+@transaction.atomic
+def _import_draft(actor: User | None, region: Region, draft: docparse.PlanDraft, data: bytes, filename: str, *,
+                  kind: str | None, parent: Plan | None) -> Plan:
+    plan = Plan(region=region, kind=kind or guess_kind(draft), parent=parent, created_by=actor)
+    _apply_header(plan, draft)
+    plan.save()
+    _store_document(actor, plan, data, filename, draft.text, draft.uncertain_spans)
+    _write_structure(plan, draft, {})
+    audit.record(actor, "plan.import", plan, region=region,
+                 after={"title": plan.title, "tasks": plan.tasks.count(), "file": filename, "ocr": True,
+                        "uncertain_spans": len(draft.uncertain_spans)})
     return plan
 
 
@@ -81,9 +155,11 @@ def _apply_header(plan: Plan, draft: docparse.PlanDraft) -> None:
     plan.goal_text = goal.text if goal else ""
 
 
-def _store_document(actor: User | None, plan: Plan, data: bytes, filename: str, text: str) -> PlanDocument:
+def _store_document(actor: User | None, plan: Plan, data: bytes, filename: str, text: str,
+                    uncertain: list[tuple[int, int]] | None = None) -> PlanDocument:
     version = plan.documents.count() + 1
     document = PlanDocument(plan=plan, version=version, filename=filename[:200], text=text,
+                            uncertain_spans=[list(span) for span in uncertain or []],
                             sha256=hashlib.sha256(data).hexdigest(), uploaded_by=actor)
     document.file.save(f"plan-{plan.pk}-v{version}-{filename[-60:]}", ContentFile(data), save=False)
     document.save()
@@ -150,7 +226,44 @@ def _write_responsibilities(resolve: Callable[[str], Unit | UnitGroup | None], t
                 unit=found if isinstance(found, Unit) else None,
                 group=found if isinstance(found, UnitGroup) else None,
             ))
-    Responsibility.objects.bulk_create(rows)
+    Responsibility.objects.bulk_create(without_duplicate_units(rows))
+
+
+# A unit named twice on a task (市教育局 and its alias 市教体局, or lead and again participating) keeps
+# one row: the strongest role, then the first mention.
+_ROLE_RANK = {Role.LEAD: 0, Role.RESPONSIBLE: 1, Role.PARTICIPATING: 2}
+
+
+def _unit_key(row: Responsibility) -> tuple[int, str, int] | None:
+    if row.unit_id is not None:
+        return (row.task_id, "unit", row.unit_id)
+    if row.group_id is not None:
+        return (row.task_id, "group", row.group_id)
+    return None
+
+
+def without_duplicate_units(rows: list[Responsibility]) -> list[Responsibility]:
+    """The rows to keep: one per (task, unit or group); unresolved names are all kept."""
+    kept: list[Responsibility] = []
+    seen: set[tuple[int, str, int]] = set()
+    for row in sorted(rows, key=lambda r: (_ROLE_RANK.get(Role(r.role), 9), r.order)):
+        key = _unit_key(row)
+        if key is not None and key in seen:
+            continue
+        if key is not None:
+            seen.add(key)
+        kept.append(row)
+    kept_ids = {id(row) for row in kept}
+    return [row for row in rows if id(row) in kept_ids]
+
+
+def _drop_duplicate_units(task_ids: list[int]) -> int:
+    """After a name is mapped to a unit: delete rows that now repeat a unit already on the task."""
+    rows = list(Responsibility.objects.filter(task_id__in=task_ids).order_by("task_id", "pk"))
+    keep = {row.pk for row in without_duplicate_units(rows)}
+    doomed = [row.pk for row in rows if row.pk not in keep]
+    Responsibility.objects.filter(pk__in=doomed).delete()
+    return len(doomed)
 
 
 def _write_targets(task: Task, parsed: docparse.Task) -> None:
@@ -222,12 +335,63 @@ def reimport_plan(actor: User | None, plan: Plan, data: bytes, filename: str,
     existing = {t.external_id: t for t in plan.tasks.all()}
     _apply_header(plan, draft)
     plan.save()
-    _store_document(actor, plan, data, filename, text)
+    _store_document(actor, plan, data, filename, text, draft.uncertain_spans)
     kept = _write_structure(plan, draft, existing)
     plan.tasks.exclude(pk__in=[t.pk for t in kept]).update(is_active=False)
     audit.record(actor, "plan.reimport", plan, region=plan.region,
                  after={"added": len(diff.added), "removed": len(diff.removed), "changed": len(diff.changed)})
     return diff
+
+
+# A corrected version waits here between its preview and the office's confirmation; a preview never
+# confirmed is forgotten after a day.
+PENDING_MAX_AGE_S = 86400
+PENDING_EXPIRED = "待确认的文件已过期或无效，请重新上传。"
+
+
+def _pending_dir() -> Path:
+    return Path(settings.MEDIA_ROOT) / "pending"
+
+
+def _pending_paths(plan: Plan, token: str) -> tuple[Path, Path]:
+    """The held file and its name; a token that is not a UUID names nothing (never a path of its own)."""
+    try:
+        key = f"{plan.pk}-{uuid.UUID(token)}"
+    except (ValueError, TypeError, AttributeError) as error:
+        raise PlanError(PENDING_EXPIRED) from error
+    return _pending_dir() / f"{key}.bin", _pending_dir() / f"{key}.name"
+
+
+def hold_reimport(plan: Plan, data: bytes, filename: str) -> str:
+    """Keep a previewed version for confirmation; the token names it for this plan only."""
+    folder = _pending_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    cutoff = time.time() - PENDING_MAX_AGE_S
+    for stale in [*folder.glob("*.bin"), *folder.glob("*.name")]:  # not the scans' folder beside them
+        if stale.is_file() and stale.stat().st_mtime < cutoff:
+            stale.unlink(missing_ok=True)
+    token = str(uuid.uuid4())
+    data_path, name_path = _pending_paths(plan, token)
+    data_path.write_bytes(data)
+    name_path.write_text(filename, encoding="utf-8")
+    return token
+
+
+@transaction.atomic
+def confirm_reimport(actor: User | None, plan: Plan, token: str,
+                     max_bytes: int = docparse.DEFAULT_MAX_BYTES) -> ReimportDiff:
+    """Apply the version held under the token, then let it go once the update has committed."""
+    data_path, name_path = _pending_paths(plan, token)
+    if not (data_path.is_file() and name_path.is_file()):
+        raise PlanError(PENDING_EXPIRED)
+    diff = reimport_plan(actor, plan, data_path.read_bytes(), name_path.read_text(encoding="utf-8"), max_bytes)
+    transaction.on_commit(partial(_forget_pending, data_path, name_path))
+    return diff
+
+
+def _forget_pending(*paths: Path) -> None:
+    for path in paths:
+        path.unlink(missing_ok=True)
 
 
 def unresolved_mentions(plan: Plan) -> list[tuple[str, int]]:
@@ -248,10 +412,14 @@ def resolve_mention(actor: User | None, plan: Plan, mention: str, *, unit: Unit 
         unit = region_actions.create_unit(actor, plan.region, name, kind=guess_unit_kind(name))
     if unit.name != mention and not unit.aliases.filter(alias=mention).exists():
         region_actions.add_alias(actor, unit, mention)
-    count = Responsibility.objects.filter(task__plan__region=plan.region, mention=mention, unit__isnull=True,
-                                          group__isnull=True).update(unit=unit)
+    rows = Responsibility.objects.filter(task__plan__region=plan.region, mention=mention, unit__isnull=True,
+                                         group__isnull=True)
+    task_ids = list(rows.values_list("task_id", flat=True).distinct())
+    count = rows.update(unit=unit)
+    merged = _drop_duplicate_units(task_ids)
     audit.record(actor, "plan.resolve_mention", plan, region=plan.region,
-                 after={"mention": mention, "unit": unit.name, "responsibilities": count})
+                 after={"mention": mention, "unit": unit.name, "responsibilities": count - merged,
+                        "merged_duplicates": merged})
     return unit
 
 
@@ -281,12 +449,14 @@ def update_task(actor: User | None, task: Task, *, title: str, text: str, units:
     task.title, task.text = title[:300], text
     task.save(update_fields=["title", "text"])
     task.responsibilities.all().delete()
+    rows = []
     for role in Role.values:
         for order, mention in enumerate(dict.fromkeys(m.strip() for m in units.get(role, []) if m.strip())):
             found = region_actions.resolve_unit_name(task.plan.region, mention)
-            Responsibility.objects.create(task=task, role=role, mention=mention[:100], order=order,
-                                          unit=found if isinstance(found, Unit) else None,
-                                          group=found if isinstance(found, UnitGroup) else None)
+            rows.append(Responsibility(task=task, role=role, mention=mention[:100], order=order,
+                                       unit=found if isinstance(found, Unit) else None,
+                                       group=found if isinstance(found, UnitGroup) else None))
+    Responsibility.objects.bulk_create(without_duplicate_units(rows))
     after = {"title": task.title, "text": task.text, **{r: task.units_in_role(r) for r in Role.values}}
     audit.record(actor, "task.update", task, region=task.plan.region, before=before, after=after)
     return task
@@ -302,18 +472,45 @@ def update_goal(actor: User | None, plan: Plan, *, value: float | None, year: in
     return plan
 
 
+# What a target correction may change; the source span and quoted text stay as parsed.
+TARGET_FIELDS = ["indicator", "value", "unit", "comparator", "year", "per_year", "text", "span_start", "span_end"]
+
+
 @transaction.atomic
-def save_target(actor: User | None, task: Task, target: Target | None, **fields: object) -> Target:
-    before = audit.snapshot(target) if target else None
-    target = target or Target(task=task)
-    for name, value in fields.items():
-        setattr(target, name, value)
+def save_target(actor: User | None, task: Task, target: Target | None, *, indicator: str, value: float,
+                unit: str, comparator: str, year: int | None, per_year: bool, quote: str = "") -> Target:
+    """Add a target to a task or correct one. A corrected target keeps its place in the source; a new
+    one may quote the words it comes from, found in the task's source text."""
+    before = audit.snapshot(target, TARGET_FIELDS) if target is not None else None
+    if target is None:
+        target = Target(task=task)
+        _place_quote(target, task, quote.strip())
+    target.indicator, target.value, target.unit = indicator.strip()[:200], value, unit.strip()[:10]
+    target.comparator = comparator
+    target.per_year = per_year
+    target.year = None if per_year else year
     target.save()
-    audit.record(actor, "target.save", task, region=task.plan.region, before=before, after=audit.snapshot(target))
+    audit.record(actor, "target.add" if before is None else "target.update", task, region=task.plan.region,
+                 before=before, after={"target": target.pk, **audit.snapshot(target, TARGET_FIELDS)})
     return target
+
+
+def _place_quote(target: Target, task: Task, quote: str) -> None:
+    document = task.plan.current_document
+    if not quote or document is None:
+        return
+    at = document.text.find(quote, task.span_start, max(task.span_end, task.span_start + len(quote)))
+    if at < 0:
+        at = document.text.find(quote)
+    target.text = quote[:300]
+    if at >= 0:
+        target.span_start, target.span_end = at, at + len(quote)
 
 
 @transaction.atomic
 def delete_target(actor: User | None, target: Target) -> None:
-    audit.record(actor, "target.delete", target.task, region=target.task.plan.region, before=audit.snapshot(target))
+    if target.reported_values.exists():
+        raise PlanError("该目标已有成员单位填报的数值，不能删除；如有误请直接修改。")
+    audit.record(actor, "target.delete", target.task, region=target.task.plan.region,
+                 before={"target": target.pk, **audit.snapshot(target, TARGET_FIELDS)})
     target.delete()

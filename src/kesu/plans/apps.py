@@ -7,7 +7,7 @@ class PlansConfig(AppConfig):
 
     def ready(self) -> None:
         from kesu.core.models import register_verbs
-        from kesu.plans import demo  # noqa: F401  (registers the demo step)
+        from kesu.plans import demo, job_kinds  # noqa: F401  (register the demo step and the scan job)
 
         register_verbs({
             "plan.import": "导入方案", "plan.reimport": "导入修订版", "plan.publish": "发布方案",

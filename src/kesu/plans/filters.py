@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
 from django.db.models import QuerySet
 
@@ -21,7 +23,7 @@ class TaskFilterSet(django_filters.FilterSet):
         model = Task
         fields = ["plan", "part_kind", "part", "key_group", "unit", "q"]
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         user = getattr(self.request, "user", None)
         if user is not None:

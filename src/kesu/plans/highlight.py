@@ -8,7 +8,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Piece:
     text: str
-    mark: str = ""  # "" plain, "target" a numeric target, "goal" the headline goal
+    mark: str = ""  # "" plain, "target" a numeric target, "goal" the headline goal, "uncertain" OCR unsure
     anchor: str = ""  # an element id placed before the piece (a task's start)
 
 

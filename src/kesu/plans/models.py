@@ -105,6 +105,8 @@ class PlanDocument(models.Model):
     filename = models.CharField(max_length=200)
     sha256 = models.CharField(max_length=64)
     text = models.TextField()
+    # [start, end) spans of ``text`` the OCR engine was unsure of (scanned plans): marked for checking
+    uncertain_spans = models.JSONField(default=list, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     uploaded_at = models.DateTimeField(auto_now_add=True)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kesu.plans.models import Plan, PlanStatus, Responsibility, Task
+from kesu.plans.models import Plan, PlanStatus, Responsibility, Target, Task
 from kesu.regions.models import Unit
 
 
@@ -19,4 +19,6 @@ def plan_with_task_led_by(unit: Unit) -> tuple[Plan, Task]:
 def url_samples(owner_unit: Unit, owner_region: Any, owner_user: Any) -> dict[str, Any]:
     """URL keyword → an object belonging to ``owner_unit``'s side (see tests/test_every_url_respects_scope.py)."""
     plan, task = plan_with_task_led_by(owner_unit)
-    return {"plan_id": plan.pk, "task_id": task.pk, "plan-detail:pk": plan.pk, "task-detail:pk": task.pk}
+    target = Target.objects.create(task=task, indicator="场次", value=10, unit="场")
+    return {"plan_id": plan.pk, "task_id": task.pk, "target_id": target.pk, "plan-detail:pk": plan.pk,
+            "task-detail:pk": task.pk}

@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
-import time
-import uuid
-from pathlib import Path
-
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from kesu.core.exports import wants_xlsx, xlsx_response
 from kesu.core.http import AuthedRequest, current_region, managed_region, manages_current_region
-from kesu.docparse import PlanReadError
+from kesu.core.models import Job, JobStatus
+from kesu.docparse import PlanReadError, needs_ocr
 from kesu.plans import actions
 from kesu.plans.filters import TaskFilterSet
-from kesu.plans.forms import GoalForm, MentionForm, PlanUploadForm, ReimportForm, TaskForm
+from kesu.plans.forms import GoalForm, MentionForm, PlanUploadForm, ReimportForm, TargetForm, TaskForm
 from kesu.plans.highlight import Piece, highlight
-from kesu.plans.models import Plan, Responsibility, Task
+from kesu.plans.models import Plan, Responsibility, Target, Task
 from kesu.regions.models import Unit
 
 TASK_PREFETCH = (Prefetch("responsibilities", Responsibility.objects.select_related("unit")), "targets")
@@ -46,10 +44,13 @@ def plan_upload(request: AuthedRequest) -> HttpResponse:
     region = managed_region(request)
     form = PlanUploadForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
+        files = [(upload.read(), upload.name) for upload in form.ordered_files()]
+        kind, parent = form.cleaned_data["kind"] or None, form.cleaned_data["parent"]
         try:
-            plan = actions.import_plan(request.user, region, upload.read(), upload.name,
-                                       kind=form.cleaned_data["kind"] or None, parent=form.cleaned_data["parent"],
+            if len(files) > 1 or needs_ocr(*files[0]):  # a scan: OCR takes minutes, so a job reads it
+                job = actions.start_scan_import(request.user, region, files, kind=kind, parent=parent)
+                return redirect("plans:scan_progress", job_id=job.pk)
+            plan = actions.import_plan(request.user, region, files[0][0], files[0][1], kind=kind, parent=parent,
                                        max_bytes=_max_bytes())
         except PlanReadError as error:
             form.add_error("file", error.message)
@@ -57,6 +58,18 @@ def plan_upload(request: AuthedRequest) -> HttpResponse:
             messages.success(request, f"已解析《{plan.title}》：{plan.tasks.count()} 项任务。请核对后发布。")
             return redirect(plan)
     return render(request, "plans/plan_upload.html", {"form": form, "region": region})
+
+
+def scan_progress(request: AuthedRequest, job_id: int) -> HttpResponse:
+    """A scan being read, page by page; once read, on to the parsed plan (htmx polls this page)."""
+    job = get_object_or_404(Job.objects.visible_to(request.user).filter(kind=actions.SCAN_JOB), pk=job_id)
+    plan_id = job.params.get("plan_id")
+    if job.status == JobStatus.SUCCEEDED and plan_id and request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = reverse("plans:plan", kwargs={"plan_id": plan_id})
+        return response
+    template = "plans/_scan_progress.html" if request.htmx else "plans/scan_progress.html"
+    return render(request, template, {"job": job, "plan_id": plan_id})
 
 
 @require_safe
@@ -69,7 +82,7 @@ def plan_detail(request: AuthedRequest, plan_id: int) -> HttpResponse:
     can_manage = Plan.objects.manageable_by(request.user).filter(pk=plan.pk).exists()
     context = {
         "plan": plan, "tasks": tasks, "document": document, "can_manage": can_manage,
-        "pieces": _source_pieces(plan, tasks, document.text) if document and can_manage else [],
+        "pieces": _source_pieces(plan, tasks, document.text, document.uncertain_spans) if document and can_manage else [],
         "unresolved": actions.unresolved_mentions(plan) if can_manage else [],
         "goal_form": GoalForm(initial={"value": plan.goal_value, "year": plan.goal_year,
                                        "comparator": plan.goal_comparator or ">="}),
@@ -77,11 +90,13 @@ def plan_detail(request: AuthedRequest, plan_id: int) -> HttpResponse:
     return render(request, "plans/plan_detail.html", context)
 
 
-def _source_pieces(plan: Plan, tasks: QuerySet[Task], text: str) -> list[Piece]:
-    marks = [(t.span_start, t.span_end, "target") for task in tasks for t in task.targets.all()]
+def _source_pieces(plan: Plan, tasks: QuerySet[Task], text: str, uncertain: list[list[int]] | None = None) -> list[Piece]:
+    # a target the office added without quoting the source has no place in it
+    marks = [(t.span_start, t.span_end, "target") for task in tasks for t in task.targets.all() if t.span_end > t.span_start]
     if plan.goal_text and plan.goal_text in text:
         start = text.index(plan.goal_text)
         marks.append((start, start + len(plan.goal_text), "goal"))
+    marks += [(start, end, "uncertain") for start, end in uncertain or [] if 0 <= start < end <= len(text)]
     anchors = {task.span_start: f"src-{task.pk}" for task in tasks}
     return highlight(text, marks, anchors)
 
@@ -127,7 +142,52 @@ def task_detail(request: AuthedRequest, task_id: int) -> HttpResponse:
                                 units=form.units())
             messages.success(request, "任务已更新")
             return redirect(task)
-    return render(request, "plans/task_detail.html", {"task": task, "form": form, "can_manage": can_manage})
+    return _task_page(request, task, form, can_manage)
+
+
+def _task_page(request: AuthedRequest, task: Task, form: TaskForm, can_manage: bool,
+               bound: TargetForm | None = None, bound_pk: int | None = None) -> HttpResponse:
+    """The task with its correction forms: the task's own, one per target, and one to add a target."""
+    target_forms = []
+    if can_manage:
+        for target in task.targets.all():
+            initial = {f: getattr(target, f) for f in ("indicator", "comparator", "value", "unit", "year", "per_year")}
+            target_forms.append((target, bound if bound_pk == target.pk else TargetForm(initial=initial,
+                                                                                        prefix=f"t{target.pk}")))
+    new_target_form = bound if bound is not None and bound_pk is None else TargetForm(prefix="new")
+    return render(request, "plans/task_detail.html", {
+        "task": task, "form": form, "can_manage": can_manage, "target_forms": target_forms,
+        "new_target_form": new_target_form, "correcting_target": bound is not None,
+    })
+
+
+@require_POST
+def task_target(request: AuthedRequest, task_id: int, target_id: int | None = None) -> HttpResponse:
+    """Add, correct or delete one target of a task (office only); audited, the source span kept."""
+    task = get_object_or_404(Task.objects.filter(plan__in=Plan.objects.manageable_by(request.user))
+                             .select_related("plan__region").prefetch_related(*TASK_PREFETCH), pk=task_id)
+    target = get_object_or_404(Target, pk=target_id, task=task) if target_id is not None else None
+    if target is not None and request.POST.get("delete"):
+        try:
+            actions.delete_target(request.user, target)
+        except actions.PlanError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "目标已删除")
+        return redirect(task)
+    form = TargetForm(request.POST, prefix=f"t{target.pk}" if target else "new")
+    if not form.is_valid():
+        messages.error(request, "目标填写有误，请按提示修改。")
+        task_form = TaskForm(initial={
+            "title": task.title, "text": task.text, "lead": "、".join(task.lead_names),
+            "participating": "、".join(task.participating_names), "responsible": "、".join(task.responsible_names)})
+        return _task_page(request, task, task_form, True, bound=form, bound_pk=target.pk if target else None)
+    data = form.cleaned_data
+    actions.save_target(request.user, task, target, indicator=data["indicator"], value=data["value"],
+                        unit=data["unit"], comparator=data["comparator"], year=data["year"],
+                        per_year=data["per_year"], quote=data["quote"])
+    messages.success(request, "目标已保存" if target else "已新增目标")
+    return redirect(task)
 
 
 def _managed_plan(request: AuthedRequest, plan_id: int) -> Plan:
@@ -181,16 +241,12 @@ def plan_goal(request: AuthedRequest, plan_id: int) -> HttpResponse:
 def plan_reimport(request: AuthedRequest, plan_id: int) -> HttpResponse:
     """Step one: upload and preview the differences; step two: confirm and apply."""
     plan = _managed_plan(request, plan_id)
-    pending_dir = Path(settings.MEDIA_ROOT) / "pending"
     if request.method == "POST" and request.POST.get("token"):
-        token = request.POST["token"]
-        path = pending_dir / f"{uuid.UUID(token)}.bin"
-        if not path.exists():
-            messages.error(request, "待确认的文件已过期，请重新上传。")
+        try:
+            diff = actions.confirm_reimport(request.user, plan, request.POST["token"], max_bytes=_max_bytes())
+        except (actions.PlanError, PlanReadError) as error:
+            messages.error(request, str(error))
             return redirect("plans:reimport", plan_id=plan.pk)
-        diff = actions.reimport_plan(request.user, plan, path.read_bytes(), request.POST.get("filename", "方案"),
-                                     max_bytes=_max_bytes())
-        path.unlink(missing_ok=True)
         messages.success(request, f"已更新：新增 {len(diff.added)} 项、修改 {len(diff.changed)} 项、停用 {len(diff.removed)} 项")
         return redirect(plan)
     form = ReimportForm(request.POST or None, request.FILES or None)
@@ -203,34 +259,16 @@ def plan_reimport(request: AuthedRequest, plan_id: int) -> HttpResponse:
         except PlanReadError as error:
             form.add_error("file", f"{error.message}（原方案未做任何改动）")
         else:
-            token = str(uuid.uuid4())
-            pending_dir.mkdir(parents=True, exist_ok=True)
-            _forget_abandoned_previews(pending_dir)
-            (pending_dir / f"{token}.bin").write_bytes(data)
+            token = actions.hold_reimport(plan, data, upload.name)
             context.update(diff=actions.diff_reimport(plan, draft), token=token, filename=upload.name)
     return render(request, "plans/plan_reimport.html", context)
 
 
-def _forget_abandoned_previews(pending_dir: Path, max_age_s: int = 86400) -> None:
-    """Uploads previewed but never confirmed would otherwise pile up in the media folder."""
-    cutoff = time.time() - max_age_s
-    for stale in pending_dir.glob("*.bin"):
-        if stale.stat().st_mtime < cutoff:
-            stale.unlink(missing_ok=True)
-
-
 @require_safe
 def plan_compare(request: AuthedRequest) -> HttpResponse:
-    plans = list(Plan.objects.visible_to(request.user).select_related("region").prefetch_related("tasks__targets"))
-    indicators: dict[str, dict[int, list[str]]] = {}
-    for plan in plans:
-        for task in plan.tasks.all():
-            for t in task.targets.all():
-                cell = indicators.setdefault(t.indicator, {}).setdefault(plan.pk, [])
-                cell.append(f"{t.comparator_label}{t.value_label}{t.unit}" + (f"（{t.deadline_label}）" if t.deadline_label else ""))
-    rows = [(name, ["；".join(cells.get(p.pk, [])) for p in plans]) for name, cells in sorted(indicators.items())
-            if len(cells) >= (2 if len(plans) > 1 and request.GET.get("shared") else 1)]
-    return render(request, "plans/plan_compare.html", {"plans": plans, "rows": rows})
+    """方案对比 compares targets by their linked indicator, which the indicators app owns: it lives there."""
+    query = request.GET.urlencode()
+    return redirect(reverse("indicators:plan_compare") + (f"?{query}" if query else ""))
 
 
 @require_safe

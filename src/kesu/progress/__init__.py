@@ -8,6 +8,17 @@ from .rollup import Aggregation, Observation, RegionTree, Rolled, resolve_series
 from .status import Assessment, Point, Status, TargetSpec, assess, assess_per_year, period_time
 
 __all__ = [
-    "Aggregation", "Assessment", "Observation", "Point", "RegionTree", "Rolled", "Status", "TargetSpec",
-    "assess", "assess_per_year", "period_time", "resolve_series", "rollup",
+    "Aggregation",
+    "Assessment",
+    "Observation",
+    "Point",
+    "RegionTree",
+    "Rolled",
+    "Status",
+    "TargetSpec",
+    "assess",
+    "assess_per_year",
+    "period_time",
+    "resolve_series",
+    "rollup",
 ]

@@ -11,6 +11,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from kesu.progress import wording
+
 
 class Aggregation(StrEnum):
     SUM = "sum"
@@ -45,24 +47,28 @@ class Rolled:
 
     def inputs(self) -> dict[str, object]:
         """What the figure was computed from, for the page to show next to it."""
-        data: dict[str, object] = {"来源": {"direct": "直接录入", "rollup": "由下级汇总", "gap": "缺数"}[self.origin]}
+        data: dict[str, object] = {
+            "来源": {"direct": "直接录入", "rollup": "由下级汇总", "gap": "缺数"}[self.origin]
+        }
         if self.numerator is not None:
-            data["分子"] = round(self.numerator, 4)
+            data["分子"] = wording.number(self.numerator, digits=0)  # counts of people or places
         if self.denominator is not None:
-            data["分母"] = round(self.denominator, 4)
+            data["分母"] = wording.number(self.denominator, digits=0)
         if self.origin != "direct":
             data["参与汇总的下级"] = self.children
         if self.missing:
             data["缺数的下级"] = "、".join(self.missing)
         if self.partial is not None:
-            data["已有下级的合计"] = round(self.partial, 4)
+            data["已有下级的合计"] = wording.number(self.partial)
         return data
 
 
 GAP = Rolled(None, "gap")
 
 
-def rollup(aggregation: Aggregation, children: Mapping[str, Observation | None], scale: float = 100.0) -> Rolled:
+def rollup(
+    aggregation: Aggregation, children: Mapping[str, Observation | None], scale: float = 100.0
+) -> Rolled:
     """Combine the children's figures; ``None`` for a child means it has no figure for the period."""
     if aggregation is Aggregation.NONE or not children:
         return GAP
@@ -84,8 +90,15 @@ def rollup(aggregation: Aggregation, children: Mapping[str, Observation | None],
     denominator = sum(o.denominator or 0.0 for o in usable.values())
     ratio = numerator / denominator * scale if denominator else None
     if missing or ratio is None:
-        return Rolled(None, "gap", numerator=numerator, denominator=denominator, children=len(usable),
-                      missing=tuple(missing), partial=ratio)
+        return Rolled(
+            None,
+            "gap",
+            numerator=numerator,
+            denominator=denominator,
+            children=len(usable),
+            missing=tuple(missing),
+            partial=ratio,
+        )
     return Rolled(ratio, "rollup", numerator=numerator, denominator=denominator, children=len(usable))
 
 
@@ -135,8 +148,11 @@ def resolve_series(
             parts: dict[str, Observation | None] = {}
             for child in kids:
                 rolled = figure(child, period)
-                child_obs = None if rolled.value is None else Observation(rolled.value, rolled.numerator,
-                                                                           rolled.denominator)
+                child_obs = (
+                    None
+                    if rolled.value is None
+                    else Observation(rolled.value, rolled.numerator, rolled.denominator)
+                )
                 if child_obs is not None and complete is not None:
                     child_obs = complete(child, period, child_obs)
                 parts[tree.names.get(child, child)] = child_obs
@@ -147,7 +163,8 @@ def resolve_series(
     return figure
 
 
-def observations(values: Sequence[tuple[str, str, float | None, float | None, float | None]]
-                 ) -> dict[tuple[str, str], Observation]:
+def observations(
+    values: Sequence[tuple[str, str, float | None, float | None, float | None]],
+) -> dict[tuple[str, str], Observation]:
     """(region, period, value, numerator, denominator) rows to the mapping ``resolve_series`` reads."""
     return {(r, p): Observation(v, n, d) for r, p, v, n, d in values}

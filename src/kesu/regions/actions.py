@@ -32,8 +32,11 @@ def load_divisions(data_dir: Path, towns_of: Iterable[str] = ()) -> tuple[int, i
             existing[region.code] = region
         created, changed_ids = created + len(new), changed_ids + [r.pk for r in changed]
     if changed_ids:  # a region under a new parent has a new path: so do the scopes of users in it
-        scope_changed(User.objects.filter(Q(memberships__region__in=changed_ids)
-                                          | Q(memberships__unit__region__in=changed_ids)))
+        scope_changed(
+            User.objects.filter(
+                Q(memberships__region__in=changed_ids) | Q(memberships__unit__region__in=changed_ids)
+            )
+        )
     return created, len(changed_ids)
 
 
@@ -64,15 +67,25 @@ def move_region(actor: User | None, region: Region, new_parent: Region) -> Regio
     region.save(update_fields=["parent", "path"])
     # The whole subtree in one statement: the new prefix, then each path after the old prefix.
     Region.objects.filter(path__startswith=old_path).exclude(pk=region.pk).update(
-        path=Concat(Value(region.path), Substr("path", len(old_path) + 1)))
+        path=Concat(Value(region.path), Substr("path", len(old_path) + 1))
+    )
     _scope_changed_below(region.path)
-    audit.record(actor, "region.move", region, region=new_parent, before=before, after=audit.snapshot(region, ["parent"]))
+    audit.record(
+        actor,
+        "region.move",
+        region,
+        region=new_parent,
+        before=before,
+        after=audit.snapshot(region, ["parent"]),
+    )
     return region
 
 
 def _scope_changed_below(path: str) -> None:
     """Office, leader and liaison paths under a moved region changed: their sessions recompute scope."""
-    inside = Q(memberships__region__path__startswith=path) | Q(memberships__unit__region__path__startswith=path)
+    inside = Q(memberships__region__path__startswith=path) | Q(
+        memberships__unit__region__path__startswith=path
+    )
     scope_changed(User.objects.filter(inside))
 
 
@@ -82,10 +95,18 @@ def _scope_changed_of_unit(unit: Unit) -> None:
 
 @transaction.atomic
 def create_unit(
-    actor: User | None, region: Region, name: str, *, kind: str = UnitKind.GOVERNMENT,
-    is_member: bool = True, is_office: bool = False, aliases: Iterable[str] = (),
+    actor: User | None,
+    region: Region,
+    name: str,
+    *,
+    kind: str = UnitKind.GOVERNMENT,
+    is_member: bool = True,
+    is_office: bool = False,
+    aliases: Iterable[str] = (),
 ) -> Unit:
-    unit = Unit.objects.create(region=region, name=name.strip(), kind=kind, is_member=is_member, is_office=is_office)
+    unit = Unit.objects.create(
+        region=region, name=name.strip(), kind=kind, is_member=is_member, is_office=is_office
+    )
     for alias in aliases:
         if alias.strip() and alias.strip() != unit.name:
             UnitAlias.objects.create(unit=unit, region=region, alias=alias.strip())
@@ -134,9 +155,13 @@ STANDARD_GROUPS: dict[str, str] = {
 def ensure_standard_groups(actor: User | None, region: Region) -> list[UnitGroup]:
     groups = []
     for mention, rule in STANDARD_GROUPS.items():
-        group, created = UnitGroup.objects.get_or_create(region=region, mention=mention, defaults={"rule": rule})
+        group, created = UnitGroup.objects.get_or_create(
+            region=region, mention=mention, defaults={"rule": rule}
+        )
         if created:
-            audit.record(actor, "unit_group.create", group, region=region, after={"mention": mention, "rule": rule})
+            audit.record(
+                actor, "unit_group.create", group, region=region, after={"mention": mention, "rule": rule}
+            )
         groups.append(group)
     return groups
 

@@ -8,7 +8,9 @@ from kesu.regions.models import Unit
 
 class UnitForm(StyledFormMixin, forms.ModelForm):
     aliases_text = forms.CharField(
-        label="别名", required=False, help_text="文件中的其他写法，用逗号或顿号分隔，例如：市教体局",
+        label="别名",
+        required=False,
+        help_text="文件中的其他写法，用逗号或顿号分隔，例如：市教体局",
     )
 
     class Meta:

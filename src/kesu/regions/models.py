@@ -26,7 +26,9 @@ class RegionLevel(models.IntegerChoices):
 class RegionQuerySet(models.QuerySet["Region"]):
     def visible_to(self, user: AnyUser) -> RegionQuerySet:
         """The regions a user may see: an office's or leader's subtree, a liaison's own region."""
-        return scoped(self, user, lambda access: access.region_q("path") | Q(pk__in=access.liaison_region_ids))
+        return scoped(
+            self, user, lambda access: access.region_q("path") | Q(pk__in=access.liaison_region_ids)
+        )
 
     def manageable_by(self, user: AnyUser) -> RegionQuerySet:
         return scoped(self, user, lambda access: access.office_q("path"))
@@ -42,7 +44,12 @@ class Region(models.Model):
     name = models.CharField(_("名称"), max_length=64)
     level = models.PositiveSmallIntegerField(_("级别"), choices=RegionLevel.choices)
     parent = models.ForeignKey(
-        "self", verbose_name=_("上级"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("上级"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     path = models.CharField(max_length=80, db_index=True, editable=False)
 
@@ -93,7 +100,9 @@ class UnitKind(models.TextChoices):
 class UnitQuerySet(models.QuerySet["Unit"]):
     def visible_to(self, user: AnyUser) -> UnitQuerySet:
         """Units of the regions a user oversees; a liaison sees only its own unit."""
-        return scoped(self, user, lambda access: access.region_q("region__path") | Q(pk__in=access.liaison_unit_ids))
+        return scoped(
+            self, user, lambda access: access.region_q("region__path") | Q(pk__in=access.liaison_unit_ids)
+        )
 
     def manageable_by(self, user: AnyUser) -> UnitQuerySet:
         return scoped(self, user, lambda access: access.office_q("region__path"))
@@ -105,7 +114,9 @@ class UnitQuerySet(models.QuerySet["Unit"]):
 class Unit(models.Model):
     """A body that takes on tasks: a bureau, a people's organisation, a college, a sub-government."""
 
-    region = models.ForeignKey(Region, verbose_name=_("所属区划"), on_delete=models.PROTECT, related_name="units")
+    region = models.ForeignKey(
+        Region, verbose_name=_("所属区划"), on_delete=models.PROTECT, related_name="units"
+    )
     name = models.CharField(_("名称"), max_length=100)
     kind = models.CharField(_("类别"), max_length=20, choices=UnitKind.choices, default=UnitKind.GOVERNMENT)
     is_member = models.BooleanField(_("领导小组成员单位"), default=True)

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db import IntegrityError
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
 
 from kesu.core.exports import wants_xlsx, xlsx_response
 from kesu.core.http import AuthedRequest, current_region, managed_region, manages_current_region
-from kesu.core.models import AuditEvent
+from kesu.core.objectviews import Column, ObjectCreateView, ObjectDetailView, ObjectEditView, ObjectListView
 from kesu.regions import actions
 from kesu.regions.filters import UnitFilterSet
 from kesu.regions.forms import AliasForm, UnitForm
@@ -35,69 +36,116 @@ def region_list(request: AuthedRequest) -> HttpResponse:
 @require_safe
 def region_detail(request: AuthedRequest, region_code: str) -> HttpResponse:
     region = get_object_or_404(Region.objects.visible_to(request.user), code=region_code)
-    children = Region.objects.visible_to(request.user).filter(parent=region).annotate(unit_count=Count("units"))
+    children = (
+        Region.objects.visible_to(request.user).filter(parent=region).annotate(unit_count=Count("units"))
+    )
     units = Unit.objects.visible_to(request.user).filter(region=region).prefetch_related("aliases")
-    return render(request, "regions/region_detail.html", {
-        "region": region, "children": children, "units": units,
-        "ancestors": region.ancestors(), "can_manage": request.user.access.manages_path(region.path),
-    })
+    return render(
+        request,
+        "regions/region_detail.html",
+        {
+            "region": region,
+            "children": children,
+            "units": units,
+            "ancestors": region.ancestors(),
+            "can_manage": request.user.access.manages_path(region.path),
+        },
+    )
 
 
-@require_safe
-def unit_list(request: AuthedRequest) -> HttpResponse:
-    units = Unit.objects.visible_to(request.user).select_related("region").prefetch_related("aliases")
-    root = current_region(request)
-    if root is not None and not request.GET.get("region"):
-        units = units.filter(Q(region__path__startswith=root.path) | Q(pk__in=request.user.access.liaison_unit_ids))
-    filterset = UnitFilterSet(request.GET, queryset=units, request=request)
-    if wants_xlsx(request):
-        rows = (
-            (u.region.name, u.name, u.get_kind_display(), "是" if u.is_member else "否",
-             "、".join(a.alias for a in u.aliases.all()))
-            for u in filterset.qs
+UNIT_COLUMNS = (
+    Column("区划", "region.name"),
+    Column("单位", "name", link=True),
+    Column("类别", "get_kind_display"),
+    Column("成员单位", "is_member"),
+    Column("别名", lambda unit: "、".join(a.alias for a in unit.aliases.all())),
+)
+
+
+class UnitList(ObjectListView):
+    model = Unit
+    columns = UNIT_COLUMNS
+    filterset_class = UnitFilterSet
+    template_name = "regions/unit_list.html"
+    title = export_name = "单位"
+
+    def get_queryset(self) -> QuerySet[Unit]:
+        units = (
+            Unit.objects.visible_to(self.request.user).select_related("region").prefetch_related("aliases")
         )
-        return xlsx_response("单位.xlsx", "单位", ["区划", "单位", "类别", "成员单位", "别名"], rows)
-    page = Paginator(filterset.qs, 100).get_page(request.GET.get("page"))
-    can_create = manages_current_region(request)
-    return render(request, "regions/unit_list.html", {"page": page, "filterset": filterset, "can_create": can_create})
+        root = current_region(self.request)
+        if root is not None and not self.request.GET.get("region"):
+            units = units.filter(
+                Q(region__path__startswith=root.path) | Q(pk__in=self.request.user.access.liaison_unit_ids)
+            )
+        return units
+
+    def can_create(self) -> bool:
+        return manages_current_region(self.request)
 
 
-@require_safe
-def unit_detail(request: AuthedRequest, unit_id: int) -> HttpResponse:
-    unit = get_object_or_404(Unit.objects.visible_to(request.user).select_related("region"), pk=unit_id)
-    can_manage = Unit.objects.manageable_by(request.user).filter(pk=unit.pk).exists()
-    history = AuditEvent.objects.for_target(unit).select_related("actor")[:20] if can_manage else []
-    return render(request, "regions/unit_detail.html", {
-        "unit": unit, "aliases": unit.aliases.all(), "can_manage": can_manage, "history": history,
-        "alias_form": AliasForm(), "liaisons": unit.membership_set.select_related("user"),
-    })
+class UnitDetail(ObjectDetailView):
+    model = Unit
+    template_name = "regions/unit_detail.html"
+    pk_url_kwarg = "unit_id"
+
+    def get_queryset(self) -> QuerySet[Unit]:
+        return super().get_queryset().select_related("region")
+
+    def extra_context(self, obj: Unit) -> dict[str, Any]:
+        return {
+            "unit": obj,
+            "aliases": obj.aliases.all(),
+            "alias_form": AliasForm(),
+            "liaisons": obj.membership_set.select_related("user"),
+        }
 
 
-def unit_create(request: AuthedRequest) -> HttpResponse:
-    region = managed_region(request)
-    form = UnitForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            unit = actions.create_unit(request.user, region, form.cleaned_data["name"], kind=form.cleaned_data["kind"],
-                                       is_member=form.cleaned_data["is_member"],
-                                       is_office=form.cleaned_data["is_office"], aliases=form.aliases())
-        except IntegrityError:
-            form.add_error("name", "本区划已有同名单位或别名")
-        else:
-            messages.success(request, f"已添加单位：{unit.name}")
-            return redirect(unit)
-    return render(request, "regions/unit_form.html", {"form": form, "region": region})
+class UnitCreate(ObjectCreateView):
+    model = Unit
+    form_class = UnitForm
+    template_name = "regions/unit_form.html"
+    action_errors = (IntegrityError,)
+    success_message = "已添加单位：{object.name}"
+
+    def handle(self, request: AuthedRequest, obj: Unit | None) -> HttpResponse:
+        self.region = managed_region(request)
+        return super().handle(request, obj)
+
+    def save(self, form: UnitForm, obj: None) -> Unit:
+        return actions.create_unit(
+            self.request.user,
+            self.region,
+            form.cleaned_data["name"],
+            kind=form.cleaned_data["kind"],
+            is_member=form.cleaned_data["is_member"],
+            is_office=form.cleaned_data["is_office"],
+            aliases=form.aliases(),
+        )
+
+    def error_field(self, error: Exception) -> str:
+        return "name"
+
+    def error_message(self, error: Exception) -> str:
+        return "本区划已有同名单位或别名"
+
+    def extra_context(self, obj: None) -> dict[str, Any]:
+        return {"region": self.region}
 
 
-def unit_edit(request: AuthedRequest, unit_id: int) -> HttpResponse:
-    unit = get_object_or_404(Unit.objects.manageable_by(request.user), pk=unit_id)
-    form = UnitForm(request.POST or None, instance=Unit.objects.get(pk=unit.pk))
-    if request.method == "POST" and form.is_valid():
-        fields = {f: form.cleaned_data[f] for f in UnitForm.Meta.fields}
-        actions.update_unit(request.user, unit, **fields)
-        messages.success(request, "已保存")
-        return redirect(unit)
-    return render(request, "regions/unit_form.html", {"form": form, "region": unit.region, "unit": unit})
+class UnitEdit(ObjectEditView):
+    model = Unit
+    form_class = UnitForm
+    template_name = "regions/unit_form.html"
+    pk_url_kwarg = "unit_id"
+
+    def save(self, form: UnitForm, obj: Unit) -> Unit:
+        return actions.update_unit(
+            self.request.user, obj, **{f: form.cleaned_data[f] for f in UnitForm.Meta.fields}
+        )
+
+    def extra_context(self, obj: Unit) -> dict[str, Any]:
+        return {"region": obj.region, "unit": obj}
 
 
 def unit_alias_add(request: AuthedRequest, unit_id: int) -> HttpResponse:

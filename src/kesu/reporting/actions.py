@@ -7,6 +7,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.core.files.base import ContentFile
@@ -22,10 +23,10 @@ from kesu.plans.models import Plan, Responsibility, Role
 from kesu.regions.models import Region
 from kesu.reporting import rules
 from kesu.reporting.models import (
-    REOPENED,
     Cycle,
     Entry,
     Evidence,
+    Notification,
     ProgressStatus,
     Report,
     ReportStatus,
@@ -60,12 +61,17 @@ def today() -> date:
 
 # ---- cycles -------------------------------------------------------------------------------------
 
+
 def assignments(plan: Plan) -> dict[int, dict[int, str]]:
     """unit id → task id → role, for every unit named on an active task (groups resolved)."""
     result: dict[int, dict[int, str]] = {}
     rows = Responsibility.objects.filter(task__plan=plan, task__is_active=True).select_related("group")
     for r in rows:
-        unit_ids = [r.unit_id] if r.unit_id else (list(r.group.resolve().values_list("pk", flat=True)) if r.group else [])
+        unit_ids = (
+            [r.unit_id]
+            if r.unit_id
+            else (list(r.group.resolve().values_list("pk", flat=True)) if r.group else [])
+        )
         for unit_id in unit_ids:
             tasks = result.setdefault(unit_id, {})
             current = tasks.get(r.task_id)
@@ -75,27 +81,49 @@ def assignments(plan: Plan) -> dict[int, dict[int, str]]:
 
 
 @transaction.atomic
-def open_cycle(actor: User | None, plan: Plan, period: Period, *, due_date: date | None = None,
-               timely_days: int = 0, lock_days: int = 30, warn_days: int = 7) -> Cycle:
+def open_cycle(
+    actor: User | None,
+    plan: Plan,
+    period: Period,
+    *,
+    due_date: date | None = None,
+    timely_days: int = 0,
+    lock_days: int = 30,
+    warn_days: int = 7,
+) -> Cycle:
     if not plan.is_published:
         raise ReportingError("方案尚未发布，不能开启报送。")
     if Cycle.objects.filter(plan=plan, period=str(period)).exists():
         raise ReportingError(f"{period.label}的报送周期已经开启。")
     due = due_date or rules.due_date_for(period.year, period.half, plan.reporting_deadlines or [])
-    cycle = Cycle.objects.create(plan=plan, period=str(period), due_date=due, timely_days=timely_days,
-                                 lock_days=lock_days, warn_days=warn_days, opened_by=actor)
+    cycle = Cycle.objects.create(
+        plan=plan,
+        period=str(period),
+        due_date=due,
+        timely_days=timely_days,
+        lock_days=lock_days,
+        warn_days=warn_days,
+        opened_by=actor,
+    )
     units = assignments(plan)
     reports = Report.objects.bulk_create(Report(cycle=cycle, unit_id=unit_id) for unit_id in sorted(units))
     Entry.objects.bulk_create(
         Entry(report=report, task_id=task_id, role=role)
-        for report in reports for task_id, role in sorted(units[report.unit_id].items())
+        for report in reports
+        for task_id, role in sorted(units[report.unit_id].items())
     )
-    audit.record(actor, "cycle.open", cycle, region=plan.region,
-                 after={"period": cycle.period, "due_date": due.isoformat(), "reports": len(reports)})
+    audit.record(
+        actor,
+        "cycle.open",
+        cycle,
+        region=plan.region,
+        after={"period": cycle.period, "due_date": due.isoformat(), "reports": len(reports)},
+    )
     return cycle
 
 
 # ---- entries ------------------------------------------------------------------------------------
+
 
 def _check_editable(report: Report) -> None:
     if report.status == ReportStatus.APPROVED:
@@ -103,7 +131,9 @@ def _check_editable(report: Report) -> None:
     if report.status == ReportStatus.SUBMITTED:
         raise ReportingError("本报送已提交，等待审核；审核退回后才能修改。")
     if report.status == ReportStatus.DRAFT and today() > report.cycle.lock_date:
-        raise ReportingError(f"本周期已于 {day_text(report.cycle.lock_date)} 锁定，请联系素质办开放后再填报。")
+        raise ReportingError(
+            f"本周期已于 {day_text(report.cycle.lock_date)} 锁定，请联系素质办开放后再填报。"
+        )
 
 
 def entry_state(entry: Entry) -> dict[str, Any]:
@@ -112,21 +142,38 @@ def entry_state(entry: Entry) -> dict[str, Any]:
 
 
 @transaction.atomic
-def save_entry(actor: User | None, entry: Entry, *, version: int, status: str, percent: int | None,
-               narrative: str, values: dict[int, float | None] | None = None) -> Entry:
+def save_entry(
+    actor: User | None,
+    entry: Entry,
+    *,
+    version: int,
+    status: str,
+    percent: int | None,
+    narrative: str,
+    values: dict[int, float | None] | None = None,
+) -> Entry:
     """Save a task's progress if nobody saved it since ``version`` was read; else raise Conflict."""
     entry = Entry.objects.select_for_update().select_related("report__cycle").get(pk=entry.pk)
     _check_editable(entry.report)
     if entry.version != version:
         label = ProgressStatus(entry.status).label if entry.status else ""
-        raise Conflict(entry, entry_state(entry) | {"by": str(entry.updated_by or ""), "at": entry.updated_at,
-                                                    "status_label": label})
+        raise Conflict(
+            entry,
+            entry_state(entry)
+            | {"by": str(entry.updated_by or ""), "at": entry.updated_at, "status_label": label},
+        )
     _write_entry(actor, entry, status, percent, narrative, values or {})
     return entry
 
 
-def _write_entry(actor: User | None, entry: Entry, status: str, percent: int | None, narrative: str,
-                 values: dict[int, float | None]) -> None:
+def _write_entry(
+    actor: User | None,
+    entry: Entry,
+    status: str,
+    percent: int | None,
+    narrative: str,
+    values: dict[int, float | None],
+) -> None:
     _validate_entry(entry, status, percent)
     before = entry_state(entry)
     entry.status, entry.percent, entry.narrative = status, percent, narrative.strip()
@@ -142,10 +189,14 @@ def _write_entry(actor: User | None, entry: Entry, status: str, percent: int | N
             if value is None:
                 TargetValue.objects.filter(entry=entry, target_id=target_id).delete()
             else:
-                TargetValue.objects.update_or_create(entry=entry, target_id=target_id, defaults={"value": value})
+                TargetValue.objects.update_or_create(
+                    entry=entry, target_id=target_id, defaults={"value": value}
+                )
     after = entry_state(entry)
     if before != after:
-        audit.record(actor, "entry.save", entry, region=entry.report.cycle.plan.region, before=before, after=after)
+        audit.record(
+            actor, "entry.save", entry, region=entry.report.cycle.plan.region, before=before, after=after
+        )
 
 
 def _validate_entry(entry: Entry, status: str, percent: int | None) -> None:
@@ -157,29 +208,39 @@ def _validate_entry(entry: Entry, status: str, percent: int | None) -> None:
         raise ReportingError("状态为“已完成”时，完成比例应为 100%。")
 
 
-def contributions(entry: Entry) -> list[Entry]:
-    """The participating units' entries on the same task this cycle, for the lead to read: those who
-    wrote first, then those who have written nothing yet (other lead units are not participants)."""
-    return list(Entry.objects.filter(report__cycle_id=entry.report.cycle_id, task_id=entry.task_id,
-                                     role=Role.PARTICIPATING)
-                .exclude(pk=entry.pk).select_related("report__unit").order_by("-filled", "report__unit__name"))
-
-
 @transaction.atomic
-def add_evidence(actor: User | None, entry: Entry, data: bytes, filename: str,
-                 max_bytes: int = EVIDENCE_MAX_MB * 1024 * 1024) -> Evidence:
+def add_evidence(
+    actor: User | None,
+    entry: Entry,
+    data: bytes,
+    filename: str,
+    max_bytes: int = EVIDENCE_MAX_MB * 1024 * 1024,
+) -> Evidence:
     _check_editable(entry.report)
     if len(data) > max_bytes:
         raise ReportingError(f"文件超过 {max_bytes // (1024 * 1024)} MB 的上限，请压缩后再上传。")
     kind = sniff(data)
     if kind is None:
-        raise ReportingError(f"“{filename}”不是可接受的佐证材料：只接受{ALLOWED_LABEL}（按文件内容识别，不看扩展名）。")
-    evidence = Evidence(entry=entry, filename=filename[:200], kind=kind, size=len(data),
-                        sha256=hashlib.sha256(data).hexdigest(), uploaded_by=actor)
+        raise ReportingError(
+            f"“{filename}”不是可接受的佐证材料：只接受{ALLOWED_LABEL}（按文件内容识别，不看扩展名）。"
+        )
+    evidence = Evidence(
+        entry=entry,
+        filename=filename[:200],
+        kind=kind,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        uploaded_by=actor,
+    )
     evidence.file.save(f"e{entry.pk}-{evidence.sha256[:12]}.{kind}", ContentFile(data), save=False)
     evidence.save()
-    audit.record(actor, "evidence.add", entry, region=entry.report.cycle.plan.region,
-                 after={"file": evidence.filename, "kind": kind, "size": len(data)})
+    audit.record(
+        actor,
+        "evidence.add",
+        entry,
+        region=entry.report.cycle.plan.region,
+        after={"file": evidence.filename, "kind": kind, "size": len(data)},
+    )
     return evidence
 
 
@@ -187,16 +248,24 @@ def add_evidence(actor: User | None, entry: Entry, data: bytes, filename: str,
 def remove_evidence(actor: User | None, evidence: Evidence) -> None:
     entry = evidence.entry
     _check_editable(entry.report)
-    audit.record(actor, "evidence.remove", entry, region=entry.report.cycle.plan.region,
-                 before={"file": evidence.filename})
+    audit.record(
+        actor,
+        "evidence.remove",
+        entry,
+        region=entry.report.cycle.plan.region,
+        before={"file": evidence.filename},
+    )
     evidence.file.delete(save=False)
     evidence.delete()
 
 
 # ---- submission and review ----------------------------------------------------------------------
 
+
 @transaction.atomic
-def submit_report(actor: User | None, report: Report | int, scope: QuerySet[Report] | None = None) -> Submission:
+def submit_report(
+    actor: User | None, report: Report | int, scope: QuerySet[Report] | None = None
+) -> Submission:
     """Submit once: the row lock makes a second submit of the same round wait, then return the first.
 
     ``scope`` (e.g. ``Report.objects.writable_by(user)``) lets the caller's access rule ride on the
@@ -205,33 +274,46 @@ def submit_report(actor: User | None, report: Report | int, scope: QuerySet[Repo
     rows = (scope if scope is not None else Report.objects.all()).select_for_update(of=("self",))
     # Only the plan's region id is needed (for the audit event): loading the plan itself would decode
     # its JSON columns on every submit.
-    rows = rows.select_related("cycle", "unit").annotate(plan_region_id=F("cycle__plan__region_id"),
-                                                         has_missing=_has_unfilled_entries())
+    rows = rows.select_related("cycle", "unit").annotate(
+        plan_region_id=F("cycle__plan__region_id"), has_missing=_has_unfilled_entries()
+    )
     report = rows.get(pk=report if isinstance(report, int) else report.pk)
-    if report.status in (ReportStatus.SUBMITTED, ReportStatus.APPROVED):
+    if report.is_handed_in:
         existing = report.submissions.order_by("-round").first()
         if existing is not None:
             return existing
     if report.status == ReportStatus.DRAFT and today() > report.cycle.lock_date:
-        raise ReportingError(f"本周期已于 {day_text(report.cycle.lock_date)} 锁定，请联系素质办开放后再提交。")
+        raise ReportingError(
+            f"本周期已于 {day_text(report.cycle.lock_date)} 锁定，请联系素质办开放后再提交。"
+        )
     if report.has_missing:
-        missing = list(report.entries.filter(filled=False).order_by("task__order")
-                       .values_list("task__title", flat=True))
+        missing = list(
+            report.entries.filter(filled=False).order_by("task__order").values_list("task__title", flat=True)
+        )
         names = "；".join(title[:30] for title in missing[:5])
-        raise ReportingError(f"还有 {len(missing)} 项任务未填写完整（{names}），请填写进展情况及状态后再提交。")
+        raise ReportingError(
+            f"还有 {len(missing)} 项任务未填写完整（{names}），请填写进展情况及状态后再提交。"
+        )
     now = timezone.now()
     first = report.first_submitted_at or now
     on_time = rules.is_on_time(timezone.localdate(first), report.cycle.timely_date)
     before = {"status": report.status, "round": report.round}
     # The unique (report, round) constraint backs the row lock: a duplicate can never be stored.
-    submission = Submission.objects.create(report=report, round=report.round + 1, submitted_by=actor,
-                                           submitted_at=now, on_time=on_time)
+    submission = Submission.objects.create(
+        report=report, round=report.round + 1, submitted_by=actor, submitted_at=now, on_time=on_time
+    )
     report.status, report.round, report.version = ReportStatus.SUBMITTED, report.round + 1, report.version + 1
     report.submitted_at, report.first_submitted_at = now, first
     report.on_time = report.on_time if report.on_time is not None else on_time
     report.save(update_fields=["status", "round", "version", "submitted_at", "first_submitted_at", "on_time"])
-    audit.record(actor, "report.submit", report, region=_region_ref(report), before=before,
-                 after={"status": report.status, "round": report.round, "on_time": on_time})
+    audit.record(
+        actor,
+        "report.submit",
+        report,
+        region=_region_ref(report),
+        before=before,
+        after={"status": report.status, "round": report.round, "on_time": on_time},
+    )
     return submission
 
 
@@ -243,8 +325,11 @@ def _has_unfilled_entries() -> RawSQL:
     the generated column; this only asks for it."""
     quote = connection.ops.quote_name
     entries, reports = quote(Entry._meta.db_table), quote(Report._meta.db_table)
-    return RawSQL(f"EXISTS (SELECT 1 FROM {entries} WHERE {entries}.report_id = {reports}.id "
-                  f"AND NOT {entries}.filled)", (), output_field=BooleanField())
+    return RawSQL(
+        f"EXISTS (SELECT 1 FROM {entries} WHERE {entries}.report_id = {reports}.id AND NOT {entries}.filled)",
+        (),
+        output_field=BooleanField(),
+    )
 
 
 def _region_ref(report: Report) -> Region:
@@ -254,8 +339,9 @@ def _region_ref(report: Report) -> Region:
 
 
 @transaction.atomic
-def review_report(actor: User | None, report: Report, *, approve: bool, comments: dict[int, str],
-                  overall: str = "") -> Report:
+def review_report(
+    actor: User | None, report: Report, *, approve: bool, comments: dict[int, str], overall: str = ""
+) -> Report:
     """Approve (locks the data) or return with a comment per task; both go into each task's history."""
     report = Report.objects.select_for_update().select_related("cycle__plan__region").get(pk=report.pk)
     if report.status != ReportStatus.SUBMITTED:
@@ -270,17 +356,27 @@ def review_report(actor: User | None, report: Report, *, approve: bool, comments
     Entry.objects.bulk_update(entries.values(), ["review_comment"])
     report.status = ReportStatus.APPROVED if approve else ReportStatus.RETURNED
     report.reviewed_at, report.reviewed_by, report.review_comment = timezone.now(), actor, overall.strip()
+    report.reopened = False
     report.version += 1
-    report.save(update_fields=["status", "reviewed_at", "reviewed_by", "review_comment", "version"])
-    audit.record(actor, "report.approve" if approve else "report.return", report, region=report.cycle.plan.region,
-                 before=before, after={"status": report.status, "comments": {str(k): v for k, v in comments.items()}},
-                 note=overall[:500])
+    report.save(
+        update_fields=["status", "reviewed_at", "reviewed_by", "review_comment", "reopened", "version"]
+    )
+    audit.record(
+        actor,
+        "report.approve" if approve else "report.return",
+        report,
+        region=report.cycle.plan.region,
+        before=before,
+        after={"status": report.status, "comments": {str(k): v for k, v in comments.items()}},
+        note=overall[:500],
+    )
     if approve:
         transaction.on_commit(lambda: push_indicator_values(actor, report))
     else:
         from kesu.reporting import notify
 
-        notify.report_returned(report)
+        # After commit: the report row stays locked until then, and a slow mail server must not hold it.
+        transaction.on_commit(partial(notify.report_returned, report))
     return report
 
 
@@ -293,13 +389,29 @@ def reopen_report(actor: User | None, report: Report, reason: str) -> Report:
     if report.status not in (ReportStatus.APPROVED, ReportStatus.DRAFT, ReportStatus.SUBMITTED):
         raise ReportingError("该报送当前已可修改，无需重新开放。")
     before = audit.snapshot(report, ["status"])
-    report.status = ReportStatus.RETURNED
-    report.review_comment = f"{REOPENED}{reason.strip()}"
+    report.status, report.reopened = ReportStatus.RETURNED, True
+    report.review_comment = reason.strip()
     report.version += 1
-    report.save(update_fields=["status", "review_comment", "version"])
-    audit.record(actor, "report.reopen", report, region=report.cycle.plan.region, before=before,
-                 after={"status": report.status}, note=reason.strip())
+    report.save(update_fields=["status", "review_comment", "reopened", "version"])
+    audit.record(
+        actor,
+        "report.reopen",
+        report,
+        region=report.cycle.plan.region,
+        before=before,
+        after={"status": report.status},
+        note=reason.strip(),
+    )
     return report
+
+
+# ---- messages -----------------------------------------------------------------------------------
+
+
+def mark_read(user: User) -> int:
+    """Mark the user's unread messages read; returns how many. One UPDATE of the user's own rows, and
+    not audited: it changes what the user has seen, nothing anyone else reads."""
+    return Notification.objects.visible_to(user).filter(read_at__isnull=True).update(read_at=timezone.now())
 
 
 # ---- xlsx round trip ----------------------------------------------------------------------------
@@ -330,16 +442,24 @@ def import_report_rows(actor: User | None, report: Report, rows: Iterable[Import
     _check_editable(report)
     wanted = {row.entry.pk: row for row in rows}
     # Ordered by pk, not by the model's task order, which would join and lock the plan's tasks too.
-    locked = {e.pk: e for e in Entry.objects.select_for_update(of=("self",)).select_related("task", "updated_by")
-              .filter(report=report, pk__in=wanted).order_by("pk")}
+    locked = {
+        e.pk: e
+        for e in Entry.objects.select_for_update(of=("self",))
+        .select_related("task", "updated_by")
+        .filter(report=report, pk__in=wanted)
+        .order_by("pk")
+    }
     if len(locked) < len(wanted):
         raise ReportingError("报送表中有不属于本报送的任务，请重新下载报送表后再填写。")
     saved: dict[int, dict[int, float]] = {}
     for entry_id, target_id, value in TargetValue.objects.filter(entry__in=locked).values_list(
-            "entry_id", "target_id", "value"):
+        "entry_id", "target_id", "value"
+    ):
         saved.setdefault(entry_id, {})[target_id] = value
     changed = [row for pk, row in wanted.items() if not _unchanged(locked[pk], row, saved.get(pk, {}))]
-    stale = [_stale(locked[row.entry.pk], row) for row in changed if locked[row.entry.pk].version != row.version]
+    stale = [
+        _stale(locked[row.entry.pk], row) for row in changed if locked[row.entry.pk].version != row.version
+    ]
     if stale:
         raise ReportingError("；".join(stale))
     for row in changed:
@@ -347,54 +467,74 @@ def import_report_rows(actor: User | None, report: Report, rows: Iterable[Import
         entry.report = report
         _write_entry(actor, entry, row.status, row.percent, row.narrative, row.values)
     if changed:
-        audit.record(actor, "report.import", report, region=report.cycle.plan.region, after={"rows": len(changed)})
+        audit.record(
+            actor, "report.import", report, region=report.cycle.plan.region, after={"rows": len(changed)}
+        )
     return len(changed)
 
 
 def _unchanged(entry: Entry, row: ImportRow, saved_values: dict[int, float]) -> bool:
-    return ((row.status, row.percent, row.narrative.strip()) == (entry.status, entry.percent, entry.narrative)
-            and all(saved_values.get(target_id) == value for target_id, value in row.values.items()))
+    return (row.status, row.percent, row.narrative.strip()) == (
+        entry.status,
+        entry.percent,
+        entry.narrative,
+    ) and all(saved_values.get(target_id) == value for target_id, value in row.values.items())
 
 
 def _stale(entry: Entry, row: ImportRow) -> str:
     when = f" 于 {moment_text(entry.updated_at)}" if entry.updated_at else ""
-    return (f"{row.where or '任务'}（{entry.task.title[:30]}）：下载后已被 {entry.updated_by or '他人'}{when} 修改，"
-            "请重新下载报送表后再填写。")
+    return (
+        f"{row.where or '任务'}（{entry.task.title[:30]}）：下载后已被 {entry.updated_by or '他人'}{when} 修改，"
+        "请重新下载报送表后再填写。"
+    )
 
 
-# ---- indicators (written last, guarded: reporting works without any target link) ---------------
+# ---- indicators (written last: reporting works without any target link) -------------------------
+
 
 def push_indicator_values(actor: User | None, report: Report) -> int:
     """Send approved target values whose target is linked to an indicator to the indicators app.
 
-    Guarded: without the indicators app, its ``record_value`` or a link on the target, approval
-    works the same and nothing is sent. A value the indicators app refuses is logged, never
-    undoes the approval the office already made.
+    Without a link on the target nothing is sent. A value the indicators app refuses is logged,
+    never undoes the approval the office already made.
     """
-    try:
-        from kesu.indicators import actions as indicator_actions
-        from kesu.indicators.models import TargetLink
-    except ImportError:
-        return 0
-    record_value = getattr(indicator_actions, "record_value", None)
-    if record_value is None:
-        return 0
-    values = list(TargetValue.objects.filter(entry__report=report)
-                  .select_related("entry__task", "entry__report__unit", "entry__report__cycle__plan__region"))
-    links = {link.target_id: link for link in
-             TargetLink.objects.filter(target__in=[v.target_id for v in values]).select_related("indicator")}
+    # The one call from reporting up to indicators (docs/architecture.md, "Layers"): imported here,
+    # never at module level, because indicators reads reporting's figures for its dashboards.
+    from kesu.indicators.actions import record_value
+    from kesu.indicators.models import TargetLink
+
+    values = list(
+        TargetValue.objects.filter(entry__report=report).select_related(
+            "entry__task", "entry__report__unit", "entry__report__cycle__plan__region"
+        )
+    )
+    links = {
+        link.target_id: link
+        for link in TargetLink.objects.filter(target__in=[v.target_id for v in values]).select_related(
+            "indicator"
+        )
+    }
     sent = 0
     for value in values:
         link = links.get(value.target_id)
         if link is None:
             continue
         cycle = value.entry.report.cycle
-        provenance = f"报送 #{report.pk}：{report.unit.name} · {cycle.period_label} · {value.entry.task.title}"[:300]
+        provenance = (
+            f"报送 #{report.pk}：{report.unit.name} · {cycle.period_label} · {value.entry.task.title}"[:300]
+        )
         try:
             with transaction.atomic():
-                record_value(actor, link.indicator.code, cycle.plan.region, cycle.period, value.value,
-                             disaggregation=getattr(link, "disaggregation", None) or None,
-                             source="report", provenance=provenance)
+                record_value(
+                    actor,
+                    link.indicator.code,
+                    cycle.plan.region,
+                    cycle.period,
+                    value.value,
+                    disaggregation=link.disaggregation or None,
+                    source="report",
+                    provenance=provenance,
+                )
         except Exception:
             log.exception("推送指标值失败：报送 %s 目标 %s", report.pk, value.target_id)
             continue

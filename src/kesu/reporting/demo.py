@@ -9,8 +9,9 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from kesu.accounts.demo import PREFIXES, ensure_demo_user
 from kesu.accounts.models import Role
-from kesu.core.demo import PREFIXES, DemoAccounts, ensure_demo_user, register_demo_step
+from kesu.core.demo import DemoAccounts, register_demo_step
 from kesu.core.models import AuditEvent
 from kesu.periods import Period
 from kesu.plans.models import Plan
@@ -26,12 +27,23 @@ NARRATIVES = [
 
 def _fill(entry: Entry, rng: random.Random, percent: int) -> None:
     status = "done" if percent >= 100 else ("lagging" if percent < 25 else "in_progress")
-    values: dict[int, float | None] = {t.pk: round(t.value * min(1.2, percent / 100 + rng.uniform(-0.1, 0.1)))
-              for t in entry.task.targets.all()} if entry.is_lead else {}
-    actions.save_entry(None, entry, version=entry.version, status=status if entry.is_lead else "",
-                       percent=min(100, percent) if entry.is_lead else None,
-                       narrative=rng.choice(NARRATIVES).format(n=rng.randint(2, 30), m=rng.randint(200, 9000)),
-                       values=values)
+    values: dict[int, float | None] = (
+        {
+            t.pk: round(t.value * min(1.2, percent / 100 + rng.uniform(-0.1, 0.1)))
+            for t in entry.task.targets.all()
+        }
+        if entry.is_lead
+        else {}
+    )
+    actions.save_entry(
+        None,
+        entry,
+        version=entry.version,
+        status=status if entry.is_lead else "",
+        percent=min(100, percent) if entry.is_lead else None,
+        narrative=rng.choice(NARRATIVES).format(n=rng.randint(2, 30), m=rng.randint(200, 9000)),
+        values=values,
+    )
 
 
 def _current_period(today: date) -> Period:
@@ -40,7 +52,9 @@ def _current_period(today: date) -> Period:
 
 def _past_periods(plan: Plan, current: Period) -> list[Period]:
     first = plan.period_start or current.year
-    return [p for p in (Period(y, h) for y in range(first, current.year + 1) for h in (1, 2)) if p < current][-4:]
+    return [p for p in (Period(y, h) for y in range(first, current.year + 1) for h in (1, 2)) if p < current][
+        -4:
+    ]
 
 
 @register_demo_step
@@ -76,8 +90,12 @@ def demo_upward_office(accounts: DemoAccounts) -> None:
     """Per demo region whose plan names its sub-regions (各镇街道), an account for the first of
     them, to show a town writing and submitting its government's report upward (上报)."""
     for region_code, prefix in PREFIXES.items():
-        report = (Report.objects.filter(cycle__plan__region__code=region_code, unit__kind="subregion")
-                  .select_related("unit__region").order_by("-cycle__due_date", "unit__region__code").first())
+        report = (
+            Report.objects.filter(cycle__plan__region__code=region_code, unit__kind="subregion")
+            .select_related("unit__region")
+            .order_by("-cycle__due_date", "unit__region__code")
+            .first()
+        )
         if report is not None:
             town = report.unit.region
             ensure_demo_user(f"{prefix}-t01", f"{town.name}科协", Role.OFFICE, region=town)
@@ -87,18 +105,23 @@ def demo_upward_office(accounts: DemoAccounts) -> None:
 def _backdate(report: Report, cycle: Cycle, rng: random.Random) -> None:
     """Past submissions dated around their due date, most of them on time."""
     at = timezone.make_aware(datetime.combine(cycle.due_date - timedelta(days=rng.randint(-4, 12)), time(10)))
-    Report.objects.filter(pk=report.pk).update(first_submitted_at=at, submitted_at=at, reviewed_at=at,
-                                               on_time=at.date() <= cycle.timely_date)
+    Report.objects.filter(pk=report.pk).update(
+        first_submitted_at=at, submitted_at=at, reviewed_at=at, on_time=at.date() <= cycle.timely_date
+    )
     report.submissions.update(submitted_at=at, on_time=at.date() <= cycle.timely_date)
     # The history then reads as it happened: entries written the day before, submitted and approved.
     entry_ids = [str(pk) for pk in report.entries.values_list("pk", flat=True)]
-    AuditEvent.objects.filter(target_type="reporting.entry", target_id__in=entry_ids).update(at=at - timedelta(days=1))
+    AuditEvent.objects.filter(target_type="reporting.entry", target_id__in=entry_ids).update(
+        at=at - timedelta(days=1)
+    )
     AuditEvent.objects.for_target(report).update(at=at)
 
 
 def _current_cycle(plan: Plan, current: Period, today: date, rng: random.Random) -> None:
-    due = max(rules.due_date_for(current.year, current.half, plan.reporting_deadlines or []),
-              today + timedelta(days=14))
+    due = max(
+        rules.due_date_for(current.year, current.half, plan.reporting_deadlines or []),
+        today + timedelta(days=14),
+    )
     cycle = actions.open_cycle(None, plan, current, due_date=due)
     reports = list(cycle.reports.select_related("unit").order_by("unit__name"))
     for index, report in enumerate(reports):
@@ -114,13 +137,23 @@ def _current_cycle(plan: Plan, current: Period, today: date, rng: random.Random)
         returned = submitted[0]
         first = returned.entries.first()
         if first is not None:
-            actions.review_report(None, returned, approve=False,
-                                  comments={first.pk: "（演示数据）请补充量化数据和佐证材料。"})
-    lagging = (Entry.objects.filter(report__cycle=cycle, status="lagging")
-               .select_related("task", "report__unit").first())
+            actions.review_report(
+                None, returned, approve=False, comments={first.pk: "（演示数据）请补充量化数据和佐证材料。"}
+            )
+    lagging = (
+        Entry.objects.filter(report__cycle=cycle, status="lagging")
+        .select_related("task", "report__unit")
+        .first()
+    )
     if lagging is not None:
-        supervision.issue_notice(None, lagging.task, lagging.report.unit,
-                                 "（演示数据）该项任务进度滞后，请于期限内报送整改措施及进展。", due + _days(15), cycle)
+        supervision.issue_notice(
+            None,
+            lagging.task,
+            lagging.report.unit,
+            "（演示数据）该项任务进度滞后，请于期限内报送整改措施及进展。",
+            due + _days(15),
+            cycle,
+        )
 
 
 def _days(n: int) -> timedelta:
@@ -130,8 +163,11 @@ def _days(n: int) -> timedelta:
 def _demo_assessment(plans: QuerySet[Plan], year: int) -> None:
     """Last year's 考核 per demo region: computed, every unit's quality marked, and on about one unit in
     three one or two 加减分 items, each with its reason (加分 capped at 5 per unit)."""
-    items = (("bonus", 2.0, "（演示数据）承办全国科普日主场活动"), ("bonus", 1.0, "（演示数据）获省级科普工作表彰"),
-             ("penalty", 1.0, "（演示数据）未按时报送半年工作总结"))
+    items = (
+        ("bonus", 2.0, "（演示数据）承办全国科普日主场活动"),
+        ("bonus", 1.0, "（演示数据）获省级科普工作表彰"),
+        ("penalty", 1.0, "（演示数据）未按时报送半年工作总结"),
+    )
     rng = random.Random(7)
     for region in sorted({p.region for p in plans}, key=lambda r: r.code):
         scheme = assessment.create_scheme(None, region, year, rules.Weights(), bonus_cap=5)

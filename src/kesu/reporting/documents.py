@@ -42,6 +42,7 @@ _DIGITS = "零一二三四五六七八九"
 
 # ---- writing ------------------------------------------------------------------------------------
 
+
 def _east_asian(element: CT_R | CT_Style, east_asia: str) -> None:
     """Names the Chinese font on a style's or run's properties and drops theme fonts that override it."""
     rpr = element.get_or_add_rPr()
@@ -75,8 +76,9 @@ def _new_document(title: str, *, landscape: bool = False) -> DocxDocument:
     return document
 
 
-def _run(paragraph: Paragraph, text: str, *, bold: bool = False, size: float | None = None,
-         font: str = BODY_FONT) -> Run:
+def _run(
+    paragraph: Paragraph, text: str, *, bold: bool = False, size: float | None = None, font: str = BODY_FONT
+) -> Run:
     run = paragraph.add_run(text)
     run.bold = bold or None
     if size is not None:
@@ -85,8 +87,9 @@ def _run(paragraph: Paragraph, text: str, *, bold: bool = False, size: float | N
     return run
 
 
-def _paragraph(document: DocxDocument, text: str = "", *, style: str | None = None,
-               font: str = BODY_FONT) -> Paragraph:
+def _paragraph(
+    document: DocxDocument, text: str = "", *, style: str | None = None, font: str = BODY_FONT
+) -> Paragraph:
     paragraph = document.add_paragraph(style=style)
     if text:
         _run(paragraph, text, font=font)
@@ -132,6 +135,7 @@ def _percent(rate: float | None) -> str:
 
 # ---- summary ------------------------------------------------------------------------------------
 
+
 def summary_title(cycle: Cycle) -> str:
     """平顶山市全民科学素质行动2025年上半年工作总结 / …2025年度工作总结."""
     period = cycle.period_obj
@@ -145,18 +149,31 @@ def summary_docx(cycle: Cycle) -> bytes:
     reports = cycle.reports.all()
     rates = board.rates_of(reports)
     approved = reports.filter(status=ReportStatus.APPROVED).count()
-    _paragraph(document, f"依据《{cycle.plan.title}》，本期应报单位 {rates.expected} 家，已报送 {rates.submitted} 家，"
-                         f"报送率 {_percent(rates.reporting_rate)}；按时报送 {rates.on_time} 家，"
-                         f"及时率 {_percent(rates.on_time_rate)}；报送截止日 {day_text(cycle.due_date)}。")
-    _paragraph(document, f"本总结依据已审核通过的报送（{approved} 家单位），生成于 {day_text(timezone.localdate())}；"
-                         "尚未审核通过的报送不计入，其目标值列为“未报”。")
-    entries = (Entry.objects.filter(report__cycle=cycle, report__status=ReportStatus.APPROVED)
-               .select_related("report__unit").prefetch_related("values"))
+    _paragraph(
+        document,
+        f"依据《{cycle.plan.title}》，本期应报单位 {rates.expected} 家，已报送 {rates.submitted} 家，"
+        f"报送率 {_percent(rates.reporting_rate)}；按时报送 {rates.on_time} 家，"
+        f"及时率 {_percent(rates.on_time_rate)}；报送截止日 {day_text(cycle.due_date)}。",
+    )
+    _paragraph(
+        document,
+        f"本总结依据已审核通过的报送（{approved} 家单位），生成于 {day_text(timezone.localdate())}；"
+        "尚未审核通过的报送不计入，其目标值列为“未报”。",
+    )
+    entries = (
+        Entry.objects.filter(report__cycle=cycle, report__status=ReportStatus.APPROVED)
+        .select_related("report__unit")
+        .prefetch_related("values")
+    )
     by_task: dict[int, list[Entry]] = defaultdict(list)
     for entry in entries:
         by_task[entry.task_id].append(entry)
-    tasks = (Task.objects.filter(entries__report__cycle=cycle).distinct().order_by("order")
-             .prefetch_related("targets"))
+    tasks = (
+        Task.objects.filter(entries__report__cycle=cycle)
+        .distinct()
+        .order_by("order")
+        .prefetch_related("targets")
+    )
     by_kind: dict[str, list[Task]] = defaultdict(list)
     for task in tasks:
         by_kind[task.part_kind].append(task)
@@ -190,25 +207,42 @@ def entry_line(entry: Entry) -> str:
 
 def target_label(target: Target) -> str:
     """市级科普教育基地 ≥150 个（2025年）."""
-    amount = f"{target.comparator_label}{number_text(target.value)}" + (f" {target.unit}" if target.unit else "")
+    amount = f"{target.comparator_label}{number_text(target.value)}" + (
+        f" {target.unit}" if target.unit else ""
+    )
     when = f"（{target.deadline_label}）" if target.deadline_label else ""
     return f"{target.indicator} {amount}{when}"
 
 
 def target_line(target: Target, entries: Iterable[Entry]) -> str:
     """The target, each unit's approved value with its ratio (≤ targets inverted), or 未报."""
-    reported = [(e.report.unit.name, v.value) for e in entries for v in e.values.all() if v.target_id == target.pk]
+    reported = [
+        (e.report.unit.name, v.value) for e in entries for v in e.values.all() if v.target_id == target.pk
+    ]
     if not reported:
         return f"{target_label(target)}；未报。"
     suffix = f" {target.unit}" if target.unit else ""
-    parts = [f"{unit}报送 {number_text(value)}{suffix}，完成 "
-             f"{100 * rules.target_ratio(value, target.value, target.comparator):.0f}%" for unit, value in reported]
+    parts = [
+        f"{unit}报送 {number_text(value)}{suffix}，完成 "
+        f"{100 * rules.target_ratio(value, target.value, target.comparator):.0f}%"
+        for unit, value in reported
+    ]
     return f"{target_label(target)}；{'；'.join(parts)}。"
 
 
 # ---- 督办通报 -------------------------------------------------------------------------------------
 
-NOTICE_HEADERS = ["序号", "督办单号", "督办级别", "督办单位", "任务", "办理时限", "状态", "办理过程", "办理情况"]
+NOTICE_HEADERS = [
+    "序号",
+    "督办单号",
+    "督办级别",
+    "督办单位",
+    "任务",
+    "办理时限",
+    "状态",
+    "办理过程",
+    "办理情况",
+]
 _NOTICE_WIDTHS = [0.9, 2.8, 2.4, 2.6, 3.9, 2.4, 1.7, 4.2, 3.8]  # cm, on A4 landscape's 24.7 cm
 
 
@@ -220,9 +254,14 @@ def notices_docx(notices: list[Notice], title: str) -> bytes:
     closed = sorted((n for n in notices if not n.is_open), key=lambda n: n.issued_at)
     escalated = sum(1 for n in still_open if n.level > 1)
     overdue = sum(1 for n in still_open if n.deadline < today)
-    _paragraph(document, f"截至 {day_text(today)}，共有督办事项 {len(notices)} 件：尚未办结 {len(still_open)} 件"
-                         f"（其中升级督办 {escalated} 件，已超过办理时限 {overdue} 件），已办结 {len(closed)} 件。")
-    for number, (label, group) in enumerate((("尚未办结的督办事项", still_open), ("已办结的督办事项", closed)), start=1):
+    _paragraph(
+        document,
+        f"截至 {day_text(today)}，共有督办事项 {len(notices)} 件：尚未办结 {len(still_open)} 件"
+        f"（其中升级督办 {escalated} 件，已超过办理时限 {overdue} 件），已办结 {len(closed)} 件。",
+    )
+    for number, (label, group) in enumerate(
+        (("尚未办结的督办事项", still_open), ("已办结的督办事项", closed)), start=1
+    ):
         _heading(document, f"{chinese_number(number)}、{label}（{len(group)} 件）", 1)
         if group:
             _notice_table(document, group, today)
@@ -241,9 +280,17 @@ def _notice_table(document: DocxDocument, notices: list[Notice], today: date) ->
         _cell(cell, text, bold=True)
     for index, notice in enumerate(notices, start=1):
         overdue = "（已逾期）" if notice.is_open and notice.deadline < today else ""
-        row = [str(index), notice.number, level_text(notice.level), notice.unit.name, notice.task.title,
-               day_text(notice.deadline) + overdue, notice.get_status_display(), "\n".join(notice_steps(notice)),
-               notice_outcome(notice)]
+        row = [
+            str(index),
+            notice.number,
+            level_text(notice.level),
+            notice.unit.name,
+            notice.task.title,
+            day_text(notice.deadline) + overdue,
+            notice.get_status_display(),
+            "\n".join(notice_steps(notice)),
+            notice_outcome(notice),
+        ]
         for cell, text in zip(table.add_row().cells, row, strict=True):
             _cell(cell, text)
     for column, width in zip(table.columns, _NOTICE_WIDTHS, strict=True):
@@ -262,9 +309,16 @@ def notice_steps(notice: Notice) -> list[str]:
 
     签收 and 反馈 keep the latest round's times, so after an escalation they follow the 升级 line.
     """
-    steps = [("交办", notice.issued_at), ("签收", notice.signed_at), ("反馈", notice.responded_at),
-             ("升级督办", notice.escalated_at), ("办结", notice.closed_at)]
-    done = sorted(((label, moment) for label, moment in steps if moment is not None), key=lambda step: step[1])
+    steps = [
+        ("交办", notice.issued_at),
+        ("签收", notice.signed_at),
+        ("反馈", notice.responded_at),
+        ("升级督办", notice.escalated_at),
+        ("办结", notice.closed_at),
+    ]
+    done = sorted(
+        ((label, moment) for label, moment in steps if moment is not None), key=lambda step: step[1]
+    )
     return [f"{label} {moment_text(moment)}" for label, moment in done]
 
 

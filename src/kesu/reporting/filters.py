@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 
 from kesu.plans.filters import TaskFilterSet
 from kesu.plans.models import Task
-from kesu.reporting.models import Cycle, Notice, NoticeStatus, Report, ReportStatus
+from kesu.reporting.models import Cycle, Entry, Notice, NoticeStatus, Report, ReportStatus
 
 
 class CycleTaskFilterSet(TaskFilterSet):
@@ -33,6 +33,16 @@ class ReportFilterSet(django_filters.FilterSet):
         fields = ["cycle", "status", "unit", "period"]
 
 
+class EntryFilterSet(django_filters.FilterSet):
+    cycle = django_filters.NumberFilter(label="报送周期", field_name="report__cycle_id")
+    task = django_filters.NumberFilter(label="任务", field_name="task_id")
+    unit = django_filters.NumberFilter(label="单位", field_name="report__unit_id")
+
+    class Meta:
+        model = Entry
+        fields = ["cycle", "task", "unit"]
+
+
 class NoticeFilterSet(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(label="状态", choices=NoticeStatus.choices)
     open = django_filters.BooleanFilter(label="未办结", method="filter_open")
@@ -43,4 +53,8 @@ class NoticeFilterSet(django_filters.FilterSet):
         fields = ["status", "open", "unit"]
 
     def filter_open(self, queryset: QuerySet[Notice], name: str, value: bool) -> QuerySet[Notice]:
-        return queryset.exclude(status=NoticeStatus.CLOSED) if value else queryset.filter(status=NoticeStatus.CLOSED)
+        return (
+            queryset.exclude(status=NoticeStatus.CLOSED)
+            if value
+            else queryset.filter(status=NoticeStatus.CLOSED)
+        )

@@ -21,9 +21,16 @@ class PeriodWidget(forms.MultiWidget):
     template_name = "reporting/widgets/period.html"
 
     def __init__(self) -> None:
-        super().__init__([forms.NumberInput(attrs={"class": "form-control", "min": 2000, "max": 2100,
-                                                   "aria-label": "年度"}),
-                          forms.Select(choices=HALVES, attrs={"class": "form-select", "aria-label": "上半年、下半年或全年"})])
+        super().__init__(
+            [
+                forms.NumberInput(
+                    attrs={"class": "form-control", "min": 2000, "max": 2100, "aria-label": "年度"}
+                ),
+                forms.Select(
+                    choices=HALVES, attrs={"class": "form-select", "aria-label": "上半年、下半年或全年"}
+                ),
+            ]
+        )
 
     def decompress(self, value: Any) -> list[Any]:
         return [value.year, str(value.half or 0)] if isinstance(value, Period) else [None, None]
@@ -41,8 +48,12 @@ class PeriodField(forms.MultiValueField):
     widget = PeriodWidget
 
     def __init__(self, **kwargs: Any) -> None:
-        fields = (forms.IntegerField(min_value=2000, max_value=2100, error_messages={"invalid": "年度应为四位数字，如 2025。"}),
-                  forms.ChoiceField(choices=HALVES))
+        fields = (
+            forms.IntegerField(
+                min_value=2000, max_value=2100, error_messages={"invalid": "年度应为四位数字，如 2025。"}
+            ),
+            forms.ChoiceField(choices=HALVES),
+        )
         kwargs.setdefault("error_messages", {"required": "请填写年度，并选择上半年、下半年或全年。"})
         super().__init__(fields, **kwargs)
 
@@ -69,8 +80,12 @@ def _current_half(today: date) -> Period:
 class CycleForm(StyledFormMixin, forms.Form):
     plan = forms.ModelChoiceField(label="方案", queryset=Plan.objects.none(), empty_label="请选择方案")
     period = PeriodField(label="期间")
-    due_date = forms.DateField(label="报送截止日", required=False, help_text="留空则取方案规定的时限，否则 6月30日 / 12月30日",
-                               widget=forms.DateInput(attrs={"type": "date"}))
+    due_date = forms.DateField(
+        label="报送截止日",
+        required=False,
+        help_text="留空则取方案规定的时限，否则 6月30日 / 12月30日",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
     timely_days = forms.IntegerField(label="按时宽限天数", initial=0, min_value=0, max_value=60)
     lock_days = forms.IntegerField(label="截止后锁定天数", initial=30, min_value=0, max_value=365)
     warn_days = forms.IntegerField(label="临期提醒天数", initial=7, min_value=0, max_value=60)
@@ -85,7 +100,9 @@ class CycleForm(StyledFormMixin, forms.Form):
 
 
 class EntryForm(StyledFormMixin, forms.Form):
-    status = forms.ChoiceField(label="进展状态", choices=[("", "请选择"), *ProgressStatus.choices], required=False)
+    status = forms.ChoiceField(
+        label="进展状态", choices=[("", "请选择"), *ProgressStatus.choices], required=False
+    )
     percent = forms.IntegerField(label="完成比例（%）", required=False, min_value=0, max_value=100)
     narrative = forms.CharField(label="进展情况", required=False, widget=forms.Textarea(attrs={"rows": 6}))
 
@@ -100,30 +117,45 @@ class EntryForm(StyledFormMixin, forms.Form):
         for target in entry.task.targets.all():
             self.fields[f"target_{target.pk}"] = forms.FloatField(
                 label=f"{target.indicator}（目标 {target.comparator_label}{target.value_label}{target.unit}）",
-                required=False, initial=reported.get(target.pk))
+                required=False,
+                initial=reported.get(target.pk),
+            )
             self.fields[f"target_{target.pk}"].widget.attrs["class"] = "form-control"
 
     def target_values(self) -> dict[int, float | None]:
-        return {int(name.removeprefix("target_")): value for name, value in self.cleaned_data.items()
-                if name.startswith("target_")}
+        return {
+            int(name.removeprefix("target_")): value
+            for name, value in self.cleaned_data.items()
+            if name.startswith("target_")
+        }
 
 
 class EvidenceForm(StyledFormMixin, forms.Form):
-    file = forms.FileField(label="佐证材料", help_text="图片、PDF、docx 或 xlsx，按文件内容识别类型，不超过 20 MB")
+    file = forms.FileField(
+        label="佐证材料", help_text="图片、PDF、docx 或 xlsx，按文件内容识别类型，不超过 20 MB"
+    )
 
 
 class UploadForm(StyledFormMixin, forms.Form):
-    file = forms.FileField(label="填好的报送表（xlsx）", help_text="编号与版本列请勿修改；参与单位只填进展情况",
-                           error_messages={"required": "请选择要上传的 xlsx 文件。",
-                                           "empty": "上传的文件是空的，请选择填好的报送表。"})
+    file = forms.FileField(
+        label="填好的报送表（xlsx）",
+        help_text="编号与版本列请勿修改；参与单位只填进展情况",
+        error_messages={
+            "required": "请选择要上传的 xlsx 文件。",
+            "empty": "上传的文件是空的，请选择填好的报送表。",
+        },
+    )
 
     def clean_file(self) -> Any:
         return within_upload_limit(self.cleaned_data["file"])
 
 
 def _deadline_field(label: str, missing: str) -> forms.DateField:
-    return forms.DateField(label=label, widget=forms.DateInput(attrs={"type": "date"}),
-                           error_messages={"required": missing, "invalid": "办理时限应为日期，如 2025-07-31。"})
+    return forms.DateField(
+        label=label,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"required": missing, "invalid": "办理时限应为日期，如 2025-07-31。"},
+    )
 
 
 def _not_in_the_past(day: date) -> date:
@@ -134,8 +166,11 @@ def _not_in_the_past(day: date) -> date:
 
 
 class NoticeForm(StyledFormMixin, forms.Form):
-    requirement = forms.CharField(label="督办要求", widget=forms.Textarea(attrs={"rows": 4}),
-                                  error_messages={"required": "请写明督办要求。"})
+    requirement = forms.CharField(
+        label="督办要求",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "请写明督办要求。"},
+    )
     deadline = _deadline_field("办理时限", "请填写办理时限。")
 
     def clean_deadline(self) -> date:
@@ -147,8 +182,11 @@ class NoticeSignForm(StyledFormMixin, forms.Form):
 
 
 class NoticeRespondForm(StyledFormMixin, forms.Form):
-    response = forms.CharField(label="办理情况", widget=forms.Textarea(attrs={"rows": 4}),
-                               error_messages={"required": "请填写办理情况后再反馈。"})
+    response = forms.CharField(
+        label="办理情况",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "请填写办理情况后再反馈。"},
+    )
 
 
 class NoticeCloseForm(StyledFormMixin, forms.Form):
@@ -156,7 +194,9 @@ class NoticeCloseForm(StyledFormMixin, forms.Form):
 
 
 class NoticeEscalateForm(StyledFormMixin, forms.Form):
-    note = forms.CharField(label="升级督办理由与要求", error_messages={"required": "请写明升级督办的理由和要求。"})
+    note = forms.CharField(
+        label="升级督办理由与要求", error_messages={"required": "请写明升级督办的理由和要求。"}
+    )
     deadline = _deadline_field("新的办理时限", "请填写新的办理时限。")
 
     def clean_deadline(self) -> date:
@@ -164,29 +204,51 @@ class NoticeEscalateForm(StyledFormMixin, forms.Form):
 
 
 NOTICE_STEP_FORMS: dict[str, type[forms.Form]] = {
-    "sign": NoticeSignForm, "respond": NoticeRespondForm, "close": NoticeCloseForm, "escalate": NoticeEscalateForm}
+    "sign": NoticeSignForm,
+    "respond": NoticeRespondForm,
+    "close": NoticeCloseForm,
+    "escalate": NoticeEscalateForm,
+}
 
 
 def _score_field(label: str, **kwargs: Any) -> forms.FloatField:
     """A number of points, refused in the office's words (not Django's) when it is not one."""
     low, high = kwargs.get("min_value", 0), kwargs.get("max_value")
     span = f"应在 {low:g} 到 {high:g} 之间" if high is not None else f"不能小于 {low:g}"
-    return forms.FloatField(label=label, **kwargs, error_messages={
-        "invalid": f"{label}应为数字，如 20 或 17.5。", "required": f"请填写{label}。",
-        "min_value": f"{label}{span}。", "max_value": f"{label}{span}。"})
+    return forms.FloatField(
+        label=label,
+        **kwargs,
+        error_messages={
+            "invalid": f"{label}应为数字，如 20 或 17.5。",
+            "required": f"请填写{label}。",
+            "min_value": f"{label}{span}。",
+            "max_value": f"{label}{span}。",
+        },
+    )
 
 
 class SchemeForm(StyledFormMixin, forms.Form):
-    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100,
-                              error_messages={"invalid": "年度应为四位数字，如 2025。", "required": "请填写年度。",
-                                              "min_value": "年度应在 2000 到 2100 之间。",
-                                              "max_value": "年度应在 2000 到 2100 之间。"})
+    year = forms.IntegerField(
+        label="年度",
+        min_value=2000,
+        max_value=2100,
+        error_messages={
+            "invalid": "年度应为四位数字，如 2025。",
+            "required": "请填写年度。",
+            "min_value": "年度应在 2000 到 2100 之间。",
+            "max_value": "年度应在 2000 到 2100 之间。",
+        },
+    )
     timeliness = _score_field("报送及时性", initial=20, min_value=0)
     completeness = _score_field("报送完整性", initial=20, min_value=0)
     achievement = _score_field("目标完成度", initial=40, min_value=0)
     quality = _score_field("工作质量（评议）", initial=20, min_value=0)
-    bonus_cap = _score_field("加分上限", required=False, min_value=0.1, help_text="每家单位加分合计最多计入的分数；留空不设上限")
-    penalty_cap = _score_field("减分上限", required=False, min_value=0.1, help_text="每家单位减分合计最多计入的分数；留空不设上限")
+    bonus_cap = _score_field(
+        "加分上限", required=False, min_value=0.1, help_text="每家单位加分合计最多计入的分数；留空不设上限"
+    )
+    penalty_cap = _score_field(
+        "减分上限", required=False, min_value=0.1, help_text="每家单位减分合计最多计入的分数；留空不设上限"
+    )
 
 
 class JudgementForm(StyledFormMixin, forms.Form):
@@ -194,17 +256,28 @@ class JudgementForm(StyledFormMixin, forms.Form):
 
     def __init__(self, *args: Any, top: float, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["quality"] = _score_field(f"工作质量（0–{top:g} 分）", required=False, min_value=0, max_value=top,
-                                              help_text="保留一位小数；留空表示尚未评议")
+        self.fields["quality"] = _score_field(
+            f"工作质量（0–{top:g} 分）",
+            required=False,
+            min_value=0,
+            max_value=top,
+            help_text="保留一位小数；留空表示尚未评议",
+        )
         self.fields["quality"].widget.attrs["class"] = "form-control"
 
 
 class AdjustmentForm(StyledFormMixin, forms.Form):
     """One 加分 or 减分 item: its points and the reason the office gives for it."""
 
-    kind = forms.ChoiceField(label="类别", choices=AdjustmentKind.choices, error_messages={
-        "required": "请选择加分或减分。", "invalid_choice": "请选择加分或减分。"})
+    kind = forms.ChoiceField(
+        label="类别",
+        choices=AdjustmentKind.choices,
+        error_messages={"required": "请选择加分或减分。", "invalid_choice": "请选择加分或减分。"},
+    )
     points = _score_field("分值", min_value=0.1, max_value=assessment.MAX_POINTS)
-    reason = forms.CharField(label="理由", max_length=200, error_messages={
-        "required": "加分或减分须写明理由。", "max_length": "理由请控制在 200 字以内。"},
-                             widget=forms.TextInput(attrs={"placeholder": "如：承办全国科普日主场活动"}))
+    reason = forms.CharField(
+        label="理由",
+        max_length=200,
+        error_messages={"required": "加分或减分须写明理由。", "max_length": "理由请控制在 200 字以内。"},
+        widget=forms.TextInput(attrs={"placeholder": "如：承办全国科普日主场活动"}),
+    )

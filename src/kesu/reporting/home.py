@@ -6,19 +6,26 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Q
 from django.utils import timezone
 
 from kesu.core.http import AuthedRequest, current_region
 from kesu.core.panels import HomePanel
 from kesu.regions.models import Region
 from kesu.reporting import rules
-from kesu.reporting.models import Cycle, CycleQuerySet, Notice, NoticeStatus, Report, ReportStatus
+from kesu.reporting.models import (
+    Cycle,
+    CycleQuerySet,
+    Notice,
+    NoticeStatus,
+    Report,
+    ReportStatus,
+    rate_counts,
+    rates_of_row,
+)
 
 if TYPE_CHECKING:
     from kesu.accounts.access import AnyUser
 
-IN = [ReportStatus.SUBMITTED, ReportStatus.APPROVED]
 SOON_DAYS = 30  # a cycle due within this many days (or overdue by as many) is on the office's agenda
 CURRENT_DAYS = 183  # a cycle due within the last half-year is still a leader's current one
 
@@ -55,21 +62,24 @@ def _in_region(cycles: CycleQuerySet, region: Region | None) -> CycleQuerySet:
 
 def _lines(cycles: list[Cycle], today: date) -> list[CycleLine]:
     """Each cycle's rates from one grouped query."""
-    rows = (Report.objects.filter(cycle__in=cycles).values("cycle_id")
-            .annotate(expected=Count("pk"), submitted=Count("pk", filter=Q(status__in=IN)),
-                      on_time=Count("pk", filter=Q(on_time=True, status__in=IN))))
-    rates = {r["cycle_id"]: rules.Rates(r["expected"], r["submitted"], r["on_time"]) for r in rows}
+    rows = Report.objects.filter(cycle__in=cycles).values("cycle_id").annotate(**rate_counts())
+    rates = {r["cycle_id"]: rates_of_row(r) for r in rows}
     return [CycleLine(c, rates.get(c.pk, rules.NO_RATES), (c.due_date - today).days) for c in cycles]
 
 
 def office_agenda(user: AnyUser, region: Region | None, today: date) -> Agenda:
-    soon = (Cycle.objects.manageable_by(user)
-            .filter(due_date__range=(today - timedelta(days=SOON_DAYS), today + timedelta(days=SOON_DAYS))))
+    soon = Cycle.objects.manageable_by(user).filter(
+        due_date__range=(today - timedelta(days=SOON_DAYS), today + timedelta(days=SOON_DAYS))
+    )
     cycles = list(_in_region(soon, region).select_related("plan").order_by("due_date")[:6])
     return Agenda(
         to_review=Report.objects.reviewable_by(user).filter(status=ReportStatus.SUBMITTED).count(),
-        to_close=list(Notice.objects.manageable_by(user).filter(status=NoticeStatus.RESPONDED)
-                      .select_related("unit", "task").order_by("responded_at")[:10]),
+        to_close=list(
+            Notice.objects.manageable_by(user)
+            .filter(status=NoticeStatus.RESPONDED)
+            .select_related("unit", "task")
+            .order_by("responded_at")[:10]
+        ),
         cycles_due=[line for line in _lines(cycles, today) if line.missing or line.days_left >= 0],
     )
 
@@ -93,7 +103,9 @@ def home_panels(request: AuthedRequest) -> list[HomePanel]:
         rows = [(report, (report.cycle.due_date - today).days) for report in mine]
         notices = Notice.objects.answerable_by(request.user).open().count()
         if rows or access.is_liaison:
-            panels.append(HomePanel("报送待办", "reporting/_home_todo.html", 5, {"rows": rows, "notices": notices}))
+            panels.append(
+                HomePanel("报送待办", "reporting/_home_todo.html", 5, {"rows": rows, "notices": notices})
+            )
     if access.is_office:
         agenda = office_agenda(request.user, current_region(request), today)
         panels.append(HomePanel("素质办待办", "reporting/_home_review.html", 6, {"agenda": agenda}))

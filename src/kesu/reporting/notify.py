@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib
 import logging
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -23,7 +22,7 @@ from kesu.accounts.models import Role, User
 from kesu.core import audit
 from kesu.core.formats import day_text
 from kesu.core.models import AuditEvent
-from kesu.reporting.models import Cycle, Delivery, Notice, Notification, Report, ReportStatus
+from kesu.reporting.models import Cycle, Delivery, Notice, Notification, Report
 
 if TYPE_CHECKING:
     from kesu.regions.models import Unit
@@ -58,7 +57,7 @@ class Message:
 
 def extra_channels() -> dict[str, Channel]:
     """``KESU_REMINDER_CHANNELS=log`` or ``sms=mypkg.sms:send,wechat=mypkg.wx:send``."""
-    spec = os.environ.get("KESU_REMINDER_CHANNELS", "log")
+    spec = settings.KESU_REMINDER_CHANNELS
     channels: dict[str, Channel] = {}
     for item in filter(None, (part.strip() for part in spec.split(","))):
         name, _, target = item.partition("=")
@@ -74,8 +73,11 @@ def unit_users(unit: Unit) -> list[User]:
     """The unit's liaisons; a sub-region government's report goes to that region's office."""
     users = list(User.objects.filter(memberships__role=Role.LIAISON, memberships__unit=unit, is_active=True))
     if not users and unit.kind == "subregion":
-        users = list(User.objects.filter(memberships__role=Role.OFFICE, memberships__region=unit.region_id,
-                                         is_active=True))
+        users = list(
+            User.objects.filter(
+                memberships__role=Role.OFFICE, memberships__region=unit.region_id, is_active=True
+            )
+        )
     return users
 
 
@@ -83,9 +85,14 @@ def deliver(user: User, message: Message) -> Notification | None:
     """Send a message once per user and key; None when it was already sent."""
     try:
         with transaction.atomic():
-            notification = Notification.objects.create(user=user, key=message.key[:120], kind=message.kind,
-                                                       title=message.title[:200], body=message.body,
-                                                       url=message.url)
+            notification = Notification.objects.create(
+                user=user,
+                key=message.key[:120],
+                kind=message.kind,
+                title=message.title[:200],
+                body=message.body,
+                url=message.url,
+            )
     except IntegrityError:
         return None
     Delivery.objects.create(notification=notification, channel="site", ok=True, detail="站内消息")
@@ -106,18 +113,28 @@ def deliver_to_unit(unit: Unit, message: Message) -> int:
 def reminder_for(report: Report, on: date) -> Message | None:
     """提醒 within the warning days before the due date; 催办 each week after it, until in or locked."""
     cycle = report.cycle
-    if report.status in (ReportStatus.SUBMITTED, ReportStatus.APPROVED) or on > cycle.lock_date:
+    if report.is_handed_in or on > cycle.lock_date:
         return None
     days_left = (cycle.due_date - on).days
     url = report.get_absolute_url()
     title_base = f"{cycle.plan.title} · {cycle.period_label}"
     if 0 <= days_left <= cycle.warn_days:
-        return Message(f"remind:{report.pk}:{report.round}", "提醒", f"【提醒】{title_base}报送将于{days_left}天后截止",
-                       f"{report.unit.name}：请于 {day_text(cycle.due_date)} 前提交{cycle.period_label}工作进展。", url)
+        return Message(
+            f"remind:{report.pk}:{report.round}",
+            "提醒",
+            f"【提醒】{title_base}报送将于{days_left}天后截止",
+            f"{report.unit.name}：请于 {day_text(cycle.due_date)} 前提交{cycle.period_label}工作进展。",
+            url,
+        )
     if days_left < 0:
         week = (-days_left - 1) // 7
-        return Message(f"urge:{report.pk}:{report.round}:{week}", "催办", f"【催办】{title_base}报送已逾期{-days_left}天",
-                       f"{report.unit.name}：报送截止日 {day_text(cycle.due_date)} 已过，请尽快提交。", url)
+        return Message(
+            f"urge:{report.pk}:{report.round}:{week}",
+            "催办",
+            f"【催办】{title_base}报送已逾期{-days_left}天",
+            f"{report.unit.name}：报送截止日 {day_text(cycle.due_date)} 已过，请尽快提交。",
+            url,
+        )
     return None
 
 
@@ -128,7 +145,7 @@ def send_reminders(on: date) -> int:
     for cycle in cycles:
         if on > cycle.lock_date:
             continue
-        reports = cycle.reports.exclude(status__in=[ReportStatus.SUBMITTED, ReportStatus.APPROVED])
+        reports = cycle.reports.not_handed_in()
         for report in reports.select_related("unit", "cycle__plan"):
             message = reminder_for(report, on)
             if message is not None:
@@ -144,24 +161,48 @@ def _remind(report: Report, message: Message) -> int:
     with transaction.atomic():
         delivered = deliver_to_unit(report.unit, message)
         if delivered:
-            audit.record(None, verb, report, region=region, after={"key": message.key, "recipients": delivered},
-                         note=message.title)
-        elif not unit_users(report.unit) and not AuditEvent.objects.for_target(report).filter(
-                verb=verb, after__key=message.key).exists():
-            audit.record(None, verb, report, region=region, after={"key": message.key, "recipients": 0},
-                         note=f"{message.title}：{report.unit.name}没有可用的联络员账号，未能送达，请为该单位开通账号。")
+            audit.record(
+                None,
+                verb,
+                report,
+                region=region,
+                after={"key": message.key, "recipients": delivered},
+                note=message.title,
+            )
+        elif (
+            not unit_users(report.unit)
+            and not AuditEvent.objects.for_target(report).filter(verb=verb, after__key=message.key).exists()
+        ):
+            audit.record(
+                None,
+                verb,
+                report,
+                region=region,
+                after={"key": message.key, "recipients": 0},
+                note=f"{message.title}：{report.unit.name}没有可用的联络员账号，未能送达，请为该单位开通账号。",
+            )
     return delivered
 
 
 def report_returned(report: Report) -> None:
-    message = Message(f"return:{report.pk}:{report.round}", "退回", f"【退回】{report}需修改后重新提交",
-                      report.review_comment or "素质办已退回，请查看各项任务的审核意见。", report.get_absolute_url())
-    deliver_to_unit(report.unit, message)  # inside the action's transaction: no notice without its message
+    """Run after the review commits (``transaction.on_commit``), like ``notice_issued``: the channels
+    may be slow, and no message goes out for a review that was rolled back."""
+    message = Message(
+        f"return:{report.pk}:{report.round}",
+        "退回",
+        f"【退回】{report}需修改后重新提交",
+        report.review_comment or "素质办已退回，请查看各项任务的审核意见。",
+        report.get_absolute_url(),
+    )
+    deliver_to_unit(report.unit, message)
 
 
 def notice_issued(notice: Notice) -> None:
-    message = Message(f"notice:{notice.pk}:{notice.level}", "督办", f"【督办】{notice.task.title[:60]}",
-                      f"{notice.requirement}\n办理时限：{day_text(notice.deadline)}", notice.get_absolute_url())
+    message = Message(
+        f"notice:{notice.pk}:{notice.level}",
+        "督办",
+        f"【督办】{notice.task.title[:60]}",
+        f"{notice.requirement}\n办理时限：{day_text(notice.deadline)}",
+        notice.get_absolute_url(),
+    )
     deliver_to_unit(notice.unit, message)
-
-

@@ -11,8 +11,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from kesu.periods import Period
+from kesu.progress import wording
 from kesu.progress.status import Point, Status, TargetSpec, assess, assess_per_year
 
+# 已报: the report states that count as handed in (models.HANDED_IN is these, as ReportStatus members).
+HANDED_IN = ("submitted", "approved")
 GREEN, GREY, YELLOW, RED = "green", "grey", "yellow", "red"
 LIGHT_LABELS = {GREEN: "正常", GREY: "未报", YELLOW: "预警", RED: "滞后"}
 _SEVERITY = {GREEN: 0, GREY: 1, YELLOW: 2, RED: 3}
@@ -44,8 +47,9 @@ def _parse_month_day(text: str) -> tuple[int, int] | None:
     return month, day
 
 
-def expected_percent(period_start: date, period_end: date, plan_start_year: int | None,
-                     plan_end_year: int | None) -> float | None:
+def expected_percent(
+    period_start: date, period_end: date, plan_start_year: int | None, plan_end_year: int | None
+) -> float | None:
     """The share of a task that should be done by the end of the period, if work is spread evenly."""
     if plan_start_year is None or plan_end_year is None or plan_end_year < plan_start_year:
         return None
@@ -66,10 +70,11 @@ class Light:
 
     colour: str
     reason: str
+    name: str = ""  # a label other than the colour's own (grey 无责任单位 rather than 未报)
 
     @property
     def label(self) -> str:
-        return LIGHT_LABELS[self.colour]
+        return self.name or LIGHT_LABELS[self.colour]
 
     @property
     def severity(self) -> int:
@@ -102,7 +107,7 @@ def report_light(status: str, due: date, today: date, warn_days: int) -> Light:
     the unit has not reported and the due date is still far; green once it is in."""
     if status == "returned":
         return Light(RED, "已退回，尚未重新报送")
-    if status in ("submitted", "approved"):
+    if status in HANDED_IN:
         return Light(GREEN, "已报送")
     if today > due:
         return Light(RED, f"逾期未报（已过截止日 {(today - due).days} 天）")
@@ -115,7 +120,7 @@ def entry_light(facts: EntryFacts, due: date, today: date, warn_days: int) -> Li
     """Until the report is in, its report light; once in, what the unit reported: a lead's own
     滞后, its % complete against the time elapsed, and each target against its trajectory."""
     light = report_light(facts.report_status, due, today, warn_days)
-    if facts.report_status not in ("submitted", "approved") or facts.expected is None:
+    if facts.report_status not in HANDED_IN or facts.expected is None:
         return light  # not in yet, or a participating unit's contribution: nothing more to judge
     if facts.progress_status == "done":
         return Light(GREEN, "已完成")
@@ -138,17 +143,42 @@ def target_light(target: TargetFacts) -> Light | None:
     if target.per_year and target.latest is not None:
         period = Period.parse(target.latest.period)
         years = {period.year: (target.latest.value, not period.is_half_year)}
-        verdict = assess_per_year(target.spec.value, target.spec.comparator, years, period.year, period.year,
-                                  period.year)
+        verdict = assess_per_year(
+            target.spec.value,
+            target.spec.comparator,
+            years,
+            period.year,
+            period.year,
+            period.year,
+            target.spec.unit,
+        )
     else:
         verdict = assess(target.spec, target.latest)
     colour = {Status.AT_RISK: YELLOW, Status.OFF_TRACK: RED}.get(verdict.status)
     if colour is None:
         return None
-    latest = f"{target.latest.value:g}" if target.latest else "未报"
-    expected = verdict.inputs.get("按轨迹此时应达")
-    why = f"按线性轨迹此时应达 {expected:g}" if isinstance(expected, float | int) else verdict.reason
+    unit = target.spec.unit
+    latest = wording.number(target.latest.value, unit) if target.latest else "未报"
+    why = (
+        f"按进度此时应达 {wording.number(verdict.expected, unit)}"
+        if verdict.expected is not None
+        else verdict.reason
+    )
     return Light(colour, f"{target.name}：报 {latest}，{why}")
+
+
+NO_UNIT = "无责任单位"
+
+
+def unassigned_light() -> Light:
+    """A task nobody reports on (a 保障措施 paragraph, a task whose units were never named): grey, not
+    green, so the office sees it and assigns a unit."""
+    return Light(GREY, "方案未列责任单位（或尚未对应到单位），本周期无人报送此任务", NO_UNIT)
+
+
+def task_light(lead_lights: Sequence[Light]) -> Light:
+    """A task's light: its lead units' worst; with no unit reporting on it, grey 无责任单位."""
+    return worst(lead_lights) if lead_lights else unassigned_light()
 
 
 def worst(lights: Iterable[Light]) -> Light:
@@ -163,8 +193,11 @@ def unit_light(report: Light, tasks: Sequence[tuple[str, Light]]) -> Light:
     yellow = [(title, light) for title, light in tasks if light.colour == YELLOW]
     if not red and not yellow:
         return Light(GREEN, "已报送，各项任务进展正常")
-    counts = "、".join(text for text in (f"{len(red)} 项滞后" if red else "", f"{len(yellow)} 项预警" if yellow else "")
-                      if text)
+    counts = "、".join(
+        text
+        for text in (f"{len(red)} 项滞后" if red else "", f"{len(yellow)} 项预警" if yellow else "")
+        if text
+    )
     title, first = (red or yellow)[0]
     return Light(first.colour, f"{counts}，如“{title[:20]}”：{first.reason}")
 
@@ -185,7 +218,9 @@ class Rates:
         return None if not self.expected else round(100 * self.on_time / self.expected, 1)
 
     def __add__(self, other: Rates) -> Rates:
-        return Rates(self.expected + other.expected, self.submitted + other.submitted, self.on_time + other.on_time)
+        return Rates(
+            self.expected + other.expected, self.submitted + other.submitted, self.on_time + other.on_time
+        )
 
 
 NO_RATES = Rates(0, 0, 0)
@@ -212,6 +247,22 @@ class UnitYear:
     entries_expected: int
     entries_filled: int
     achievement_ratios: tuple[float, ...]  # reported / target per target, capped at 1; or % complete / 100
+    leads: bool = True  # leads (or is responsible for) a task: 目标完成度 has something to measure
+
+
+# The data-driven components, in the order the pages list them, with what each needs to apply.
+COMPONENTS = ("timeliness", "completeness", "achievement")
+COMPONENT_LABELS = {
+    "timeliness": "报送及时性",
+    "completeness": "报送完整性",
+    "achievement": "目标完成度",
+    "quality": "工作质量",
+}
+NOT_APPLICABLE_WHY = {
+    "timeliness": "本年度没有应报的报送",
+    "completeness": "报送中没有任务",
+    "achievement": "本单位不牵头任何任务，只按其参与的报送计分",
+}
 
 
 @dataclass(frozen=True)
@@ -219,6 +270,18 @@ class Components:
     timeliness: float
     completeness: float
     achievement: float
+    not_applicable: tuple[str, ...] = ()  # components with nothing to measure for this unit (不适用)
+
+
+def not_applicable(year: UnitYear) -> tuple[str, ...]:
+    """The components a unit cannot be measured on: a participating unit leads no task, so 目标完成度
+    would only ever be 0 for it; it is left out rather than counted against the unit."""
+    missing = {
+        "timeliness": not year.reports_expected,
+        "completeness": not year.entries_expected,
+        "achievement": not year.leads,
+    }
+    return tuple(name for name in COMPONENTS if missing[name])
 
 
 def computed_components(year: UnitYear, weights: Weights) -> Components:
@@ -227,12 +290,29 @@ def computed_components(year: UnitYear, weights: Weights) -> Components:
     complete = year.entries_filled / year.entries_expected if year.entries_expected else 0.0
     ratios = year.achievement_ratios
     achieved = sum(min(1.0, max(0.0, r)) for r in ratios) / len(ratios) if ratios else 0.0
-    return Components(round(weights.timeliness * timely, 1), round(weights.completeness * complete, 1),
-                      round(weights.achievement * achieved, 1))
+    return Components(
+        round(weights.timeliness * timely, 1),
+        round(weights.completeness * complete, 1),
+        round(weights.achievement * achieved, 1),
+        not_applicable(year),
+    )
 
 
-def total_score(parts: Components, quality: float | None, bonus: float, penalty: float) -> float:
-    return round(parts.timeliness + parts.completeness + parts.achievement + (quality or 0) + bonus - penalty, 1)
+def rescale_factor(weights: Weights, skipped: Sequence[str]) -> float:
+    """What the applicable components are multiplied by so they add up to the scheme's full marks:
+    with 目标完成度 (40 of 100) not applicable, the other 60 points count ×100/60."""
+    full = weights.timeliness + weights.completeness + weights.achievement + weights.quality
+    left = full - sum(getattr(weights, name) for name in skipped)
+    return full / left if skipped and left > 0 else 1.0
+
+
+def total_score(
+    parts: Components, quality: float | None, bonus: float, penalty: float, weights: Weights | None = None
+) -> float:
+    """Applicable components and quality, rescaled to the scheme's full marks, plus 加分 minus 减分."""
+    applicable = sum(getattr(parts, name) for name in COMPONENTS if name not in parts.not_applicable)
+    factor = rescale_factor(weights, parts.not_applicable) if weights is not None else 1.0
+    return round((applicable + (quality or 0)) * factor + bonus - penalty, 1)
 
 
 def capped(points: float, cap: float | None) -> float:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from typing import TYPE_CHECKING
 
 from django.db import transaction
@@ -11,10 +12,10 @@ from django.utils import timezone
 from kesu.core import audit
 from kesu.core.formats import day_text
 from kesu.plans.models import Task
-from kesu.regions.models import Unit
+from kesu.regions.models import Region, Unit
 from kesu.reporting import notify
 from kesu.reporting.actions import ReportingError
-from kesu.reporting.models import Cycle, Notice, NoticeStatus
+from kesu.reporting.models import Cycle, Notice, NoticeSequence, NoticeStatus
 
 if TYPE_CHECKING:
     from kesu.accounts.models import User
@@ -22,59 +23,107 @@ if TYPE_CHECKING:
 FIELDS = ["status", "level", "deadline", "response", "closing_note"]
 
 
-def _next_number(task: Task) -> str:
+def _next_number(region: Region) -> str:
+    """督〔2025〕3号: the region's next number this year. The sequence row stays locked until the
+    issuing transaction ends, so concurrent issues wait for each other instead of counting alike."""
     year = timezone.localdate().year
-    count = Notice.objects.filter(region=task.plan.region, issued_at__year=year).count() + 1
-    return f"督〔{year}〕{count}号"
+    sequence, _ = NoticeSequence.objects.select_for_update().get_or_create(region=region, year=year)
+    sequence.last += 1
+    sequence.save(update_fields=["last"])
+    return f"督〔{year}〕{sequence.last}号"
 
 
 @transaction.atomic
-def issue_notice(actor: User | None, task: Task, unit: Unit, requirement: str, deadline: date,
-                 cycle: Cycle | None = None) -> Notice:
+def issue_notice(
+    actor: User | None, task: Task, unit: Unit, requirement: str, deadline: date, cycle: Cycle | None = None
+) -> Notice:
     if not requirement.strip():
         raise ReportingError("请写明督办要求。")
-    notice = Notice.objects.create(region=task.plan.region, task=task, unit=unit, cycle=cycle,
-                                   number=_next_number(task), requirement=requirement.strip(), deadline=deadline,
-                                   issued_by=actor, issued_at=timezone.now())
-    audit.record(actor, "notice.issue", notice, region=notice.region, after=audit.snapshot(notice, FIELDS),
-                 note=f"{notice.number}：{notice.requirement[:60]}（办理时限 {day_text(deadline)}）")
-    notify.notice_issued(notice)
+    region = task.plan.region
+    notice = Notice.objects.create(
+        region=region,
+        task=task,
+        unit=unit,
+        cycle=cycle,
+        number=_next_number(region),
+        requirement=requirement.strip(),
+        deadline=deadline,
+        issued_by=actor,
+        issued_at=timezone.now(),
+    )
+    audit.record(
+        actor,
+        "notice.issue",
+        notice,
+        region=notice.region,
+        after=audit.snapshot(notice, FIELDS),
+        note=f"{notice.number}：{notice.requirement[:60]}（办理时限 {day_text(deadline)}）",
+    )
+    _notify_after_commit(notice)
     return notice
 
 
-def _step(actor: User | None, notice: Notice, verb: str, allowed: tuple[str, ...], note: str = "",
-          **changes: object) -> Notice:
-    """One step of the notice, with its time and an audit event whose note the task history shows."""
+def _notify_after_commit(notice: Notice) -> None:
+    # Messages (mail, SMS gateways) go out once the notice is committed and its row unlocked, so a
+    # slow mail server never holds the transaction open.
+    transaction.on_commit(partial(notify.notice_issued, notice))
+
+
+def _step(actor: User | None, notice: Notice, step: str, note: str = "", **changes: object) -> Notice:
+    """One step of the notice (``Notice.allows`` decides whether its state admits it), with its time
+    and an audit event ``notice.<step>`` whose note the task history shows."""
     notice = Notice.objects.select_for_update().get(pk=notice.pk)
-    if notice.status not in allowed:
-        raise ReportingError(f"督办单 {notice.number} 当前为“{notice.get_status_display()}”，不能进行此操作。")
+    if not notice.allows(step):
+        raise ReportingError(
+            f"督办单 {notice.number} 当前为“{notice.get_status_display()}”，不能进行此操作。"
+        )
     before = audit.snapshot(notice, FIELDS)
     for name, value in changes.items():
         setattr(notice, name, value)
     notice.save()
-    audit.record(actor, verb, notice, region=notice.region, before=before, after=audit.snapshot(notice, FIELDS),
-                 note=f"{notice.number}{'：' + note if note else ''}")
+    audit.record(
+        actor,
+        f"notice.{step}",
+        notice,
+        region=notice.region,
+        before=before,
+        after=audit.snapshot(notice, FIELDS),
+        note=f"{notice.number}{'：' + note if note else ''}",
+    )
     return notice
 
 
 @transaction.atomic
 def sign_notice(actor: User | None, notice: Notice) -> Notice:
-    return _step(actor, notice, "notice.sign", (NoticeStatus.ISSUED, NoticeStatus.ESCALATED),
-                 status=NoticeStatus.SIGNED, signed_at=timezone.now())
+    return _step(actor, notice, "sign", status=NoticeStatus.SIGNED, signed_at=timezone.now())
 
 
 @transaction.atomic
 def respond_notice(actor: User | None, notice: Notice, response: str) -> Notice:
     if not response.strip():
         raise ReportingError("请填写办理情况。")
-    return _step(actor, notice, "notice.respond", (NoticeStatus.SIGNED,), note=response.strip()[:60],
-                 status=NoticeStatus.RESPONDED, response=response.strip(), responded_at=timezone.now())
+    return _step(
+        actor,
+        notice,
+        "respond",
+        note=response.strip()[:60],
+        status=NoticeStatus.RESPONDED,
+        response=response.strip(),
+        responded_at=timezone.now(),
+    )
 
 
 @transaction.atomic
 def close_notice(actor: User | None, notice: Notice, note: str) -> Notice:
-    return _step(actor, notice, "notice.close", (NoticeStatus.RESPONDED,), note=note.strip()[:60],
-                 status=NoticeStatus.CLOSED, closing_note=note.strip(), closed_at=timezone.now())
+    return _step(
+        actor,
+        notice,
+        "close",
+        note=note.strip()[:60],
+        status=NoticeStatus.CLOSED,
+        closing_note=note.strip(),
+        closed_at=timezone.now(),
+    )
 
 
 @transaction.atomic
@@ -82,8 +131,16 @@ def escalate_notice(actor: User | None, notice: Notice, note: str, deadline: dat
     """The response fell short or the deadline passed: a higher-level notice the unit signs again."""
     if not note.strip():
         raise ReportingError("请写明升级督办的理由和要求。")
-    notice = _step(actor, notice, "notice.escalate", (NoticeStatus.ISSUED, NoticeStatus.SIGNED, NoticeStatus.RESPONDED),
-                   note=f"{note.strip()[:60]}（新的办理时限 {day_text(deadline)}）", status=NoticeStatus.ESCALATED,
-                   closing_note=note.strip(), deadline=deadline, level=notice.level + 1, escalated_at=timezone.now())
-    notify.notice_issued(notice)
+    notice = _step(
+        actor,
+        notice,
+        "escalate",
+        note=f"{note.strip()[:60]}（新的办理时限 {day_text(deadline)}）",
+        status=NoticeStatus.ESCALATED,
+        closing_note=note.strip(),
+        deadline=deadline,
+        level=notice.level + 1,
+        escalated_at=timezone.now(),
+    )
+    _notify_after_commit(notice)
     return notice

@@ -7,12 +7,13 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from kesu import tables
 from kesu.reporting.actions import STATUS_BY_LABEL, ImportRow
 from kesu.reporting.models import Entry, ProgressStatus, Report
 
@@ -25,10 +26,13 @@ HEADERS = {ENTRY_SHEET: ENTRY_HEADERS, VALUE_SHEET: VALUE_HEADERS}
 WIDTHS = {ENTRY_SHEET: [12, 50, 8, 12, 14, 80, 10], VALUE_SHEET: [12, 14, 40, 30, 10, 8, 12]}
 MAX_ROWS = 5000  # a unit has at most a few hundred tasks; more means a wrong or damaged file
 MAX_COLUMNS = 30  # enough to see columns added after the last one
+LIMITS = tables.Limits(max_bytes=10 * 1024 * 1024, max_rows=MAX_ROWS, max_columns=MAX_COLUMNS)
 HEADER_FILL = PatternFill("solid", fgColor="DDE7F3")
 NOT_YOURS_FILL = PatternFill("solid", fgColor="D9D9D9")  # status and % of a participating unit's task
-UNREADABLE = ("无法读取该文件：请上传从本页下载、填好后仍保存为 Excel 工作簿（xlsx）的报送表；"
-              "CSV、xls 或改了扩展名的其他文件不能导入。")
+UNREADABLE = (
+    "无法读取该文件：请上传从本页下载、填好后仍保存为 Excel 工作簿（xlsx）的报送表；"
+    "CSV、xls 或改了扩展名的其他文件不能导入。"
+)
 HELP_LINES = [
     "填写说明",
     "1. 在“任务进展”表中逐行填写；进展状态从下拉框中选择（未启动、推进中、已完成、滞后），完成比例填 0 到 100 的整数。",
@@ -45,6 +49,7 @@ def _entries(report: Report) -> list[Entry]:
 
 # ---- writing ------------------------------------------------------------------------------------
 
+
 def report_workbook(report: Report) -> bytes:
     book = Workbook()
     progress = book.active
@@ -53,10 +58,24 @@ def report_workbook(report: Report) -> bytes:
     values = book.create_sheet(VALUE_SHEET)
     for sheet in (progress, values):
         _start_sheet(sheet)
-    status_list = DataValidation(type="list", formula1='"' + ",".join(STATUS_BY_LABEL) + '"', allow_blank=True,
-                                 showErrorMessage=True, errorTitle="进展状态", error="请从下拉框中选择进展状态。")
-    percent_rule = DataValidation(type="whole", operator="between", formula1="0", formula2="100", allow_blank=True,
-                                  showErrorMessage=True, errorTitle="完成比例", error="完成比例应为 0 到 100 的整数。")
+    status_list = DataValidation(
+        type="list",
+        formula1='"' + ",".join(STATUS_BY_LABEL) + '"',
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="进展状态",
+        error="请从下拉框中选择进展状态。",
+    )
+    percent_rule = DataValidation(
+        type="whole",
+        operator="between",
+        formula1="0",
+        formula2="100",
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="完成比例",
+        error="完成比例应为 0 到 100 的整数。",
+    )
     for entry in _entries(report):
         _write_entry_row(progress, entry, status_list, percent_rule)
         if entry.is_lead:
@@ -80,12 +99,22 @@ def _start_sheet(sheet: Worksheet) -> None:
     sheet.freeze_panes = "A2"
 
 
-def _write_entry_row(sheet: Worksheet, entry: Entry, status_list: DataValidation,
-                     percent_rule: DataValidation) -> None:
+def _write_entry_row(
+    sheet: Worksheet, entry: Entry, status_list: DataValidation, percent_rule: DataValidation
+) -> None:
     # str(): the label is a lazy translation, which openpyxl cannot write.
     status = str(ProgressStatus(entry.status).label) if entry.status and entry.is_lead else None
-    sheet.append([entry.pk, entry.task.title, entry.role_label, status, entry.percent if entry.is_lead else None,
-                  entry.narrative, entry.version])
+    sheet.append(
+        [
+            entry.pk,
+            entry.task.title,
+            entry.role_label,
+            status,
+            entry.percent if entry.is_lead else None,
+            entry.narrative,
+            entry.version,
+        ]
+    )
     row = sheet.max_row
     for column in "BF":
         sheet[f"{column}{row}"].alignment = Alignment(wrap_text=True, vertical="top")
@@ -99,8 +128,17 @@ def _write_entry_row(sheet: Worksheet, entry: Entry, status_list: DataValidation
 def _write_value_rows(sheet: Worksheet, entry: Entry) -> None:
     reported = {v.target_id: v.value for v in entry.values.all()}
     for target in entry.task.targets.all():
-        sheet.append([entry.pk, target.pk, entry.task.title, target.indicator, target.value, target.unit,
-                      reported.get(target.pk)])
+        sheet.append(
+            [
+                entry.pk,
+                target.pk,
+                entry.task.title,
+                target.indicator,
+                target.value,
+                target.unit,
+                reported.get(target.pk),
+            ]
+        )
 
 
 def _write_help(sheet: Worksheet) -> None:
@@ -111,6 +149,7 @@ def _write_help(sheet: Worksheet) -> None:
 
 
 # ---- reading ------------------------------------------------------------------------------------
+
 
 @dataclass
 class Parsed:
@@ -123,6 +162,12 @@ def parse_report_workbook(report: Report, data: bytes) -> Parsed:
     parsed = Parsed()
     try:
         sheets = _read_sheets(data)
+    except tables.UnreadableError:
+        parsed.errors.append(UNREADABLE)
+        return parsed
+    except tables.TableError as error:  # a limit: the message says which and what to do
+        parsed.errors.append(error.message)
+        return parsed
     except Exception:  # zip, XML and openpyxl raise many kinds, some only while rows are read
         parsed.errors.append(UNREADABLE)
         return parsed
@@ -140,16 +185,13 @@ def parse_report_workbook(report: Report, data: bytes) -> Parsed:
 
 
 def _read_sheets(data: bytes) -> dict[str, list[list[Any]]]:
-    """Every row of the two sheets, read in full here so that a damaged sheet fails inside the caller's try."""
-    book = load_workbook(io.BytesIO(data), data_only=True, read_only=True)
-    try:
+    """Every row of the two sheets, streamed within LIMITS, so that a damaged sheet fails inside the caller's try."""
+    with tables.open_workbook(data, LIMITS) as book:
         return {name: _sheet_rows(book[name]) for name in HEADERS if name in book.sheetnames}
-    finally:
-        book.close()
 
 
 def _sheet_rows(sheet: Any) -> list[list[Any]]:
-    rows = [list(row) for row in sheet.iter_rows(max_row=MAX_ROWS + 2, max_col=MAX_COLUMNS, values_only=True)]
+    rows = [row for _number, row in tables.sheet_rows(sheet, LIMITS)]
     while rows and _blank(rows[-1]):
         rows.pop()
     return rows
@@ -164,7 +206,9 @@ def _check_shape(parsed: Parsed, name: str, rows: list[list[Any]]) -> None:
         parsed.errors.append(f"“{name}”工作表超过 {MAX_ROWS} 行：请只保留从本页下载的任务行。")
     problem = _header_problem(rows[0] if rows else [], HEADERS[name])
     if problem:
-        parsed.errors.append(f"“{name}”工作表的表头不对：{problem}。请不要增删或移动列，可重新下载报送表后在其中填写。")
+        parsed.errors.append(
+            f"“{name}”工作表的表头不对：{problem}。请不要增删或移动列，可重新下载报送表后在其中填写。"
+        )
 
 
 def _header_problem(row: list[Any], expected: list[str]) -> str:
@@ -198,8 +242,9 @@ def _read_rows(parsed: Parsed, entries: dict[int, Entry], sheets: dict[str, list
     parsed.rows = list(rows.values())
 
 
-def _read_entry_row(parsed: Parsed, entries: dict[int, Entry], rows: dict[int, ImportRow], number: int,
-                    row: list) -> None:
+def _read_entry_row(
+    parsed: Parsed, entries: dict[int, Entry], rows: dict[int, ImportRow], number: int, row: list
+) -> None:
     where = f"“{ENTRY_SHEET}”第 {number} 行"
     entry = entries.get(_int(row[0]) or -1)
     if entry is None:
@@ -212,13 +257,21 @@ def _read_entry_row(parsed: Parsed, entries: dict[int, Entry], rows: dict[int, I
     if version is None:
         parsed.errors.append(f"{where}：“版本（勿改）”列被清空或改动，请重新下载报送表后再填写。")
     if not entry.is_lead and not (_blank([row[3]]) and _blank([row[4]])):
-        parsed.errors.append(f"{where}：本单位是参与单位，只需填写进展情况，进展状态和完成比例由牵头单位填写。")
+        parsed.errors.append(
+            f"{where}：本单位是参与单位，只需填写进展情况，进展状态和完成比例由牵头单位填写。"
+        )
         return
     status, percent = _status(parsed, where, row[3]), _percent(parsed, where, row[4])
     if status == ProgressStatus.DONE and percent is not None and percent < 100:
         parsed.errors.append(f"{where}：状态为“已完成”时，完成比例应为 100。")
-    rows[entry.pk] = ImportRow(entry=entry, status=status, percent=percent, version=version or 0, where=where,
-                               narrative="" if row[5] is None else str(row[5]))
+    rows[entry.pk] = ImportRow(
+        entry=entry,
+        status=status,
+        percent=percent,
+        version=version or 0,
+        where=where,
+        narrative="" if row[5] is None else str(row[5]),
+    )
 
 
 def _status(parsed: Parsed, where: str, cell: Any) -> str:
@@ -241,8 +294,11 @@ def _read_value_row(parsed: Parsed, rows: dict[int, ImportRow], number: int, row
     where = f"“{VALUE_SHEET}”第 {number} 行"
     target_row = rows.get(_int(row[0]) or -1)
     target_id = _int(row[1])
-    if target_row is None or not target_row.entry.is_lead or target_id not in {
-            t.pk for t in target_row.entry.task.targets.all()}:
+    if (
+        target_row is None
+        or not target_row.entry.is_lead
+        or target_id not in {t.pk for t in target_row.entry.task.targets.all()}
+    ):
         parsed.errors.append(f"{where}：编号或目标编号不属于本单位牵头的任务，请勿修改编号列。")
         return
     if _blank([row[6]]):

@@ -1,4 +1,4 @@
-"""Reading survey CSV files into numpy arrays with the csv module.
+"""Reading survey CSV files into numpy arrays, through the shared table reader (``kesu.tables``).
 
 Files come from offices' spreadsheets: UTF-8 with or without a byte-order mark, or GB18030
 (what Excel on Chinese Windows writes). Errors name the column and the line of the file.
@@ -6,8 +6,6 @@ Files come from offices' spreadsheets: UTF-8 with or without a byte-order mark, 
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from kesu.textcodec import decode_chinese_text
+from kesu.tables import MB, Limits, TableError, csv_rows
 
 from .errors import InputDataError
 
@@ -64,40 +62,44 @@ class CsvTable:
         return remap[raw], labels
 
 
+# A survey file on the analyst's own disk may be far larger than an upload; the reader's other
+# limits (cell length, a field over csv's 128 KB, NUL bytes) still stop a damaged file with a message.
+LIMITS = Limits(max_bytes=2 * 1024 * MB, max_rows=50_000_000, max_columns=5_000, max_cells=2_000_000_000)
+
+
 def read_csv(path: str | Path, wanted: Sequence[str]) -> CsvTable:
     """Read the `wanted` columns of a CSV file; missing columns are named in one error."""
-    reader = csv.reader(io.StringIO(_decode(Path(path))))
-    header = [name.strip() for name in next(reader, [])]
-    missing = [name for name in dict.fromkeys(wanted) if name not in header]
-    if missing:
-        raise InputDataError(
-            f"文件 {path} 缺少列：{'、'.join(missing)}（现有列：{'、'.join(header) or '无'}）。"
-        )
-    positions = {name: header.index(name) for name in dict.fromkeys(wanted)}
-    rows: list[list[str]] = []
-    line_numbers: list[int] = []
-    for row in reader:
-        if not row or (len(row) == 1 and not row[0].strip()):
-            continue  # blank line
-        if len(row) < len(header):
+    try:
+        rows = csv_rows(_read(Path(path)), LIMITS)
+        header = [str(name).strip() for name in next(rows, (0, []))[1]]
+        missing = [name for name in dict.fromkeys(wanted) if name not in header]
+        if missing:
             raise InputDataError(
-                f"文件 {path} 第 {reader.line_num} 行只有 {len(row)} 列，表头有 {len(header)} 列。"
+                f"文件 {path} 缺少列：{'、'.join(missing)}（现有列：{'、'.join(header) or '无'}）。"
             )
-        rows.append(row)
-        line_numbers.append(reader.line_num)
-    columns = {name: [row[position] for row in rows] for name, position in positions.items()}
+        positions = {name: header.index(name) for name in dict.fromkeys(wanted)}
+        kept: list[list[str]] = []
+        line_numbers: list[int] = []
+        for number, row in rows:
+            if not row or (len(row) == 1 and not row[0].strip()):
+                continue  # blank line
+            if len(row) < len(header):
+                raise InputDataError(
+                    f"文件 {path} 第 {number} 行只有 {len(row)} 列，表头有 {len(header)} 列。"
+                )
+            kept.append(row)
+            line_numbers.append(number)
+    except TableError as error:
+        raise InputDataError(f"文件 {path}：{error.message}") from error
+    columns = {name: [row[position] for row in kept] for name, position in positions.items()}
     return CsvTable(str(path), columns, line_numbers)
 
 
-def _decode(path: Path) -> str:
+def _read(path: Path) -> bytes:
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise InputDataError(f"无法读取文件 {path}：{exc.strerror or exc}。") from exc
-    text = decode_chinese_text(data)
-    if text is None:
-        raise InputDataError(f"文件 {path} 既不是 UTF-8 也不是 GB18030 编码。")
-    return text
 
 
 def _number_or_nan(cell: str) -> float:

@@ -9,7 +9,10 @@ What is computed, following R's survey package (svymean, svyby, svyrecvar, onest
   calibration step in turn (svyrecvar's loop over `design$postStrata`);
 - the with-replacement variance Σ_h n_h/(n_h−1) Σ_j (t_hj − t̄_h)², t_hj the PSU totals of x;
 - the design effect v / v_srs with v_srs = s²_w (1/n − 1/N̂), s²_w = n/(n−1) Σw(y−ȳ)²/Σw
-  (svymean(deff=TRUE)); a 95% confidence interval ȳ ± z_{0.975}·SE (confint).
+  (svymean(deff=TRUE)); a 95% confidence interval ȳ ± z_{0.975}·SE (confint);
+- for a proportion (``proportion=True``: a 0/1 outcome), the interval of svyciprop(method="logit"):
+  logit(p̂) ± t_{df, 0.975} · SE/(p̂(1−p̂)), back through expit, with df the design's degrees of
+  freedom (PSUs − strata, R's degf); it never leaves [0, 1], where p̂ ± z·SE does near 0 or 1.
 
 Projections are linear, so they are carried out on group sums rather than on n-vectors: every
 calibration term k adds −psw_k ⊙ C_k[g_k] to x, and the sums the next projection needs are
@@ -19,6 +22,7 @@ domains of a variable are handled at once; the cost is a handful of bincounts pe
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from statistics import NormalDist
 
@@ -65,11 +69,14 @@ def estimate_mean(
     *,
     na_rm: bool = False,
     confidence: float = 0.95,
+    proportion: bool = False,
 ) -> Estimate:
     """Mean of y over the population, or over the domain where `domain_mask` is true."""
     mask = np.ones(design.n, dtype=bool) if domain_mask is None else np.asarray(domain_mask, dtype=bool)
     codes = np.where(mask, 0, -1).astype(np.int64)
-    return estimate_levels(design, y, codes, [""], na_rm=na_rm, confidence=confidence)[0]
+    return estimate_levels(design, y, codes, [""], na_rm=na_rm, confidence=confidence, proportion=proportion)[
+        0
+    ]
 
 
 def estimate_by(
@@ -80,6 +87,7 @@ def estimate_by(
     by: str = "",
     na_rm: bool = False,
     confidence: float = 0.95,
+    proportion: bool = False,
 ) -> list[Estimate]:
     """One estimate per level of `by_codes` (sorted), each over the full design (svyby)."""
     codes, labels = np.unique(np.asarray(by_codes), return_inverse=True)
@@ -91,6 +99,7 @@ def estimate_by(
         by=by,
         na_rm=na_rm,
         confidence=confidence,
+        proportion=proportion,
     )
 
 
@@ -103,8 +112,11 @@ def estimate_levels(
     by: str = "",
     na_rm: bool = False,
     confidence: float = 0.95,
+    proportion: bool = False,
 ) -> list[Estimate]:
-    """Estimates for domains coded 0..L−1 (−1: in no domain); empty domains are left out."""
+    """Estimates for domains coded 0..L−1 (−1: in no domain); empty domains are left out.
+
+    With ``proportion`` the outcome must be 0/1 and the interval is the logit one (svyciprop)."""
     values = np.asarray(y, dtype=np.float64).reshape(-1)
     codes = np.asarray(level_codes, dtype=np.int64).reshape(-1)
     if values.shape[0] != design.n or codes.shape[0] != design.n:
@@ -116,6 +128,8 @@ def estimate_levels(
                 f"结果变量有 {int(missing.sum())} 个缺失值：请先处理，或设 na_rm=True 只用有值的受访者。"
             )
         codes = np.where(missing, -1, codes)
+    if proportion and not np.isin(values[codes >= 0], (0.0, 1.0)).all():
+        raise InputDataError("比例的结果变量只能取 0 或 1。")
     sums = _domain_sums(design, values, codes, len(level_labels))
     z = NormalDist().inv_cdf(0.5 + confidence / 2)
     rows = []
@@ -124,12 +138,89 @@ def estimate_levels(
             continue
         se = float(np.sqrt(sums.variance[level]))
         mean = float(sums.mean[level])
-        rows.append(
-            Estimate(
-                mean, se, mean - z * se, mean + z * se, int(sums.n[level]), float(sums.deff[level]), by, label
-            )
-        )
+        if proportion:
+            low, high = logit_interval(mean, se, degrees_of_freedom(design, codes == level), confidence)
+        else:
+            low, high = mean - z * se, mean + z * se
+        rows.append(Estimate(mean, se, low, high, int(sums.n[level]), float(sums.deff[level]), by, label))
     return rows
+
+
+def degrees_of_freedom(design: Design, inside: npt.NDArray[np.bool_] | None = None) -> int:
+    """R's degf: PSUs minus strata, counting (for a domain, as svyby's subset does) only the PSUs
+    and strata that hold a member of it."""
+    psus = np.unique(design.psu_index if inside is None else design.psu_index[inside])
+    return int(psus.shape[0] - np.unique(design.psu_stratum[psus]).shape[0])
+
+
+def logit_interval(p: float, se: float, df: int, confidence: float = 0.95) -> tuple[float, float]:
+    """svyciprop(method="logit")'s interval: symmetric on the log-odds scale, so it stays in [0, 1].
+
+    The log-odds' SE is the proportion's over p(1−p) (the delta method; svyglm's sandwich SE of the
+    intercept of ``y ~ 1`` is the same), the quantile Student's t on the design's degrees of freedom
+    (the normal one when the design has none). A proportion of 0 or 1 has no spread to show.
+    """
+    if not 0 < p < 1 or se <= 0 or not math.isfinite(se):
+        return p, p
+    level = 0.5 + confidence / 2
+    quantile = t_quantile(level, df) if df > 0 else NormalDist().inv_cdf(level)
+    centre, half = math.log(p / (1 - p)), quantile * se / (p * (1 - p))
+    return _expit(centre - half), _expit(centre + half)
+
+
+def _expit(x: float) -> float:
+    return 1 / (1 + math.exp(-x)) if x >= 0 else math.exp(x) / (1 + math.exp(x))
+
+
+def t_quantile(probability: float, df: int) -> float:
+    """Student's t quantile (probability > 0.5) by bisection on its CDF; exact to 1e-12."""
+    low, high = 0.0, 1.0
+    while _t_cdf(high, df) < probability:
+        high *= 2
+    for _ in range(200):
+        middle = (low + high) / 2
+        if _t_cdf(middle, df) < probability:
+            low = middle
+        else:
+            high = middle
+        if high - low < 1e-13:
+            break
+    return (low + high) / 2
+
+
+def _t_cdf(t: float, df: int) -> float:
+    """P(T ≤ t) for t ≥ 0: 1 − I_x(df/2, 1/2)/2 with x = df/(df + t²)."""
+    return 1 - 0.5 * _incomplete_beta(df / (df + t * t), df / 2, 0.5)
+
+
+def _incomplete_beta(x: float, a: float, b: float) -> float:
+    """The regularised incomplete beta function I_x(a, b) by its continued fraction (Lentz)."""
+    if x <= 0:
+        return 0.0
+    if x >= 1:
+        return 1.0
+    front = math.exp(
+        math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
+    )
+    if x > (a + 1) / (a + b + 2):  # the fraction converges fast only below this point
+        return 1 - _incomplete_beta(1 - x, b, a)
+    tiny = 1e-300
+    c, d = 1.0, 1 - (a + b) * x / (a + 1)
+    d = 1 / (d if abs(d) > tiny else tiny)
+    result = d
+    for m in range(1, 500):
+        for numerator in (
+            m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)),
+            -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1)),
+        ):
+            d = 1 + numerator * d
+            d = 1 / (d if abs(d) > tiny else tiny)
+            c = 1 + numerator / c
+            c = c if abs(c) > tiny else tiny
+            result *= c * d
+        if abs(c * d - 1) < 1e-15:
+            break
+    return front * result / a
 
 
 @dataclass(frozen=True)

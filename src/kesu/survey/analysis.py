@@ -33,7 +33,9 @@ def rule_for(wave: Wave) -> stats.ScoringRule:
     if wave.rule_kind == RuleKind.MILLER:
         share = float(params.get("dimension_share", 0.6))
         return stats.DimensionThresholdRule(
-            name="Miller 三维度", grades=(Grade(100, "具备"),), lowest_grade="不具备",
+            name="Miller 三维度",
+            grades=(Grade(100, "具备"),),
+            lowest_grade="不具备",
             dimension_thresholds=dict.fromkeys(stats.MILLER_RULE.dimension_thresholds, share),
             dimension_map=dict(stats.MILLER_RULE.dimension_map),
         )
@@ -41,7 +43,8 @@ def rule_for(wave: Wave) -> stats.ScoringRule:
         pass_score = float(params.get("pass_score", 70))
         grades = tuple(Grade(float(g), label) for g, label in params.get("grades", []))
         return stats.DimensionWeightedRule(
-            name="自定义", grades=grades or (Grade(pass_score, "具备"),),
+            name="自定义",
+            grades=grades or (Grade(pass_score, "具备"),),
             lowest_grade=params.get("lowest_grade", "不具备" if not grades else "较低"),
             dimension_points=params.get("dimension_points", dict(stats.CURRENT_RULE.dimension_points)),
             pass_score=pass_score,
@@ -68,8 +71,11 @@ def score(wave: Wave, respondents: list[Respondent]) -> Scored:
     column = {item.pk: j for j, item in enumerate(items)}
     row = {r.pk: i for i, r in enumerate(respondents)}
     masks = np.zeros((len(respondents), len(items)), dtype=np.int64)
-    answers = Answer.objects.filter(respondent_id__in=row).exclude(choice="").values_list(
-        "respondent_id", "item_id", "choice")
+    answers = (
+        Answer.objects.filter(respondent_id__in=row)
+        .exclude(choice="")
+        .values_list("respondent_id", "item_id", "choice")
+    )
     for respondent_id, item_id, choice in answers.iterator(chunk_size=5000):
         j = column.get(item_id)
         if j is not None:
@@ -98,7 +104,9 @@ def _labels(respondents: list[Respondent], variable: str) -> npt.NDArray[np.str_
 
 
 def complete_respondents(wave: Wave) -> list[Respondent]:
-    return list(Respondent.objects.filter(wave=wave).complete().select_related("unit__subregion").order_by("pk"))
+    return list(
+        Respondent.objects.filter(wave=wave).complete().select_related("unit__subregion").order_by("pk")
+    )
 
 
 def base_design(wave: Wave, respondents: list[Respondent]) -> stats.Design:
@@ -108,7 +116,8 @@ def base_design(wave: Wave, respondents: list[Respondent]) -> stats.Design:
     without = [str(r) for r in respondents if r.unit is None]
     if without:
         raise stats.InputDataError(
-            f"{len(without)} 位受访者没有对应的抽样单元（如 {'、'.join(without[:5])}）：请先导入抽样框并为其指定 PSU。")
+            f"{len(without)} 位受访者没有对应的抽样单元（如 {'、'.join(without[:5])}）：请先导入抽样框并为其指定 PSU。"
+        )
     stratum = np.array([r.unit.stratum for r in respondents if r.unit])
     psu = np.array([r.unit.psu for r in respondents if r.unit])
     weight = np.array([r.unit.base_weight for r in respondents if r.unit], dtype=np.float64)
@@ -124,11 +133,15 @@ def margins_of(wave: Wave, respondents: list[Respondent]) -> dict[str, tuple[Any
         tables.setdefault(margin.variable, {})[margin.category] = margin.population
     missing = [variable_label(v) for v in chosen if v not in tables]
     if missing:
-        raise stats.MarginMismatchError(f"没有导入变量 {'、'.join(missing)} 的总体边际：请先导入人口普查边际表。")
+        raise stats.MarginMismatchError(
+            f"没有导入变量 {'、'.join(missing)} 的总体边际：请先导入人口普查边际表。"
+        )
     return {variable_label(v): (_labels(respondents, v), tables[v]) for v in chosen}
 
 
-def calibrate(wave: Wave, design: stats.Design, respondents: list[Respondent]) -> tuple[stats.Design, dict[str, Any]]:
+def calibrate(
+    wave: Wave, design: stats.Design, respondents: list[Respondent]
+) -> tuple[stats.Design, dict[str, Any]]:
     """Raking or post-stratification to the census margins, then trimming; the design keeps the record."""
     method = wave.weighting_method
     if method == WeightingMethod.NONE:
@@ -140,17 +153,25 @@ def calibrate(wave: Wave, design: stats.Design, respondents: list[Respondent]) -
     trim = _trim_bounds(wave, mean)
     if method == WeightingMethod.POSTSTRATIFY:
         if len(margins) != 1:
-            raise stats.MarginMismatchError("事后分层只能用一个变量；要同时调整多个变量的分布，请选择 Raking。")
-        (name, (cells, population)), = margins.items()
+            raise stats.MarginMismatchError(
+                "事后分层只能用一个变量；要同时调整多个变量的分布，请选择 Raking。"
+            )
+        ((name, (cells, population)),) = margins.items()
         post = stats.poststratify(design.weights, cells, population, name=name)
         weights = post.weights if trim is None else stats.trim_weights(post.weights, *trim)
         after = stats.WeightDiagnostics.of(weights)
         return design.with_weights(weights, [post.calibration]), {
-            "before": post.before.__dict__, "after": after.__dict__, "method": method}
+            "before": post.before.__dict__,
+            "after": after.__dict__,
+            "method": method,
+        }
     raked = stats.rake(design.weights, margins, trim=trim)
     return design.with_weights(raked.weights, [raked.calibration]), {
-        "before": raked.before.__dict__, "after": raked.after.__dict__, "method": method,
-        "sweeps": raked.iterations, "trimmed": raked.trimmed,
+        "before": raked.before.__dict__,
+        "after": raked.after.__dict__,
+        "method": method,
+        "sweeps": raked.iterations,
+        "trimmed": raked.trimmed,
     }
 
 
@@ -165,18 +186,30 @@ def _trim_bounds(wave: Wave, mean: float) -> tuple[float, float] | None:
 def domain_estimates(
     design: stats.Design, y: npt.NDArray[np.float64], outcome: str, respondents: list[Respondent]
 ) -> list[dict[str, Any]]:
-    """Overall, then each domain variable's levels, estimated on the full design (svyby)."""
-    rows = [stats.estimate_mean(design, y)]
+    """Overall, then each domain variable's levels, estimated on the full design (svyby).
+
+    Shares (具备科学素质, each grade) get svyciprop's logit interval, which stays inside 0—100%."""
+    proportion = outcome != OUTCOME_SCORE
+    rows = [stats.estimate_mean(design, y, proportion=proportion)]
     for variable in DOMAIN_VARIABLES:
         labels = _labels(respondents, variable)
         levels = sorted(set(labels.tolist()) - {""}, key=partial(level_order, variable))
         codes = np.array([levels.index(v) if v else -1 for v in labels.tolist()], dtype=np.int64)
-        rows += stats.estimate_levels(design, y, codes, levels, by=variable)
+        rows += stats.estimate_levels(design, y, codes, levels, by=variable, proportion=proportion)
     totals = _weighted_totals(design, respondents)
     return [
-        {"outcome": outcome, "by": e.by, "level": e.level, "estimate": e.estimate, "se": e.se,
-         "ci_low": e.ci_low, "ci_high": e.ci_high, "n": e.n, "deff": _finite(e.deff),
-         "weighted_total": totals.get((e.by, e.level))}
+        {
+            "outcome": outcome,
+            "by": e.by,
+            "level": e.level,
+            "estimate": e.estimate,
+            "se": e.se,
+            "ci_low": e.ci_low,
+            "ci_high": e.ci_high,
+            "n": e.n,
+            "deff": _finite(e.deff),
+            "weighted_total": totals.get((e.by, e.level)),
+        }
         for e in rows
     ]
 
@@ -212,9 +245,13 @@ def compute(wave: Wave, progress: Progress | None = None) -> Computation:
     report(60, "正在估计")
     result = scored.result
     outcomes: list[tuple[str, npt.NDArray[np.float64]]] = [
-        (OUTCOME_LITERATE, result.literate.astype(np.float64)), (OUTCOME_SCORE, result.scores)]
-    outcomes += [(f"grade:{label}", (result.grade == code).astype(np.float64))
-                 for code, label in enumerate(result.grade_labels)]
+        (OUTCOME_LITERATE, result.literate.astype(np.float64)),
+        (OUTCOME_SCORE, result.scores),
+    ]
+    outcomes += [
+        (f"grade:{label}", (result.grade == code).astype(np.float64))
+        for code, label in enumerate(result.grade_labels)
+    ]
     estimates: list[dict[str, Any]] = []
     for index, (name, y) in enumerate(outcomes):
         estimates += domain_estimates(design, y, name, respondents)
@@ -224,8 +261,12 @@ def compute(wave: Wave, progress: Progress | None = None) -> Computation:
     diagnostics["n_psu"] = design.n_psu
     diagnostics["n_strata"] = len(design.stratum_labels)
     return Computation(
-        respondent_ids=scored.respondent_ids, scores=result.scores.tolist(), literate=result.literate.tolist(),
-        grades=result.grade_names().tolist(), weights=design.weights.tolist(), estimates=estimates,
+        respondent_ids=scored.respondent_ids,
+        scores=result.scores.tolist(),
+        literate=result.literate.tolist(),
+        grades=result.grade_names().tolist(),
+        weights=design.weights.tolist(),
+        estimates=estimates,
         diagnostics=diagnostics,
     )
 
@@ -234,9 +275,12 @@ def preflight(wave: Wave) -> None:
     """The checks that are quick before a job is queued: design, scoring and margin categories."""
     respondents = complete_respondents(wave)
     base_design(wave, respondents)
-    stats.score_answers(np.zeros((0, wave.instrument.items.count()), dtype=np.int64),
-                        stats.answer_key(stats_items(list(wave.instrument.items.order_by("order")))),
-                        stats_items(list(wave.instrument.items.order_by("order"))), rule_for(wave))
+    stats.score_answers(
+        np.zeros((0, wave.instrument.items.count()), dtype=np.int64),
+        stats.answer_key(stats_items(list(wave.instrument.items.order_by("order")))),
+        stats_items(list(wave.instrument.items.order_by("order"))),
+        rule_for(wave),
+    )
     if wave.weighting_method != WeightingMethod.NONE:
         for name, (labels, population) in margins_of(wave, respondents).items():
             stats.weighting.check_margin_categories(name, sorted(set(labels.tolist())), population)

@@ -8,8 +8,17 @@ from dataclasses import dataclass
 from functools import cache
 
 # Fonts with Chinese glyphs, best first; Debian's fonts-noto-cjk provides the first (scripts/setup.sh).
-CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Source Han Sans SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei",
-             "Microsoft YaHei", "SimHei", "PingFang SC", "Noto Serif CJK SC")
+CJK_FONTS = (
+    "Noto Sans CJK SC",
+    "Noto Sans CJK JP",
+    "Source Han Sans SC",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "Microsoft YaHei",
+    "SimHei",
+    "PingFang SC",
+    "Noto Serif CJK SC",
+)
 NO_FONT_NOTE = "说明：服务器上没有找到中文字体（如 Noto Sans CJK SC），本报告省略了图表，只列出表格。安装 fonts-noto-cjk 后重新导出即可带图。"
 
 
@@ -46,16 +55,33 @@ def bars_png(chart: Bars, font: str) -> bytes:
     axes = figure.add_subplot()
     positions = list(range(count))[::-1]  # first level on top, as in the table
     # Whiskers are clipped at 0: a tiny group's normal-approximation bound may fall below it (see the web report).
-    errors = [[max(0.0, e - max(lo, 0.0)) for e, lo in zip(chart.estimates, chart.low, strict=True)],
-              [max(0.0, hi - e) for e, hi in zip(chart.estimates, chart.high, strict=True)]]
-    axes.barh(positions, chart.estimates, xerr=errors, color="#3b7dd8", height=0.6, capsize=3,
-              error_kw={"ecolor": "#333333", "elinewidth": 1}, label="本地估计（95% 置信区间）")
+    errors = [
+        [max(0.0, e - max(lo, 0.0)) for e, lo in zip(chart.estimates, chart.low, strict=True)],
+        [max(0.0, hi - e) for e, hi in zip(chart.estimates, chart.high, strict=True)],
+    ]
+    axes.barh(
+        positions,
+        chart.estimates,
+        xerr=errors,
+        color="#3b7dd8",
+        height=0.6,
+        capsize=3,
+        error_kw={"ecolor": "#333333", "elinewidth": 1},
+        label="本地估计（95% 置信区间）",
+    )
     for y, value, hi in zip(positions, chart.estimates, chart.high, strict=True):
         axes.text(max(value, hi) + 0.6, y, f"{value:.2f}%", va="center", fontsize=8, family=font)
     marked = [(y, n) for y, n in zip(positions, chart.national, strict=True) if n is not None]
     if marked:
-        axes.scatter([n for _y, n in marked], [y for y, _n in marked], marker="D", color="#d9480f", s=28, zorder=3,
-                     label=chart.national_label)
+        axes.scatter(
+            [n for _y, n in marked],
+            [y for y, _n in marked],
+            marker="D",
+            color="#d9480f",
+            s=28,
+            zorder=3,
+            label=chart.national_label,
+        )
     axes.set_yticks(positions, list(chart.levels), family=font, fontsize=9)
     top = max([*chart.high, *(n for n in chart.national if n is not None), 1.0])
     axes.set_xlim(0, min(100.0, top * 1.2 + 2))

@@ -31,7 +31,11 @@ OCCUPATIONS: dict[str, str] = {
 KEY_GROUPS = ("农民", "产业工人", ELDERLY, "领导干部和公务员", "其他")
 
 CATEGORY_ORDER: dict[str, tuple[str, ...]] = {
-    "sex": SEXES, "age_group": AGE_GROUPS, "education": EDUCATION, "urban_rural": URBAN_RURAL, "key_group": KEY_GROUPS,
+    "sex": SEXES,
+    "age_group": AGE_GROUPS,
+    "education": EDUCATION,
+    "urban_rural": URBAN_RURAL,
+    "key_group": KEY_GROUPS,
 }
 
 # Weighting and domain variables: code → (Chinese name, accepted spellings in imported files).

@@ -19,15 +19,16 @@ TABLE_ACCEPT = ".xlsx,.csv"
 
 
 class UploadForm(StyledFormMixin, forms.Form):
-    file = forms.FileField(label="文件（.xlsx 或 .csv）", widget=forms.ClearableFileInput(attrs={"accept": TABLE_ACCEPT}))
+    file = forms.FileField(
+        label="文件（.xlsx 或 .csv）", widget=forms.ClearableFileInput(attrs={"accept": TABLE_ACCEPT})
+    )
 
     def clean_file(self) -> Any:
         return within_upload_limit(self.cleaned_data["file"])
 
 
 class InstrumentImportForm(UploadForm):
-    name = forms.CharField(label="问卷名称", max_length=120,
-                           help_text="与已有问卷同名时导入为它的新版本")
+    name = forms.CharField(label="问卷名称", max_length=120, help_text="与已有问卷同名时导入为它的新版本")
     field_order = ["name", "file"]
 
 
@@ -36,15 +37,23 @@ class WaveForm(StyledFormMixin, forms.Form):
     period = forms.CharField(label="期间", max_length=7, help_text="如 2025、2025H1")
     instrument = forms.ModelChoiceField(label="问卷", queryset=Instrument.objects.none())
     rule_kind = forms.ChoiceField(label="评分规则", choices=RuleKind.choices)
-    pass_score = forms.FloatField(label="自定义：具备科学素质的最低分", required=False, min_value=0, max_value=100,
-                                  help_text="仅在选择“自定义阈值”时使用；维度分值仍为 40/20/20/20")
+    pass_score = forms.FloatField(
+        label="自定义：具备科学素质的最低分",
+        required=False,
+        min_value=0,
+        max_value=100,
+        help_text="仅在选择“自定义阈值”时使用；维度分值仍为 40/20/20/20",
+    )
 
     def __init__(self, *args: Any, instruments: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["instrument"].queryset = instruments  # type: ignore[attr-defined]
 
     def rule_params(self) -> dict[str, Any]:
-        if self.cleaned_data["rule_kind"] == RuleKind.CUSTOM and self.cleaned_data.get("pass_score") is not None:
+        if (
+            self.cleaned_data["rule_kind"] == RuleKind.CUSTOM
+            and self.cleaned_data.get("pass_score") is not None
+        ):
             return {"pass_score": self.cleaned_data["pass_score"]}
         return {}
 
@@ -52,9 +61,12 @@ class WaveForm(StyledFormMixin, forms.Form):
 class WeightingForm(StyledFormMixin, forms.Form):
     rule_kind = forms.ChoiceField(label="评分规则", choices=RuleKind.choices)
     method = forms.ChoiceField(label="加权方法", choices=WeightingMethod.choices)
-    variables = forms.MultipleChoiceField(label="校准到普查边际的变量", required=False,
-                                          choices=[(v, variable_label(v)) for v in MARGIN_VARIABLES],
-                                          widget=forms.CheckboxSelectMultiple)
+    variables = forms.MultipleChoiceField(
+        label="校准到普查边际的变量",
+        required=False,
+        choices=[(v, variable_label(v)) for v in MARGIN_VARIABLES],
+        widget=forms.CheckboxSelectMultiple,
+    )
     lonely_psu = forms.ChoiceField(label="只有一个 PSU 的层", choices=LonelyPsu.choices)
     trim_lower = forms.FloatField(label="权数下限（平均权数的倍数）", required=False, min_value=0)
     trim_upper = forms.FloatField(label="权数上限（平均权数的倍数）", required=False, min_value=0)
@@ -65,9 +77,17 @@ class WeightingForm(StyledFormMixin, forms.Form):
 
     @classmethod
     def for_wave(cls, wave: Wave, data: Any = None) -> WeightingForm:
-        return cls(data, initial={"rule_kind": wave.rule_kind, "method": wave.weighting_method, "variables": wave.margin_variables,
-                                  "lonely_psu": wave.lonely_psu, "trim_lower": wave.trim_lower,
-                                  "trim_upper": wave.trim_upper})
+        return cls(
+            data,
+            initial={
+                "rule_kind": wave.rule_kind,
+                "method": wave.weighting_method,
+                "variables": wave.margin_variables,
+                "lonely_psu": wave.lonely_psu,
+                "trim_lower": wave.trim_lower,
+                "trim_upper": wave.trim_upper,
+            },
+        )
 
 
 class CodesForm(StyledFormMixin, forms.Form):
@@ -80,8 +100,12 @@ class CodesForm(StyledFormMixin, forms.Form):
 
 
 class QuotaForm(StyledFormMixin, forms.Form):
-    text = forms.CharField(label="配额（每行一项）", required=False, widget=forms.Textarea(attrs={"rows": 5}),
-                           help_text="格式：性别:男=300；变量可用 区域、性别、年龄组、文化程度、城乡、重点人群")
+    text = forms.CharField(
+        label="配额（每行一项）",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="格式：性别:男=300；变量可用 区域、性别、年龄组、文化程度、城乡、重点人群",
+    )
 
 
 def _choices(values: Any) -> list[tuple[str, str]]:
@@ -96,7 +120,9 @@ class ProfileForm(forms.Form):
     education = forms.ChoiceField(label="文化程度", choices=_choices(EDUCATION))
     urban_rural = forms.ChoiceField(label="居住地", choices=_choices(URBAN_RURAL))
     occupation = forms.ChoiceField(label="职业", choices=_choices(OCCUPATIONS))
-    unit = forms.ModelChoiceField(label="所在乡镇（街道）与村（社区）", queryset=FrameUnit.objects.none(), required=False)
+    unit = forms.ModelChoiceField(
+        label="所在乡镇（街道）与村（社区）", queryset=FrameUnit.objects.none(), required=False
+    )
 
     def __init__(self, *args: Any, wave: Wave, ask_unit: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -107,8 +133,11 @@ class ProfileForm(forms.Form):
         else:
             del self.fields["unit"]
         for field in self.fields.values():
-            field.widget.attrs["class"] = "form-select form-select-lg" if isinstance(
-                field.widget, forms.Select) else "form-control form-control-lg"
+            field.widget.attrs["class"] = (
+                "form-select form-select-lg"
+                if isinstance(field.widget, forms.Select)
+                else "form-control form-control-lg"
+            )
 
 
 def _unit_label(unit: FrameUnit) -> str:

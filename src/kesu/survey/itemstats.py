@@ -9,7 +9,17 @@ from typing import Any
 
 from kesu.survey.models import Answer, Item, RespondentStatus, Wave
 
-HEADERS = ["题号", "维度", "题型", "题干", "作答人数", "未答人数", "答对率（%）", "中位用时（秒）", "计时人数"]
+HEADERS = [
+    "题号",
+    "维度",
+    "题型",
+    "题干",
+    "作答人数",
+    "未答人数",
+    "答对率（%）",
+    "中位用时（秒）",
+    "计时人数",
+]
 
 
 @dataclass
@@ -23,8 +33,17 @@ class ItemStats:
 
     def row(self) -> list[Any]:
         item = self.item
-        return [item.code, item.dimension, item.get_type_display(), item.stem, self.answered, self.skipped,
-                self.correct_percent, self.median_seconds, self.timed]
+        return [
+            item.code,
+            item.dimension,
+            item.get_type_display(),
+            item.stem,
+            self.answered,
+            self.skipped,
+            self.correct_percent,
+            self.median_seconds,
+            self.timed,
+        ]
 
 
 def item_statistics(wave: Wave) -> list[ItemStats]:
@@ -33,7 +52,9 @@ def item_statistics(wave: Wave) -> list[ItemStats]:
     choices: dict[int, list[str]] = defaultdict(list)
     seconds: dict[int, list[float]] = defaultdict(list)
     answers = Answer.objects.filter(respondent__wave=wave, respondent__status=RespondentStatus.COMPLETE)
-    for item_id, choice, spent in answers.values_list("item_id", "choice", "seconds").iterator(chunk_size=5000):
+    for item_id, choice, spent in answers.values_list("item_id", "choice", "seconds").iterator(
+        chunk_size=5000
+    ):
         choices[item_id].append(choice)
         if spent is not None:
             seconds[item_id].append(spent)
@@ -43,7 +64,14 @@ def item_statistics(wave: Wave) -> list[ItemStats]:
         key = set(item.answer)
         right = sum(set(c.split("|")) == key for c in given)
         times = seconds[item.pk]
-        rows.append(ItemStats(item, len(given), len(choices[item.pk]) - len(given),
-                              100 * right / len(given) if given else None, median(times) if times else None,
-                              len(times)))
+        rows.append(
+            ItemStats(
+                item,
+                len(given),
+                len(choices[item.pk]) - len(given),
+                100 * right / len(given) if given else None,
+                median(times) if times else None,
+                len(times),
+            )
+        )
     return rows

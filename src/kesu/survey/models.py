@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import secrets
-from typing import TYPE_CHECKING, Any, Self
 
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from kesu.accounts.access import scoped
-
-if TYPE_CHECKING:
-    from kesu.accounts.access import AnyUser
+from kesu.accounts.access import RegionScopedQuerySet
 
 # Letters and digits that cannot be confused when read aloud or copied from paper (no 0/O, 1/I/L).
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -40,18 +36,6 @@ class ItemType(models.TextChoices):
     MULTIPLE = "multiple", _("多选题")
 
 
-class RegionScopedQuerySet(models.QuerySet[Any]):
-    """Offices and leaders read their subtree's surveys; offices manage them; liaisons see none."""
-
-    region_path = "region__path"
-
-    def visible_to(self, user: AnyUser) -> Self:
-        return scoped(self, user, lambda access: access.region_q(self.region_path))
-
-    def manageable_by(self, user: AnyUser) -> Self:
-        return scoped(self, user, lambda access: access.office_q(self.region_path))
-
-
 class InstrumentQuerySet(RegionScopedQuerySet):
     pass
 
@@ -59,12 +43,15 @@ class InstrumentQuerySet(RegionScopedQuerySet):
 class Instrument(models.Model):
     """A questionnaire version: its test items. A new version copies the items of the last one."""
 
-    region = models.ForeignKey("regions.Region", verbose_name=_("区划"), on_delete=models.PROTECT,
-                               related_name="survey_instruments")
+    region = models.ForeignKey(
+        "regions.Region", verbose_name=_("区划"), on_delete=models.PROTECT, related_name="survey_instruments"
+    )
     name = models.CharField(_("问卷名称"), max_length=120)
     version = models.PositiveSmallIntegerField(_("版本"), default=1)
     note = models.CharField(_("说明"), max_length=300, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = InstrumentQuerySet.as_manager()
@@ -73,7 +60,9 @@ class Instrument(models.Model):
         ordering = ["region__code", "name", "-version"]
         verbose_name = _("问卷")
         verbose_name_plural = _("问卷")
-        constraints = [models.UniqueConstraint(fields=["region", "name", "version"], name="instrument_version_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "name", "version"], name="instrument_version_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.name}（第 {self.version} 版）"
@@ -137,12 +126,17 @@ class WaveQuerySet(RegionScopedQuerySet):
 class Wave(models.Model):
     """One round of the survey in a region and period, with its design, scoring rule and weighting."""
 
-    region = models.ForeignKey("regions.Region", verbose_name=_("区划"), on_delete=models.PROTECT,
-                               related_name="survey_waves")
+    region = models.ForeignKey(
+        "regions.Region", verbose_name=_("区划"), on_delete=models.PROTECT, related_name="survey_waves"
+    )
     period = models.CharField(_("期间"), max_length=7)
     title = models.CharField(_("名称"), max_length=150)
-    instrument = models.ForeignKey(Instrument, verbose_name=_("问卷"), on_delete=models.PROTECT, related_name="waves")
-    rule_kind = models.CharField(_("评分规则"), max_length=20, choices=RuleKind.choices, default=RuleKind.CURRENT)
+    instrument = models.ForeignKey(
+        Instrument, verbose_name=_("问卷"), on_delete=models.PROTECT, related_name="waves"
+    )
+    rule_kind = models.CharField(
+        _("评分规则"), max_length=20, choices=RuleKind.choices, default=RuleKind.CURRENT
+    )
     rule_params = models.JSONField(_("评分参数"), default=dict, blank=True)
     age_min = models.PositiveSmallIntegerField(_("最小年龄"), default=18)
     age_max = models.PositiveSmallIntegerField(_("最大年龄"), default=69)
@@ -150,15 +144,19 @@ class Wave(models.Model):
     public_link = models.BooleanField(_("允许公开链接作答"), default=True)
     public_token = models.CharField(max_length=40, unique=True, default=new_token, editable=False)
     quotas = models.JSONField(_("配额"), default=dict, blank=True)
-    weighting_method = models.CharField(_("加权方法"), max_length=15, choices=WeightingMethod.choices,
-                                        default=WeightingMethod.RAKE)
+    weighting_method = models.CharField(
+        _("加权方法"), max_length=15, choices=WeightingMethod.choices, default=WeightingMethod.RAKE
+    )
     margin_variables = models.JSONField(_("校准变量"), default=list, blank=True)
     trim_lower = models.FloatField(_("权数下限（平均权数的倍数）"), null=True, blank=True)
     trim_upper = models.FloatField(_("权数上限（平均权数的倍数）"), null=True, blank=True)
-    lonely_psu = models.CharField(_("单 PSU 层的处理"), max_length=10, choices=LonelyPsu.choices,
-                                  default=LonelyPsu.FAIL)
+    lonely_psu = models.CharField(
+        _("单 PSU 层的处理"), max_length=10, choices=LonelyPsu.choices, default=LonelyPsu.FAIL
+    )
     is_demo = models.BooleanField(_("演示数据"), default=False)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = WaveQuerySet.as_manager()
@@ -189,8 +187,14 @@ class FrameUnit(models.Model):
     wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="frame")
     stratum = models.CharField(_("层"), max_length=60)
     psu = models.CharField(_("初级抽样单元"), max_length=60)
-    subregion = models.ForeignKey("regions.Region", verbose_name=_("所在区划"), null=True, blank=True,
-                                  on_delete=models.PROTECT, related_name="+")
+    subregion = models.ForeignKey(
+        "regions.Region",
+        verbose_name=_("所在区划"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     base_weight = models.FloatField(_("基础权数"))
 
     class Meta:
@@ -225,10 +229,17 @@ class Respondent(models.Model):
     code = models.CharField(_("答题码"), max_length=16, unique=True, default=new_code)
     external_id = models.CharField(_("受访者编号"), max_length=60, blank=True)
     source = models.CharField(_("来源"), max_length=10, choices=Source.choices, default=Source.WEB)
-    status = models.CharField(_("状态"), max_length=10, choices=RespondentStatus.choices,
-                              default=RespondentStatus.INVITED)
-    unit = models.ForeignKey(FrameUnit, verbose_name=_("抽样单元"), null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="respondents")
+    status = models.CharField(
+        _("状态"), max_length=10, choices=RespondentStatus.choices, default=RespondentStatus.INVITED
+    )
+    unit = models.ForeignKey(
+        FrameUnit,
+        verbose_name=_("抽样单元"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="respondents",
+    )
     sex = models.CharField(_("性别"), max_length=2, blank=True)
     age = models.PositiveSmallIntegerField(_("年龄"), null=True, blank=True)
     age_group = models.CharField(_("年龄组"), max_length=10, blank=True)
@@ -249,8 +260,11 @@ class Respondent(models.Model):
     class Meta:
         ordering = ["wave", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["wave", "external_id"], condition=~models.Q(external_id=""),
-                                    name="respondent_external_id_unique"),
+            models.UniqueConstraint(
+                fields=["wave", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="respondent_external_id_unique",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -312,7 +326,9 @@ class WeightingRun(models.Model):
     message = models.TextField(_("说明"), blank=True)
     options = models.JSONField(default=dict)
     diagnostics = models.JSONField(default=dict, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

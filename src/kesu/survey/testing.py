@@ -22,10 +22,22 @@ def small_instrument(region: Region) -> Instrument:
     version = Instrument.objects.filter(region=region, name="测试问卷").count() + 1
     instrument = Instrument.objects.create(region=region, name="测试问卷", version=version)
     rows = [line.split(",") for line in ITEMS_CSV.strip().splitlines()[1:]]
-    Item.objects.bulk_create([
-        Item(instrument=instrument, code=r[0], order=i, dimension=r[1], type=r[2], stem=r[3], options=r[4].split("|"),
-             answer=r[5].split("|"), source=r[6]) for i, r in enumerate(rows, start=1)
-    ])
+    Item.objects.bulk_create(
+        [
+            Item(
+                instrument=instrument,
+                code=r[0],
+                order=i,
+                dimension=r[1],
+                type=r[2],
+                stem=r[3],
+                options=r[4].split("|"),
+                answer=r[5].split("|"),
+                source=r[6],
+            )
+            for i, r in enumerate(rows, start=1)
+        ]
+    )
     return instrument
 
 
@@ -39,5 +51,10 @@ def url_samples(owner_unit: Unit, owner_region: Region, owner_user: Any) -> dict
     wave = Wave.objects.create(region=owner_region, period="2025", title="测试调查", instrument=instrument)
     unit = FrameUnit.objects.create(wave=wave, stratum="S1", psu="P1", base_weight=100.0)
     respondent = Respondent.objects.create(wave=wave, unit=unit)
-    return {"instrument_id": instrument.pk, "wave_id": wave.pk, "token": wave.public_token, "code": respondent.code,
-            "survey-wave-detail:pk": wave.pk}
+    return {
+        "instrument_id": instrument.pk,
+        "wave_id": wave.pk,
+        "token": wave.public_token,
+        "code": respondent.code,
+        "survey-wave-detail:pk": wave.pk,
+    }

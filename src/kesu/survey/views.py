@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from kesu.core.exports import wants_xlsx, xlsx_response
-from kesu.core.http import AuthedRequest, current_region, managed_region, manages_current_region
+from kesu.core.http import AuthedRequest, client_ip, current_region, managed_region, manages_current_region
 from kesu.survey import actions, itemstats, report
 from kesu.survey.actions import SurveyError
 from kesu.survey.demographics import variable_label
@@ -52,22 +52,48 @@ def index(request: AuthedRequest) -> HttpResponse:
     access = request.user.access
     if not (access.is_office or access.is_leader):
         raise Http404  # liaisons have no part in surveys
-    latest_message = (WeightingRun.objects.filter(wave=OuterRef("pk"), status=RunStatus.SUCCEEDED)
-                      .order_by("-pk").values("message")[:1])  # one query for the list, not one per wave
-    waves = Wave.objects.visible_to(request.user).select_related("region", "instrument").annotate(
-        complete=Count("respondents", filter=Q(respondents__status=RespondentStatus.COMPLETE)),
-        latest_message=Subquery(latest_message))
-    instruments = Instrument.objects.visible_to(request.user).select_related("region").annotate(n_items=Count("items"))
+    latest_message = (
+        WeightingRun.objects.filter(wave=OuterRef("pk"), status=RunStatus.SUCCEEDED)
+        .order_by("-pk")
+        .values("message")[:1]
+    )  # one query for the list, not one per wave
+    waves = (
+        Wave.objects.visible_to(request.user)
+        .select_related("region", "instrument")
+        .annotate(
+            complete=Count("respondents", filter=Q(respondents__status=RespondentStatus.COMPLETE)),
+            latest_message=Subquery(latest_message),
+        )
+    )
+    instruments = (
+        Instrument.objects.visible_to(request.user).select_related("region").annotate(n_items=Count("items"))
+    )
     region = current_region(request)
     if region is not None:
         waves = waves.filter(region__path__startswith=region.path)
         instruments = instruments.filter(region__path__startswith=region.path)
     if wants_xlsx(request):
-        return xlsx_response("调查轮次.xlsx", "调查轮次", ["名称", "区划", "期间", "问卷", "状态", "已提交问卷", "最新估计"],
-                             [(w.title, w.region.name, w.period, str(w.instrument), w.get_status_display(), w.complete,
-                               w.latest_message or "") for w in waves])
+        return xlsx_response(
+            "调查轮次.xlsx",
+            "调查轮次",
+            ["名称", "区划", "期间", "问卷", "状态", "已提交问卷", "最新估计"],
+            [
+                (
+                    w.title,
+                    w.region.name,
+                    w.period,
+                    str(w.instrument),
+                    w.get_status_display(),
+                    w.complete,
+                    w.latest_message or "",
+                )
+                for w in waves
+            ],
+        )
     can_manage = manages_current_region(request)
-    return render(request, "survey/index.html", {"waves": waves, "instruments": instruments, "can_manage": can_manage})
+    return render(
+        request, "survey/index.html", {"waves": waves, "instruments": instruments, "can_manage": can_manage}
+    )
 
 
 def instrument_import(request: AuthedRequest) -> HttpResponse:
@@ -76,8 +102,9 @@ def instrument_import(request: AuthedRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            instrument = actions.import_instrument(request.user, region, form.cleaned_data["name"], upload.read(),
-                                                   upload.name)
+            instrument = actions.import_instrument(
+                request.user, region, form.cleaned_data["name"], upload.read(), upload.name
+            )
         except SurveyError as error:
             form.add_error("file", error.message)
         else:
@@ -96,37 +123,56 @@ def instrument_starter(request: AuthedRequest) -> HttpResponse:
 
 @require_safe
 def instrument_detail(request: AuthedRequest, instrument_id: int) -> HttpResponse:
-    instrument = get_object_or_404(Instrument.objects.visible_to(request.user).select_related("region"),
-                                   pk=instrument_id)
+    instrument = get_object_or_404(
+        Instrument.objects.visible_to(request.user).select_related("region"), pk=instrument_id
+    )
     if wants_xlsx(request):
-        return xlsx_response(f"{instrument.name}-第{instrument.version}版.xlsx", "题目", actions.EXPORT_HEADERS,
-                             actions.instrument_rows(instrument))
+        return xlsx_response(
+            f"{instrument.name}-第{instrument.version}版.xlsx",
+            "题目",
+            actions.EXPORT_HEADERS,
+            actions.instrument_rows(instrument),
+        )
     can_manage = Instrument.objects.manageable_by(request.user).filter(pk=instrument.pk).exists()
     items = instrument.items.all()
     dimensions = items.values("dimension").annotate(n=Count("pk")).order_by("dimension")
-    return render(request, "survey/instrument_detail.html",
-                  {"instrument": instrument, "items": items, "dimensions": dimensions, "can_manage": can_manage})
+    return render(
+        request,
+        "survey/instrument_detail.html",
+        {"instrument": instrument, "items": items, "dimensions": dimensions, "can_manage": can_manage},
+    )
 
 
 @require_POST
 def instrument_version(request: AuthedRequest, instrument_id: int) -> HttpResponse:
     instrument = get_object_or_404(Instrument.objects.manageable_by(request.user), pk=instrument_id)
     copy = actions.new_version(request.user, instrument)
-    messages.success(request, f"已建立第 {copy.version} 版：导出为 Excel 修改后，可按同一名称导入为再下一版。")
+    messages.success(
+        request, f"已建立第 {copy.version} 版：导出为 Excel 修改后，可按同一名称导入为再下一版。"
+    )
     return redirect(copy)
 
 
 def wave_create(request: AuthedRequest) -> HttpResponse:
     region = managed_region(request)
     instruments = Instrument.objects.manageable_by(request.user).filter(region__path__startswith=region.path)
-    form = WaveForm(request.POST or None, instruments=instruments,
-                    initial={"title": f"{region.name}公民科学素质调查", "period": "2025"})
+    form = WaveForm(
+        request.POST or None,
+        instruments=instruments,
+        initial={"title": f"{region.name}公民科学素质调查", "period": "2025"},
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            wave = actions.create_wave(request.user, region, title=data["title"], period=data["period"],
-                                       instrument=data["instrument"], rule_kind=data["rule_kind"],
-                                       rule_params=form.rule_params())
+            wave = actions.create_wave(
+                request.user,
+                region,
+                title=data["title"],
+                period=data["period"],
+                instrument=data["instrument"],
+                rule_kind=data["rule_kind"],
+                rule_params=form.rule_params(),
+            )
         except SurveyError as error:
             form.add_error(None, error.message)
         else:
@@ -137,26 +183,45 @@ def wave_create(request: AuthedRequest) -> HttpResponse:
 
 @require_safe
 def wave_detail(request: AuthedRequest, wave_id: int) -> HttpResponse:
-    wave = get_object_or_404(Wave.objects.visible_to(request.user).select_related("region", "instrument"), pk=wave_id)
+    wave = get_object_or_404(
+        Wave.objects.visible_to(request.user).select_related("region", "instrument"), pk=wave_id
+    )
     can_manage = Wave.objects.manageable_by(request.user).filter(pk=wave.pk).exists()
     return render(request, "survey/wave_detail.html", _wave_context(request, wave, can_manage))
 
 
 def _wave_context(request: AuthedRequest, wave: Wave, can_manage: bool, **forms: Any) -> dict[str, Any]:
-    strata = wave.frame.values("stratum").annotate(psus=Count("pk", distinct=True), n_complete=Count(
-        "respondents", filter=Q(respondents__status=RespondentStatus.COMPLETE))).order_by("stratum")
+    strata = (
+        wave.frame.values("stratum")
+        .annotate(
+            psus=Count("pk", distinct=True),
+            n_complete=Count("respondents", filter=Q(respondents__status=RespondentStatus.COMPLETE)),
+        )
+        .order_by("stratum")
+    )
     counts = dict(wave.respondents.values_list("status").annotate(n=Count("pk")))
     margins: dict[str, list[Any]] = {}
     for margin in wave.margins.all():
         margins.setdefault(variable_label(margin.variable), []).append(margin)
     run = wave.runs.select_related("job").first()
-    quota_text = "\n".join(f"{variable_label(v)}:{c}={n}" for v, t in (wave.quotas or {}).items() for c, n in t.items())
+    quota_text = "\n".join(
+        f"{variable_label(v)}:{c}={n}" for v, t in (wave.quotas or {}).items() for c, n in t.items()
+    )
     return {
-        "wave": wave, "can_manage": can_manage, "strata": strata, "counts": counts,
-        "complete": counts.get(RespondentStatus.COMPLETE, 0), "margins": margins, "run": run,
-        "latest": wave.latest_run, "quotas": actions.quota_progress(wave),
-        "public_url": request.build_absolute_uri(reverse("survey:public_start", kwargs={"token": wave.public_token})),
-        "frame_form": forms.get("frame_form") or UploadForm(), "margins_form": forms.get("margins_form") or UploadForm(),
+        "wave": wave,
+        "can_manage": can_manage,
+        "strata": strata,
+        "counts": counts,
+        "complete": counts.get(RespondentStatus.COMPLETE, 0),
+        "margins": margins,
+        "run": run,
+        "latest": wave.latest_run,
+        "quotas": actions.quota_progress(wave),
+        "public_url": request.build_absolute_uri(
+            reverse("survey:public_start", kwargs={"token": wave.public_token})
+        ),
+        "frame_form": forms.get("frame_form") or UploadForm(),
+        "margins_form": forms.get("margins_form") or UploadForm(),
         "responses_form": forms.get("responses_form") or UploadForm(),
         "codes_form": forms.get("codes_form") or CodesForm(wave=wave),
         "quota_form": forms.get("quota_form") or QuotaForm(initial={"text": quota_text}),
@@ -166,7 +231,8 @@ def _wave_context(request: AuthedRequest, wave: Wave, can_manage: bool, **forms:
         "margins_url": reverse("survey:margins_import", args=[wave.pk]),
         "responses_url": reverse("survey:responses_import", args=[wave.pk]),
         "headline": _headline(wave),
-        "template_headers": actions.response_template_headers(wave), "template_note": actions.RESPONSE_TEMPLATE_NOTE,
+        "template_headers": actions.response_template_headers(wave),
+        "template_note": actions.RESPONSE_TEMPLATE_NOTE,
     }
 
 
@@ -191,12 +257,15 @@ def _upload(request: AuthedRequest, wave_id: int, form_key: str, importer: Any, 
         else:
             messages.success(request, done.format(count=count))
             return redirect(wave)
-    return render(request, "survey/wave_detail.html", _wave_context(request, wave, True, **{form_key: form}),
-                  status=400)
+    return render(
+        request, "survey/wave_detail.html", _wave_context(request, wave, True, **{form_key: form}), status=400
+    )
 
 
 def frame_import(request: AuthedRequest, wave_id: int) -> HttpResponse:
-    return _upload(request, wave_id, "frame_form", actions.import_frame, "已导入抽样框：{count} 个初级抽样单元。")
+    return _upload(
+        request, wave_id, "frame_form", actions.import_frame, "已导入抽样框：{count} 个初级抽样单元。"
+    )
 
 
 def margins_import(request: AuthedRequest, wave_id: int) -> HttpResponse:
@@ -225,16 +294,29 @@ def codes(request: AuthedRequest, wave_id: int) -> HttpResponse:
         wave = _managed_wave(request, wave_id)
         form = CodesForm(request.POST, wave=wave)
         if not form.is_valid():
-            return render(request, "survey/wave_detail.html", _wave_context(request, wave, True, codes_form=form),
-                          status=400)
+            return render(
+                request,
+                "survey/wave_detail.html",
+                _wave_context(request, wave, True, codes_form=form),
+                status=400,
+            )
         actions.issue_codes(request.user, wave, form.cleaned_data["unit"], form.cleaned_data["count"])
         messages.success(request, f"已生成 {form.cleaned_data['count']} 个答题码，可下载清单分发。")
         return redirect(wave)
     wave = _managed_wave(request, wave_id)  # codes open questionnaires: only the office may list them
-    rows = [(r.code, request.build_absolute_uri(r.get_absolute_url()), r.unit.stratum if r.unit else "",
-             r.unit.psu if r.unit else "", r.get_status_display())
-            for r in wave.respondents.filter(source="web").exclude(unit=None).select_related("unit")]
-    return xlsx_response(f"{wave.title}-答题码.xlsx", "答题码", ["答题码", "作答链接", "层", "PSU", "状态"], rows)
+    rows = [
+        (
+            r.code,
+            request.build_absolute_uri(r.get_absolute_url()),
+            r.unit.stratum if r.unit else "",
+            r.unit.psu if r.unit else "",
+            r.get_status_display(),
+        )
+        for r in wave.respondents.filter(source="web").exclude(unit=None).select_related("unit")
+    ]
+    return xlsx_response(
+        f"{wave.title}-答题码.xlsx", "答题码", ["答题码", "作答链接", "层", "PSU", "状态"], rows
+    )
 
 
 @require_POST
@@ -249,7 +331,9 @@ def quotas(request: AuthedRequest, wave_id: int) -> HttpResponse:
         else:
             messages.success(request, "配额已保存。")
             return redirect(wave)
-    return render(request, "survey/wave_detail.html", _wave_context(request, wave, True, quota_form=form), status=400)
+    return render(
+        request, "survey/wave_detail.html", _wave_context(request, wave, True, quota_form=form), status=400
+    )
 
 
 @require_POST
@@ -261,17 +345,28 @@ def weighting(request: AuthedRequest, wave_id: int) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            actions.update_weighting(request.user, wave, method=data["method"], variables=data["variables"],
-                                     lonely_psu=data["lonely_psu"], trim_lower=data["trim_lower"],
-                                     trim_upper=data["trim_upper"], rule_kind=data["rule_kind"])
+            actions.update_weighting(
+                request.user,
+                wave,
+                method=data["method"],
+                variables=data["variables"],
+                lonely_psu=data["lonely_psu"],
+                trim_lower=data["trim_lower"],
+                trim_upper=data["trim_upper"],
+                rule_kind=data["rule_kind"],
+            )
             job = actions.start_estimation(request.user, wave)
         except SurveyError as failure:
             error = failure.message
         else:
             messages.info(request, "已开始评分、加权与估计，完成后可查看报告。")
             return redirect(f"{wave.get_absolute_url()}?job={job.pk}#estimation")
-    return render(request, "survey/wave_detail.html",
-                  _wave_context(request, wave, True, weighting_form=form, weighting_error=error), status=400)
+    return render(
+        request,
+        "survey/wave_detail.html",
+        _wave_context(request, wave, True, weighting_form=form, weighting_error=error),
+        status=400,
+    )
 
 
 @require_safe
@@ -280,22 +375,58 @@ def respondents(request: AuthedRequest, wave_id: int) -> HttpResponse:
     rows = Respondent.objects.visible_to(request.user).filter(wave=wave).select_related("unit__subregion")
     filterset = RespondentFilterSet(request.GET, queryset=rows, request=request)
     if wants_xlsx(request):
-        return xlsx_response(f"{wave.title}-受访者.xlsx", "受访者", RESPONDENT_HEADERS,
-                             [_respondent_row(r) for r in filterset.qs])
+        return xlsx_response(
+            f"{wave.title}-受访者.xlsx",
+            "受访者",
+            RESPONDENT_HEADERS,
+            [_respondent_row(r) for r in filterset.qs],
+        )
     page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
     return render(request, "survey/respondents.html", {"wave": wave, "page": page, "filterset": filterset})
 
 
-RESPONDENT_HEADERS = ["编号", "来源", "状态", "层", "PSU", "区域", "性别", "年龄", "年龄组", "文化程度", "城乡", "职业",
-                      "重点人群", "得分", "具备科学素质", "等级", "最终权数"]
+RESPONDENT_HEADERS = [
+    "编号",
+    "来源",
+    "状态",
+    "层",
+    "PSU",
+    "区域",
+    "性别",
+    "年龄",
+    "年龄组",
+    "文化程度",
+    "城乡",
+    "职业",
+    "重点人群",
+    "得分",
+    "具备科学素质",
+    "等级",
+    "最终权数",
+]
 
 
 def _respondent_row(r: Respondent) -> list[Any]:
     unit = r.unit
-    return [str(r), r.get_source_display(), r.get_status_display(), unit.stratum if unit else "",
-            unit.psu if unit else "", unit.subregion.name if unit and unit.subregion else "", r.sex, r.age,
-            r.age_group, r.education, r.urban_rural, r.occupation, r.key_group, r.score,
-            "" if r.literate is None else ("是" if r.literate else "否"), r.grade, r.weight]
+    return [
+        str(r),
+        r.get_source_display(),
+        r.get_status_display(),
+        unit.stratum if unit else "",
+        unit.psu if unit else "",
+        unit.subregion.name if unit and unit.subregion else "",
+        r.sex,
+        r.age,
+        r.age_group,
+        r.education,
+        r.urban_rural,
+        r.occupation,
+        r.key_group,
+        r.score,
+        "" if r.literate is None else ("是" if r.literate else "否"),
+        r.grade,
+        r.weight,
+    ]
 
 
 @require_safe
@@ -303,7 +434,9 @@ def item_statistics(request: AuthedRequest, wave_id: int) -> HttpResponse:
     wave = get_object_or_404(Wave.objects.visible_to(request.user).select_related("instrument"), pk=wave_id)
     rows = itemstats.item_statistics(wave)
     if wants_xlsx(request):
-        return xlsx_response(f"{wave.title}-题目统计.xlsx", "题目统计", itemstats.HEADERS, [r.row() for r in rows])
+        return xlsx_response(
+            f"{wave.title}-题目统计.xlsx", "题目统计", itemstats.HEADERS, [r.row() for r in rows]
+        )
     return render(request, "survey/item_statistics.html", {"wave": wave, "rows": rows})
 
 
@@ -314,14 +447,25 @@ def wave_report(request: AuthedRequest, wave_id: int) -> HttpResponse:
     if wants_xlsx(request):
         if run is None:
             raise Http404
-        return xlsx_response(f"{wave.title}-估计结果.xlsx", "估计结果", report.XLSX_HEADERS, report.xlsx_rows(run))
+        return xlsx_response(
+            f"{wave.title}-估计结果.xlsx", "估计结果", report.XLSX_HEADERS, report.xlsx_rows(run)
+        )
     built = report.build(wave, run) if run else None
     can_manage = Wave.objects.manageable_by(request.user).filter(pk=wave.pk).exists()
-    return render(request, "survey/report.html", {
-        "wave": wave, "run": run, "report": built, "can_manage": can_manage,
-        "chart_data": built.chart_data() if built else [],
-        "grade_data": [{"label": g.level, "value": round(g.estimate, 2)} for g in built.grades] if built else [],
-    })
+    return render(
+        request,
+        "survey/report.html",
+        {
+            "wave": wave,
+            "run": run,
+            "report": built,
+            "can_manage": can_manage,
+            "chart_data": built.chart_data() if built else [],
+            "grade_data": [{"label": g.level, "value": round(g.estimate, 2)} for g in built.grades]
+            if built
+            else [],
+        },
+    )
 
 
 @require_safe
@@ -354,8 +498,12 @@ SESSION_KEY = "kesu_survey_codes"
 
 def _open_wave(token: str) -> Wave:
     """A wave whose public link is on and which is collecting; anything else is not there."""
-    return get_object_or_404(Wave.objects.select_related("instrument"), public_token=token, public_link=True,
-                             status=WaveStatus.OPEN)
+    return get_object_or_404(
+        Wave.objects.select_related("instrument"),
+        public_token=token,
+        public_link=True,
+        status=WaveStatus.OPEN,
+    )
 
 
 @login_not_required
@@ -384,8 +532,9 @@ def _public_profile(request: HttpRequest, wave: Wave, codes: dict[str, str]) -> 
     if not form.is_valid():
         return _profile_page(request, wave, None, form, status=400)
     try:
-        respondent = actions.start_public_response(wave, dict(form.cleaned_data), form.cleaned_data.get("unit"),
-                                                   request.META.get("REMOTE_ADDR") or "")
+        respondent = actions.start_public_response(
+            wave, dict(form.cleaned_data), form.cleaned_data.get("unit"), client_ip(request)
+        )
     except actions.QuotaFullError as full:
         return render(request, "survey/respond_full.html", {"wave": wave, "message": full.message})
     except actions.TooManyStartsError as busy:
@@ -397,20 +546,33 @@ def _public_profile(request: HttpRequest, wave: Wave, codes: dict[str, str]) -> 
     return redirect(respondent)
 
 
-def _profile_page(request: HttpRequest, wave: Wave, respondent: Respondent | None, form: ProfileForm,
-                  error: str | None = None, status: int = 200) -> HttpResponse:
-    return render(request, "survey/respond_profile.html",
-                  {"wave": wave, "respondent": respondent, "form": form, "error": error}, status=status)
+def _profile_page(
+    request: HttpRequest,
+    wave: Wave,
+    respondent: Respondent | None,
+    form: ProfileForm,
+    error: str | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    return render(
+        request,
+        "survey/respond_profile.html",
+        {"wave": wave, "respondent": respondent, "form": form, "error": error},
+        status=status,
+    )
 
 
 @login_not_required
 def respond(request: HttpRequest, code: str) -> HttpResponse:
     """One respondent's questionnaire, reached only through its code: profile, items one by one, submit."""
-    respondent = get_object_or_404(Respondent.objects.select_related("wave__instrument", "unit"), code=code,
-                                   wave__status=WaveStatus.OPEN)
+    respondent = get_object_or_404(
+        Respondent.objects.select_related("wave__instrument", "unit"), code=code, wave__status=WaveStatus.OPEN
+    )
     wave = respondent.wave
     if respondent.is_complete:
-        return render(request, "survey/respond_done.html", {"wave": wave, "respondent": respondent, "again": True})
+        return render(
+            request, "survey/respond_done.html", {"wave": wave, "respondent": respondent, "again": True}
+        )
     if not respondent.has_profile or request.GET.get("step") == "profile":
         return _profile_step(request, respondent)
     item = next_item(respondent)
@@ -425,8 +587,12 @@ def next_item(respondent: Respondent) -> Item | None:
 
 def _profile_step(request: HttpRequest, respondent: Respondent) -> HttpResponse:
     wave = respondent.wave
-    form = ProfileForm(request.POST or None, wave=wave, ask_unit=respondent.unit_id is None, initial={
-        f: getattr(respondent, f) for f in ("sex", "age", "education", "urban_rural", "occupation")})
+    form = ProfileForm(
+        request.POST or None,
+        wave=wave,
+        ask_unit=respondent.unit_id is None,
+        initial={f: getattr(respondent, f) for f in ("sex", "age", "education", "urban_rural", "occupation")},
+    )
     error = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -455,10 +621,20 @@ def _item_step(request: HttpRequest, respondent: Respondent, item: Item) -> Http
     actions.mark_shown(respondent)
     total = respondent.wave.instrument.items.count()
     done = respondent.answers.count()
-    return render(request, "survey/respond_item.html", {
-        "wave": respondent.wave, "respondent": respondent, "item": item, "error": error, "number": done + 1,
-        "total": total, "percent": round(100 * done / total) if total else 0,
-    }, status=400 if error else 200)
+    return render(
+        request,
+        "survey/respond_item.html",
+        {
+            "wave": respondent.wave,
+            "respondent": respondent,
+            "item": item,
+            "error": error,
+            "number": done + 1,
+            "total": total,
+            "percent": round(100 * done / total) if total else 0,
+        },
+        status=400 if error else 200,
+    )
 
 
 def _submit_step(request: HttpRequest, respondent: Respondent) -> HttpResponse:

@@ -32,6 +32,10 @@ class MeSerializer(serializers.Serializer):
 def me(request: Request) -> Response:
     """The signed-in user and their roles."""
     user: Any = request.user
-    data = {"username": user.username, "display_name": user.display_name,
-            "is_system_admin": user.is_superuser, "memberships": user.memberships.all()}
+    data = {
+        "username": user.username,
+        "display_name": user.display_name,
+        "is_system_admin": user.is_superuser,
+        "memberships": user.memberships.all(),
+    }
     return Response(MeSerializer(data).data)

@@ -19,7 +19,9 @@ def test_the_login_page_speaks_chinese(db: None) -> None:
 def test_a_browser_set_to_english_still_gets_chinese_messages(world: World) -> None:
     client = Client(HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
     client.force_login(world.pds_office)
-    page = client.post("/reporting/cycles/", {"period_year": ""}).content.decode()  # Django's own field errors
+    page = client.post(
+        "/reporting/cycles/", {"period_year": ""}
+    ).content.decode()  # Django's own field errors
     assert "这个字段是必填项" in page or "该字段是必填项" in page
     assert "This field is required" not in page
 
@@ -79,10 +81,16 @@ def test_an_idle_session_expires_and_an_active_one_slides_forward(world: World, 
 
 def test_an_office_creates_a_liaison_for_one_of_its_units(world: World, client_for) -> None:
     client = client_for(world.pds_office)
-    response = client.post("/accounts/users/new/", {
-        "username": "kx-zhang", "display_name": "张科", "password": "Kexie-2025-liaison", "role": "liaison",
-        "unit": world.kexie.pk,
-    })
+    response = client.post(
+        "/accounts/users/new/",
+        {
+            "username": "kx-zhang",
+            "display_name": "张科",
+            "password": "Kexie-2025-liaison",
+            "role": "liaison",
+            "unit": world.kexie.pk,
+        },
+    )
     assert response.status_code == 302
     from kesu.accounts.models import User
 
@@ -91,9 +99,18 @@ def test_an_office_creates_a_liaison_for_one_of_its_units(world: World, client_f
 
 def test_an_office_cannot_give_a_role_in_another_region(world: World, client_for) -> None:
     client = client_for(world.xz_office)
-    response = client.post("/accounts/users/new/", {
-        "username": "intruder", "display_name": "外人", "password": "Kexie-2025-liaison", "role": "liaison",
-        "unit": world.kexie.pk,
-    })
+    response = client.post(
+        "/accounts/users/new/",
+        {
+            "username": "intruder",
+            "display_name": "外人",
+            "password": "Kexie-2025-liaison",
+            "role": "liaison",
+            "unit": world.kexie.pk,
+        },
+    )
     assert response.status_code == 200
-    assert "选择一个有效的选项" in response.content.decode() or "Select a valid choice" in response.content.decode()
+    assert (
+        "选择一个有效的选项" in response.content.decode()
+        or "Select a valid choice" in response.content.decode()
+    )

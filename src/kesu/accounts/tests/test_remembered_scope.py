@@ -22,7 +22,9 @@ def test_a_remembered_scope_is_used_only_for_its_user_its_stamp_and_a_few_minute
     assert remembered(saved, user_id=4, is_system_admin=False, stamp=2, now=1200.0, max_age=300) is None
     assert remembered(saved, user_id=3, is_system_admin=False, stamp=3, now=1200.0, max_age=300) is None
     assert remembered(saved, user_id=3, is_system_admin=False, stamp=2, now=1300.0, max_age=300) is None
-    assert remembered(saved, user_id=3, is_system_admin=False, stamp=2, now=900.0, max_age=300) is None  # clock went back
+    assert (
+        remembered(saved, user_id=3, is_system_admin=False, stamp=2, now=900.0, max_age=300) is None
+    )  # clock went back
     assert remembered({"junk": 1}, user_id=3, is_system_admin=False, stamp=2, now=1200.0, max_age=300) is None
     # The superuser flag always comes from the user row, never from the session.
     promoted = remembered(saved, user_id=3, is_system_admin=True, stamp=2, now=1200.0, max_age=300)
@@ -40,7 +42,9 @@ def test_a_signed_in_page_does_not_look_up_the_users_memberships_again(world: Wo
 
 
 @pytest.mark.django_db
-def test_a_liaison_whose_role_is_revoked_loses_the_report_on_the_next_request(world: World, client_for) -> None:
+def test_a_liaison_whose_role_is_revoked_loses_the_report_on_the_next_request(
+    world: World, client_for
+) -> None:
     report = open_test_cycle(world.edu_bureau).reports.get(unit=world.edu_bureau)
     liaison = client_for(world.edu_liaison)
     assert liaison.get(f"/reporting/reports/{report.pk}/").status_code == 200
@@ -60,7 +64,9 @@ def test_a_liaison_given_a_second_unit_sees_its_report_on_the_next_request(world
 
 
 @pytest.mark.django_db
-def test_an_office_keeps_its_own_region_when_the_region_moves_under_another_city(world: World, client_for) -> None:
+def test_an_office_keeps_its_own_region_when_the_region_moves_under_another_city(
+    world: World, client_for
+) -> None:
     unit = region_actions.create_unit(None, world.xinzheng, "市教育局")
     office = client_for(world.xz_office)
     assert office.get(f"/regions/units/{unit.pk}/").status_code == 200
@@ -98,7 +104,9 @@ def test_reloading_divisions_that_move_a_county_changes_its_offices_scope_at_onc
 
     stamp = User.objects.get(pk=world.py_office.pk).access_stamp
     untouched = User.objects.get(pk=world.xz_office.pk).access_stamp
-    Region.objects.filter(pk=world.pingyin.pk).update(path="370000000000/370124000000/")  # as if filed elsewhere
+    Region.objects.filter(pk=world.pingyin.pk).update(
+        path="370000000000/370124000000/"
+    )  # as if filed elsewhere
     load_test_divisions()  # the national data puts 平阴县 back under 济南市
     assert User.objects.get(pk=world.py_office.pk).access_stamp == stamp + 1
     assert User.objects.get(pk=world.xz_office.pk).access_stamp == untouched

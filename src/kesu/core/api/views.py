@@ -14,8 +14,19 @@ class AuditEventSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = AuditEvent
-        fields = ["id", "at", "actor", "verb", "target_type", "target_id", "target_repr", "region",
-                  "before", "after", "note"]
+        fields = [
+            "id",
+            "at",
+            "actor",
+            "verb",
+            "target_type",
+            "target_id",
+            "target_repr",
+            "region",
+            "before",
+            "after",
+            "note",
+        ]
 
 
 class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):

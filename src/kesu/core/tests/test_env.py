@@ -10,7 +10,13 @@ from kesu.env import EnvError, env_bool, env_int, env_list, parse_database_url
 def test_a_postgres_url_becomes_a_database_entry() -> None:
     db = parse_database_url("postgresql://kesu:s%40cret@127.0.0.1:5432/test?sslmode=disable", Path("/srv"))
     assert db["ENGINE"] == "django.db.backends.postgresql"
-    assert (db["NAME"], db["USER"], db["PASSWORD"], db["HOST"], db["PORT"]) == ("test", "kesu", "s@cret", "127.0.0.1", "5432")
+    assert (db["NAME"], db["USER"], db["PASSWORD"], db["HOST"], db["PORT"]) == (
+        "test",
+        "kesu",
+        "s@cret",
+        "127.0.0.1",
+        "5432",
+    )
     assert db["OPTIONS"] == {"sslmode": "disable"}
 
 

@@ -18,14 +18,21 @@ def run_kesu(args: list[str], env: dict[str, str]) -> subprocess.CompletedProces
 
 
 def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    }
     env.update(extra)
     return env
 
 
 def test_the_deploy_check_is_clean_with_production_settings(tmp_path: Path) -> None:
     env = clean_env(
-        DEBUG="0", KESU_PRODUCTION="1", SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="kesu.example.gov.cn",
+        DEBUG="0",
+        KESU_PRODUCTION="1",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="kesu.example.gov.cn",
         KESU_DATA_DIR=str(tmp_path),
     )
     result = run_kesu(["check", "--deploy", "--fail-level", "WARNING"], env)
@@ -34,7 +41,9 @@ def test_the_deploy_check_is_clean_with_production_settings(tmp_path: Path) -> N
 
 
 def test_production_refuses_to_start_without_a_secret_key(tmp_path: Path) -> None:
-    env = clean_env(DEBUG="0", KESU_PRODUCTION="1", ALLOWED_HOSTS="kesu.example.gov.cn", KESU_DATA_DIR=str(tmp_path))
+    env = clean_env(
+        DEBUG="0", KESU_PRODUCTION="1", ALLOWED_HOSTS="kesu.example.gov.cn", KESU_DATA_DIR=str(tmp_path)
+    )
     env.pop("SECRET_KEY", None)
     result = run_kesu(["check"], env)
     assert result.returncode != 0

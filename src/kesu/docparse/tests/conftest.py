@@ -8,9 +8,11 @@ import io
 import json
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
+
+from kesu.env import env_bool
 
 REPO = Path(__file__).resolve().parents[4]
 SHARED = REPO.parent / "shared"
@@ -30,10 +32,17 @@ def sample_text(name: str) -> str:
     return (SAMPLE_PLANS / name).read_text(encoding="utf-8")
 
 
+def _missing(message: str) -> NoReturn:
+    """Skip on a developer's machine without shared/; fail in CI (KESU_REQUIRE_SHARED=1), where a skip would hide it."""
+    if env_bool("KESU_REQUIRE_SHARED", False):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
 def _scorer() -> ModuleType:
     path = SHARED / "tools" / "score_parse.py"
     if not path.exists():
-        pytest.skip(f"the scorer is not at {path}")
+        _missing(f"the scorer is not at {path}")
     spec = importlib.util.spec_from_file_location("score_parse", path)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
@@ -45,7 +54,7 @@ def score(gold_name: str, prediction: dict[str, Any], tmp_path: Path) -> dict[st
     """Run shared/tools/score_parse.py on a prediction and return its metrics."""
     gold = SHARED / "gold" / gold_name
     if not gold.exists():
-        pytest.skip(f"gold parse missing: {gold}")
+        _missing(f"gold parse missing: {gold}")
     pred_path = tmp_path / "pred.json"
     pred_path.write_text(json.dumps(prediction, ensure_ascii=False), encoding="utf-8")
     out = io.StringIO()

@@ -32,11 +32,10 @@ def test_a_file_of_blank_lines_is_refused_as_empty() -> None:
         read_document(b" \n\r\n\t\n", "plan.txt")
 
 
-def test_an_image_only_pdf_is_refused_saying_ocr_is_not_supported() -> None:
-    with pytest.raises(errors.ImageOnlyPdfError) as caught:
+def test_an_image_only_pdf_without_any_text_on_its_page_is_refused_as_blank() -> None:
+    with pytest.raises(errors.EmptyDocumentError) as caught:
         read_document(image_only_pdf(), "scan.pdf")
-    message = caught.value.message
-    assert "OCR" in message and "docx" in message and "文字层" in message
+    assert "没有识别出文字" in caught.value.message
 
 
 def test_a_corrupt_docx_is_refused_as_damaged() -> None:
@@ -96,7 +95,7 @@ def test_a_document_without_numbered_sections_is_refused_saying_so() -> None:
 
 def test_an_unknown_file_type_is_refused_listing_the_accepted_types() -> None:
     with pytest.raises(errors.UnsupportedFileTypeError) as caught:
-        read_document(b"\x89PNG\r\n\x1a\n\x00\x00", "photo.png")
+        read_document(b"BM\x00\x00\x00\x00", "photo.bmp")
     assert "docx" in caught.value.message and "pdf" in caught.value.message
 
 

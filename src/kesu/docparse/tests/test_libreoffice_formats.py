@@ -14,7 +14,9 @@ from .conftest import SEEDS, assert_meets_thresholds, sample_text, score
 from .variants import as_docx
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
-pytestmark = pytest.mark.skipif(SOFFICE is None, reason="LibreOffice 未安装（scripts/setup.sh 会用 apt 安装）")
+pytestmark = pytest.mark.skipif(
+    SOFFICE is None, reason="LibreOffice 未安装（scripts/setup.sh 会用 apt 安装）"
+)
 
 
 def office_export(docx_bytes: bytes, target: str, tmp_path: Path) -> bytes:
@@ -23,9 +25,19 @@ def office_export(docx_bytes: bytes, target: str, tmp_path: Path) -> bytes:
     source.write_bytes(docx_bytes)
     profile = tmp_path / "profile"
     subprocess.run(
-        [str(SOFFICE), f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", target,
-         "--outdir", str(tmp_path), str(source)],
-        check=True, capture_output=True, timeout=180,
+        [
+            str(SOFFICE),
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--convert-to",
+            target,
+            "--outdir",
+            str(tmp_path),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
     )
     return (tmp_path / f"plan.{target.split(':')[0]}").read_bytes()
 

@@ -9,8 +9,18 @@ from rest_framework import renderers, serializers, viewsets
 from kesu.indicators.filters import IndicatorFilterSet, IndicatorValueFilterSet
 from kesu.indicators.models import Indicator, IndicatorValue
 
-CSV_FIELDS = ["indicator", "region", "region_name", "period", "disaggregation", "value", "numerator", "denominator",
-              "source", "provenance"]
+CSV_FIELDS = [
+    "indicator",
+    "region",
+    "region_name",
+    "period",
+    "disaggregation",
+    "value",
+    "numerator",
+    "denominator",
+    "source",
+    "provenance",
+]
 
 
 class ValueCSVRenderer(renderers.BaseRenderer):
@@ -20,7 +30,9 @@ class ValueCSVRenderer(renderers.BaseRenderer):
     format = "csv"
     charset = "utf-8"
 
-    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
+    def render(
+        self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None
+    ) -> bytes:
         rows = data.get("results", data) if isinstance(data, dict) else data
         buffer = io.StringIO()
         writer = csv.writer(buffer)
@@ -30,7 +42,9 @@ class ValueCSVRenderer(renderers.BaseRenderer):
         writer.writerow(CSV_FIELDS)
         for row in rows:
             row = dict(row)
-            row["disaggregation"] = ";".join(f"{k}={v}" for k, v in sorted((row.get("disaggregation") or {}).items()))
+            row["disaggregation"] = ";".join(
+                f"{k}={v}" for k, v in sorted((row.get("disaggregation") or {}).items())
+            )
             writer.writerow(["" if row.get(f) is None else row.get(f) for f in CSV_FIELDS])
         return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
@@ -40,8 +54,21 @@ class IndicatorSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Indicator
-        fields = ["code", "name", "unit", "definition", "aggregation", "temporal", "source", "scale",
-                  "numerator_label", "denominator_code", "denominator_label", "disaggregations", "region"]
+        fields = [
+            "code",
+            "name",
+            "unit",
+            "definition",
+            "aggregation",
+            "temporal",
+            "source",
+            "scale",
+            "numerator_label",
+            "denominator_code",
+            "denominator_label",
+            "disaggregations",
+            "region",
+        ]
 
 
 class IndicatorValueSerializer(serializers.ModelSerializer):
@@ -51,8 +78,20 @@ class IndicatorValueSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = IndicatorValue
-        fields = ["id", "indicator", "region", "region_name", "period", "disaggregation", "value", "numerator",
-                  "denominator", "source", "provenance", "recorded_at"]
+        fields = [
+            "id",
+            "indicator",
+            "region",
+            "region_name",
+            "period",
+            "disaggregation",
+            "value",
+            "numerator",
+            "denominator",
+            "source",
+            "provenance",
+            "recorded_at",
+        ]
 
 
 class IndicatorViewSet(viewsets.ReadOnlyModelViewSet):
@@ -78,6 +117,9 @@ class IndicatorValueViewSet(viewsets.ReadOnlyModelViewSet):
         return IndicatorValue.objects.visible_to(self.request.user).select_related("indicator", "region")
 
     def paginate_queryset(self, queryset: Any) -> Any:
-        if getattr(self.request, "accepted_renderer", None) is not None and self.request.accepted_renderer.format == "csv":
+        if (
+            getattr(self.request, "accepted_renderer", None) is not None
+            and self.request.accepted_renderer.format == "csv"
+        ):
             return None
         return super().paginate_queryset(queryset)

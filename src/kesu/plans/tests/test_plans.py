@@ -167,7 +167,7 @@ def test_plans_compare_side_by_side_on_their_literacy_goals(world: World, client
     pingdingshan_plan(world)
     data = (SAMPLES / "pingyin_2021_2025.txt").read_bytes()
     actions.import_plan(None, world.pingyin, data, "pingyin.txt")
-    page = client_for(world.admin).get("/plans/compare/").content.decode()
+    page = client_for(world.admin).get("/plans/compare/?drafts=1", follow=True).content.decode()  # both drafts
     assert "15%" in page and "18.5%" in page
 
 
@@ -188,3 +188,18 @@ def test_a_liaisons_home_page_shows_its_unit_tasks(world: World, client_for) -> 
     led = plan.tasks.filter(responsibilities__unit=world.edu_bureau, responsibilities__role="lead").count()
     page = client_for(world.edu_liaison).get("/").content.decode()
     assert "本单位承担的任务" in page and f"<strong>{led}</strong> 项" in page
+
+
+def test_confirming_a_reimport_with_a_broken_or_foreign_token_asks_to_upload_again(world: World, client_for) -> None:
+    plan = pingdingshan_plan(world)
+    client = client_for(world.pds_office)
+    for token in ("not-a-uuid", "../../settings", "00000000-0000-0000-0000-000000000000"):
+        response = client.post(f"/plans/{plan.pk}/reimport/", {"token": token, "filename": "v2.txt"}, follow=True)
+        assert response.status_code == 200 and "请重新上传" in response.content.decode()
+    other = actions.import_plan(None, world.xinzheng, (SAMPLES / "xinzheng_2021_2025.txt").read_bytes(), "xz.txt")
+    text = (SAMPLES / "pingdingshan_2021_2025.txt").read_bytes()
+    preview = client.post(f"/plans/{plan.pk}/reimport/", {"file": SimpleUploadedFile("v2.txt", text)})
+    foreign = client_for(world.xz_office).post(f"/plans/{other.pk}/reimport/",
+                                                {"token": preview.context["token"]}, follow=True)
+    assert "请重新上传" in foreign.content.decode() and other.documents.count() == 1
+    assert plan.documents.count() == 1

@@ -52,8 +52,14 @@ def tree() -> RegionTree:
 
 
 def test_a_recorded_value_wins_over_the_rollup_and_grandchildren_roll_up_twice() -> None:
-    recorded = {("a1", "2024"): Observation(3), ("a2", "2024"): Observation(4), ("b", "2024"): Observation(10),
-                ("city", "2025"): Observation(99), ("a", "2025"): Observation(1), ("b", "2025"): Observation(2)}
+    recorded = {
+        ("a1", "2024"): Observation(3),
+        ("a2", "2024"): Observation(4),
+        ("b", "2024"): Observation(10),
+        ("city", "2025"): Observation(99),
+        ("a", "2025"): Observation(1),
+        ("b", "2025"): Observation(2),
+    }
     figure = resolve_series(tree(), recorded, Aggregation.SUM)
     assert figure("a", "2024").value == 7
     assert figure("city", "2024").value == 17

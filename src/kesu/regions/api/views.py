@@ -64,7 +64,9 @@ class UnitViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
         if not Region.objects.manageable_by(self.user()).filter(pk=region.pk).exists():
             raise PermissionDenied("只能在本级及下级区划添加单位")
         data = {k: v for k, v in serializer.validated_data.items() if k not in ("region", "name")}
-        serializer.instance = actions.create_unit(self.user(), region, serializer.validated_data["name"], **data)
+        serializer.instance = actions.create_unit(
+            self.user(), region, serializer.validated_data["name"], **data
+        )
 
     def perform_update(self, serializer: Any) -> None:
         changes = {k: v for k, v in serializer.validated_data.items() if k != "region"}

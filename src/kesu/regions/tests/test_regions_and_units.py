@@ -15,7 +15,9 @@ def test_loading_divisions_twice_changes_nothing_the_second_time(db: None) -> No
     paths = dict(Region.objects.values_list("code", "path"))
     load_test_divisions()
     assert dict(Region.objects.values_list("code", "path")) == paths
-    assert Region.objects.get(code="370124001000").path == "370000000000/370100000000/370124000000/370124001000/"
+    assert (
+        Region.objects.get(code="370124001000").path == "370000000000/370100000000/370124000000/370124001000/"
+    )
 
 
 def test_a_county_moved_to_another_city_takes_its_towns_along(world: World) -> None:
@@ -65,8 +67,10 @@ def test_a_liaison_sees_only_its_own_unit(world: World) -> None:
 
 def test_an_office_adds_a_unit_and_the_audit_trail_says_who(world: World, client_for) -> None:
     client = client_for(world.pds_office)
-    response = client.post("/regions/units/new/", {"name": "市气象局", "kind": "government", "is_member": "on",
-                                                    "aliases_text": "气象局、市气象台"})
+    response = client.post(
+        "/regions/units/new/",
+        {"name": "市气象局", "kind": "government", "is_member": "on", "aliases_text": "气象局、市气象台"},
+    )
     unit = Unit.objects.get(region=world.pingdingshan, name="市气象局")
     assert response.status_code == 302
     assert sorted(unit.aliases.values_list("alias", flat=True)) == ["市气象台", "气象局"]
@@ -76,7 +80,9 @@ def test_an_office_adds_a_unit_and_the_audit_trail_says_who(world: World, client
 
 def test_editing_a_unit_records_before_and_after(world: World, client_for) -> None:
     client = client_for(world.pds_office)
-    client.post(f"/regions/units/{world.edu_bureau.pk}/edit/", {"name": "市教育和体育局", "kind": "government"})
+    client.post(
+        f"/regions/units/{world.edu_bureau.pk}/edit/", {"name": "市教育和体育局", "kind": "government"}
+    )
     event = AuditEvent.objects.get(verb="unit.update")
     assert ("name", "市教育体育局", "市教育和体育局") in event.changed_fields
     assert ("is_member", True, False) in event.changed_fields

@@ -52,14 +52,18 @@ def four_task_cycle(world: World) -> Cycle:
     """
     plan = reporting_plan(world.edu_bureau, partner=world.kexie, tasks=4)
     task_1, task_2 = plan.tasks.get(order=1), plan.tasks.get(order=2)
-    Target.objects.create(task=task_1, indicator="注册科普志愿者", value=5000, unit="人", year=2025, span_start=9)
-    Target.objects.create(task=task_2, indicator="科普场馆年闭馆天数", value=30, unit="天", comparator="<=",
-                          year=2025)
+    Target.objects.create(
+        task=task_1, indicator="注册科普志愿者", value=5000, unit="人", year=2025, span_start=9
+    )
+    Target.objects.create(
+        task=task_2, indicator="科普场馆年闭馆天数", value=30, unit="天", comparator="<=", year=2025
+    )
     return actions.open_cycle(None, plan, Period.parse("2025H1"), due_date=date(2099, 6, 30))
 
 
 def test_the_summary_states_each_target_with_its_value_and_ratio_and_lists_unreported_ones(
-        world: World, four_task_cycle: Cycle, client_for) -> None:
+    world: World, four_task_cycle: Cycle, client_for
+) -> None:
     edu = four_task_cycle.reports.get(unit=world.edu_bureau)
     fill_report(edu, narrative="建成市级科普教育基地 132 个")
     bases = Target.objects.get(indicator="市级科普教育基地")
@@ -67,8 +71,15 @@ def test_the_summary_states_each_target_with_its_value_and_ratio_and_lists_unrep
     reported: list[tuple[int, dict[int, float | None]]] = [(1, {bases.pk: 132.0}), (2, {closures.pk: 40.0})]
     for order, values in reported:
         entry = _lead(edu, order)
-        actions.save_entry(None, entry, version=entry.version, status="in_progress", percent=60,
-                           narrative=entry.narrative, values=values)
+        actions.save_entry(
+            None,
+            entry,
+            version=entry.version,
+            status="in_progress",
+            percent=60,
+            narrative=entry.narrative,
+            values=values,
+        )
     _approve(edu)
     kexie = four_task_cycle.reports.get(unit=world.kexie)
     fill_report(kexie, narrative="市科协尚待审核的内容")
@@ -80,8 +91,17 @@ def test_the_summary_states_each_target_with_its_value_and_ratio_and_lists_unrep
     assert lines[0] == "平顶山市全民科学素质行动2025年上半年工作总结"
     assert "报送率 100%" in lines[1] and "及时率 100%" in lines[1]
     assert lines[2].startswith("本总结依据已审核通过的报送（1 家单位）")
-    headings = [p.text for p in document.paragraphs if p.style is not None and p.style.name.startswith("Heading")]
-    assert headings == ["一、提升行动", "（一）任务1", "（二）任务3", "二、重点工程", "（一）任务2", "（二）任务4"]
+    headings = [
+        p.text for p in document.paragraphs if p.style is not None and p.style.name.startswith("Heading")
+    ]
+    assert headings == [
+        "一、提升行动",
+        "（一）任务1",
+        "（二）任务3",
+        "二、重点工程",
+        "（一）任务2",
+        "（二）任务4",
+    ]
     assert "市教育体育局（牵头）：推进中，完成 60%。建成市级科普教育基地 132 个" in lines
     assert "目标：市级科普教育基地 ≥150 个（2025年）；市教育体育局报送 132 个，完成 88%。" in lines
     assert "目标：注册科普志愿者 ≥5000 人（2025年）；未报。" in lines
@@ -91,13 +111,21 @@ def test_the_summary_states_each_target_with_its_value_and_ratio_and_lists_unrep
 
 
 def test_a_report_not_yet_approved_leaves_its_targets_unreported_in_the_summary(
-        world: World, cycle: Cycle, client_for) -> None:
+    world: World, cycle: Cycle, client_for
+) -> None:
     report = cycle.reports.get(unit=world.edu_bureau)
     fill_report(report, narrative="尚在审核中的进展")
     entry = _lead(report, 1)
     target = Target.objects.get(task=entry.task)
-    actions.save_entry(None, entry, version=entry.version, status="in_progress", percent=50,
-                       narrative=entry.narrative, values={target.pk: 132.0})
+    actions.save_entry(
+        None,
+        entry,
+        version=entry.version,
+        status="in_progress",
+        percent=50,
+        narrative=entry.narrative,
+        values={target.pk: 132.0},
+    )
     actions.submit_report(None, report)
 
     lines = _lines(_document(client_for(world.pds_office).get(f"/reporting/cycles/{cycle.pk}/summary/")))
@@ -142,13 +170,16 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
 
 
 def _issue(office, entry: Entry, requirement: str, deadline: str = "2025-11-30") -> Notice:
-    response = office.post(f"/reporting/entries/{entry.pk}/notice/", {"requirement": requirement, "deadline": deadline})
+    response = office.post(
+        f"/reporting/entries/{entry.pk}/notice/", {"requirement": requirement, "deadline": deadline}
+    )
     assert response.status_code == 302, response.content.decode()[:500]
     return Notice.objects.get(requirement=requirement)
 
 
 def test_the_notice_report_lists_open_and_closed_notices_with_level_and_every_steps_time(
-        world: World, cycle: Cycle, client_for, clock: Clock) -> None:
+    world: World, cycle: Cycle, client_for, clock: Clock
+) -> None:
     report = cycle.reports.get(unit=world.edu_bureau)
     office, liaison = client_for(world.pds_office), client_for(world.edu_liaison)
     done = _issue(office, _lead(report, 1), "请报送基地建设进展")  # 2025年11月3日 10:05
@@ -161,8 +192,10 @@ def test_the_notice_report_lists_open_and_closed_notices_with_level_and_every_st
     liaison.post(f"/reporting/notices/{done.pk}/", {"step": "respond", "response": "已建成 132 个"})  # 15:10
     clock.advance(hours=2, minutes=5)
     office.post(f"/reporting/notices/{done.pk}/", {"step": "close", "note": "同意办结"})  # 17:15
-    office.post(f"/reporting/notices/{lagging.pk}/", {"step": "escalate", "note": "逾期未反馈",
-                                                      "deadline": "2025-11-20"})
+    office.post(
+        f"/reporting/notices/{lagging.pk}/",
+        {"step": "escalate", "note": "逾期未反馈", "deadline": "2025-11-20"},
+    )
 
     document = _document(office.get("/reporting/notices/?format=docx"))
     lines = _lines(document)
@@ -172,22 +205,35 @@ def test_the_notice_report_lists_open_and_closed_notices_with_level_and_every_st
     assert "一、尚未办结的督办事项（1 件）" in lines and "二、已办结的督办事项（1 件）" in lines
     open_table, closed_table = document.tables
     open_row = {h: c.text for h, c in zip(_texts(open_table.rows[0]), open_table.rows[1].cells, strict=True)}
-    closed_row = {h: c.text for h, c in zip(_texts(closed_table.rows[0]), closed_table.rows[1].cells, strict=True)}
+    closed_row = {
+        h: c.text for h, c in zip(_texts(closed_table.rows[0]), closed_table.rows[1].cells, strict=True)
+    }
     assert open_row["督办级别"] == "二级督办（升级督办）" and open_row["办理时限"] == "2025年11月20日"
-    assert open_row["办理过程"].splitlines() == ["交办 2025年11月3日 10:10", "签收 2025年11月3日 11:10",
-                                               "升级督办 2025年11月3日 17:15"]
+    assert open_row["办理过程"].splitlines() == [
+        "交办 2025年11月3日 10:10",
+        "签收 2025年11月3日 11:10",
+        "升级督办 2025年11月3日 17:15",
+    ]
     assert "升级督办要求：逾期未反馈" in open_row["办理情况"]
     assert closed_row["督办级别"] == "一级督办" and closed_row["状态"] == "已办结"
-    assert closed_row["办理过程"].splitlines() == ["交办 2025年11月3日 10:05", "签收 2025年11月3日 11:10",
-                                                 "反馈 2025年11月3日 15:10", "办结 2025年11月3日 17:15"]
+    assert closed_row["办理过程"].splitlines() == [
+        "交办 2025年11月3日 10:05",
+        "签收 2025年11月3日 11:10",
+        "反馈 2025年11月3日 15:10",
+        "办结 2025年11月3日 17:15",
+    ]
     assert closed_row["办理情况"].splitlines() == ["已建成 132 个", "办结意见：同意办结"]
 
     sheet = load_workbook(io.BytesIO(office.get("/reporting/notices/?format=xlsx").content)).active
     assert sheet is not None
     header = [c.value for c in sheet[1]]
-    rows = {row[0]: dict(zip(header, row, strict=True)) for row in sheet.iter_rows(min_row=2, values_only=True)}
+    rows = {
+        row[0]: dict(zip(header, row, strict=True)) for row in sheet.iter_rows(min_row=2, values_only=True)
+    }
     assert rows[lagging.number]["升级督办"] == datetime(2025, 11, 3, 17, 15)
-    assert rows[done.number]["升级督办"] in ("", None) and rows[done.number]["办结"] == datetime(2025, 11, 3, 17, 15)
+    assert rows[done.number]["升级督办"] in ("", None) and rows[done.number]["办结"] == datetime(
+        2025, 11, 3, 17, 15
+    )
 
 
 def _texts(row) -> list[str]:
@@ -195,10 +241,13 @@ def _texts(row) -> list[str]:
 
 
 def test_escalating_without_a_valid_new_deadline_is_refused_in_chinese_and_changes_nothing(
-        world: World, cycle: Cycle, client_for) -> None:
+    world: World, cycle: Cycle, client_for
+) -> None:
     office = client_for(world.pds_office)
     entry = _lead(cycle.reports.get(unit=world.edu_bureau), 1)
-    office.post(f"/reporting/entries/{entry.pk}/notice/", {"requirement": "请加快推进", "deadline": "2099-07-01"})
+    office.post(
+        f"/reporting/entries/{entry.pk}/notice/", {"requirement": "请加快推进", "deadline": "2099-07-01"}
+    )
     notice = Notice.objects.get()
     url = f"/reporting/notices/{notice.pk}/"
 
@@ -216,7 +265,9 @@ def test_escalating_without_a_valid_new_deadline_is_refused_in_chinese_and_chang
     assert not AuditEvent.objects.filter(verb="notice.escalate").exists()
 
 
-def test_issuing_a_notice_with_a_past_or_missing_deadline_is_refused(world: World, cycle: Cycle, client_for) -> None:
+def test_issuing_a_notice_with_a_past_or_missing_deadline_is_refused(
+    world: World, cycle: Cycle, client_for
+) -> None:
     office = client_for(world.pds_office)
     entry = _lead(cycle.reports.get(unit=world.edu_bureau), 1)
     url = f"/reporting/entries/{entry.pk}/notice/"
@@ -230,10 +281,13 @@ def test_issuing_a_notice_with_a_past_or_missing_deadline_is_refused(world: Worl
 
 
 def test_responding_without_a_response_is_refused_and_the_notice_stays_signed(
-        world: World, cycle: Cycle, client_for) -> None:
+    world: World, cycle: Cycle, client_for
+) -> None:
     office, liaison = client_for(world.pds_office), client_for(world.edu_liaison)
     entry = _lead(cycle.reports.get(unit=world.edu_bureau), 1)
-    office.post(f"/reporting/entries/{entry.pk}/notice/", {"requirement": "请加快推进", "deadline": "2099-07-01"})
+    office.post(
+        f"/reporting/entries/{entry.pk}/notice/", {"requirement": "请加快推进", "deadline": "2099-07-01"}
+    )
     notice = Notice.objects.get()
     liaison.post(f"/reporting/notices/{notice.pk}/", {"step": "sign"})
 
@@ -249,14 +303,20 @@ def test_responding_without_a_response_is_refused_and_the_notice_stays_signed(
     assert notice.status == NoticeStatus.SIGNED and notice.closed_at is None
 
 
-def test_every_notice_step_is_timed_and_shown_in_the_tasks_history(world: World, cycle: Cycle, client_for) -> None:
+def test_every_notice_step_is_timed_and_shown_in_the_tasks_history(
+    world: World, cycle: Cycle, client_for
+) -> None:
     office, liaison = client_for(world.pds_office), client_for(world.edu_liaison)
     entry = _lead(cycle.reports.get(unit=world.edu_bureau), 1)
     notice = _issue(office, entry, "请报送基地建设进展", deadline="2099-07-01")
-    steps = [(liaison, {"step": "sign"}), (liaison, {"step": "respond", "response": "已建成 120 个"}),
-             (office, {"step": "escalate", "note": "数量不足", "deadline": "2099-07-15"}),
-             (liaison, {"step": "sign"}), (liaison, {"step": "respond", "response": "已建成 150 个"}),
-             (office, {"step": "close", "note": "同意办结"})]
+    steps = [
+        (liaison, {"step": "sign"}),
+        (liaison, {"step": "respond", "response": "已建成 120 个"}),
+        (office, {"step": "escalate", "note": "数量不足", "deadline": "2099-07-15"}),
+        (liaison, {"step": "sign"}),
+        (liaison, {"step": "respond", "response": "已建成 150 个"}),
+        (office, {"step": "close", "note": "同意办结"}),
+    ]
     for client, data in steps:
         assert client.post(f"/reporting/notices/{notice.pk}/", data).status_code == 302, data
 
@@ -264,13 +324,23 @@ def test_every_notice_step_is_timed_and_shown_in_the_tasks_history(world: World,
     assert notice.status == NoticeStatus.CLOSED and notice.level == 2
     # 签收 and 反馈 keep the second round's times, after the escalation.
     assert notice.signed_at and notice.responded_at and notice.escalated_at and notice.closed_at
-    assert notice.issued_at <= notice.escalated_at <= notice.signed_at <= notice.responded_at <= notice.closed_at
+    assert (
+        notice.issued_at <= notice.escalated_at <= notice.signed_at <= notice.responded_at <= notice.closed_at
+    )
     page = liaison.get(f"/reporting/entries/{entry.pk}/").content.decode()
-    history = re.findall(r'text-nowrap">(\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d)</span>[^<]*<strong>([^<]*)</strong>([^<]*)',
-                         page)
+    history = re.findall(
+        r'text-nowrap">(\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d)</span>[^<]*<strong>([^<]*)</strong>([^<]*)', page
+    )
     notice_lines = [(label, note) for _, label, note in history if "督办" in label]
-    assert [label for label, _ in notice_lines] == ["督办办结", "反馈督办", "签收督办", "升级督办", "反馈督办", "签收督办",
-                                                    "交办督办"]  # newest first, each with its time
+    assert [label for label, _ in notice_lines] == [
+        "督办办结",
+        "反馈督办",
+        "签收督办",
+        "升级督办",
+        "反馈督办",
+        "签收督办",
+        "交办督办",
+    ]  # newest first, each with its time
     assert "已建成 120 个" in notice_lines[4][1] and "新的办理时限 2099年7月15日" in notice_lines[3][1]
     detail = liaison.get(f"/reporting/notices/{notice.pk}/").content.decode()
     closed = timezone.localtime(notice.closed_at)
@@ -278,11 +348,14 @@ def test_every_notice_step_is_timed_and_shown_in_the_tasks_history(world: World,
 
 
 def test_a_liaison_of_another_unit_cannot_sign_or_respond_and_a_liaison_cannot_close(
-        world: World, cycle: Cycle, client_for) -> None:
+    world: World, cycle: Cycle, client_for
+) -> None:
     office, liaison = client_for(world.pds_office), client_for(world.edu_liaison)
     other = client_for(world.kexie_liaison)
     entry = _lead(cycle.reports.get(unit=world.edu_bureau), 1)
-    office.post(f"/reporting/entries/{entry.pk}/notice/", {"requirement": "请加快推进", "deadline": "2099-07-01"})
+    office.post(
+        f"/reporting/entries/{entry.pk}/notice/", {"requirement": "请加快推进", "deadline": "2099-07-01"}
+    )
     notice = Notice.objects.get()
     url = f"/reporting/notices/{notice.pk}/"
 
@@ -295,5 +368,7 @@ def test_a_liaison_of_another_unit_cannot_sign_or_respond_and_a_liaison_cannot_c
     assert liaison.post(url, {"step": "escalate", "note": "x", "deadline": "2099-08-01"}).status_code == 404
 
     notice.refresh_from_db()
-    assert notice.status == NoticeStatus.RESPONDED and notice.response == "已整改" and notice.closed_at is None
+    assert (
+        notice.status == NoticeStatus.RESPONDED and notice.response == "已整改" and notice.closed_at is None
+    )
     assert not AuditEvent.objects.filter(actor=world.kexie_liaison).exists()

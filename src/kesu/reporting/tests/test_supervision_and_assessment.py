@@ -22,20 +22,35 @@ from kesu.testing import World
 pytestmark = pytest.mark.django_db
 
 
-def test_a_notice_goes_from_issue_to_close_with_every_step_audited(world: World, cycle: Cycle, client_for) -> None:
+def test_a_notice_goes_from_issue_to_close_with_every_step_audited(
+    world: World, cycle: Cycle, client_for, django_capture_on_commit_callbacks
+) -> None:
     entry = cycle.reports.get(unit=world.edu_bureau).entries.first()
     assert entry is not None
     office, liaison = client_for(world.pds_office), client_for(world.edu_liaison)
-    assert liaison.post(f"/reporting/entries/{entry.pk}/notice/", {"requirement": "x", "deadline": "2099-07-01"}
-                        ).status_code == 404
-    office.post(f"/reporting/entries/{entry.pk}/notice/", {"requirement": "请加快进度", "deadline": "2099-07-01"})
+    assert (
+        liaison.post(
+            f"/reporting/entries/{entry.pk}/notice/", {"requirement": "x", "deadline": "2099-07-01"}
+        ).status_code
+        == 404
+    )
+    with django_capture_on_commit_callbacks(execute=True):  # the message goes out after the commit
+        office.post(
+            f"/reporting/entries/{entry.pk}/notice/", {"requirement": "请加快进度", "deadline": "2099-07-01"}
+        )
     notice = Notice.objects.get()
     assert Notification.objects.filter(user=world.edu_liaison, kind="督办").exists()
-    assert client_for(world.kexie_liaison).post(f"/reporting/notices/{notice.pk}/", {"step": "sign"}).status_code == 404
+    assert (
+        client_for(world.kexie_liaison).post(f"/reporting/notices/{notice.pk}/", {"step": "sign"}).status_code
+        == 404
+    )
     assert office.post(f"/reporting/notices/{notice.pk}/", {"step": "sign"}).status_code == 404
     liaison.post(f"/reporting/notices/{notice.pk}/", {"step": "sign"})
     liaison.post(f"/reporting/notices/{notice.pk}/", {"step": "respond", "response": "已整改"})
-    office.post(f"/reporting/notices/{notice.pk}/", {"step": "escalate", "note": "整改不到位", "deadline": "2099-08-01"})
+    office.post(
+        f"/reporting/notices/{notice.pk}/",
+        {"step": "escalate", "note": "整改不到位", "deadline": "2099-08-01"},
+    )
     liaison.post(f"/reporting/notices/{notice.pk}/", {"step": "sign"})
     liaison.post(f"/reporting/notices/{notice.pk}/", {"step": "respond", "response": "已全部整改"})
     office.post(f"/reporting/notices/{notice.pk}/", {"step": "close", "note": "同意办结"})
@@ -43,7 +58,13 @@ def test_a_notice_goes_from_issue_to_close_with_every_step_audited(world: World,
     assert notice.status == NoticeStatus.CLOSED and notice.level == 2
     assert notice.signed_at and notice.responded_at and notice.escalated_at and notice.closed_at
     verbs = list(AuditEvent.objects.for_target(notice).values_list("verb", flat=True))
-    assert sorted(set(verbs)) == ["notice.close", "notice.escalate", "notice.issue", "notice.respond", "notice.sign"]
+    assert sorted(set(verbs)) == [
+        "notice.close",
+        "notice.escalate",
+        "notice.issue",
+        "notice.respond",
+        "notice.sign",
+    ]
     history = liaison.get(f"/reporting/entries/{entry.pk}/").content.decode()
     assert "升级督办" in history and "督办办结" in history
     book = load_workbook(io.BytesIO(office.get("/reporting/notices/?format=xlsx").content))
@@ -82,31 +103,41 @@ def test_a_years_assessment_is_computed_judged_ranked_and_exported(world: World,
         actions.submit_report(None, report)
         actions.review_report(world.pds_office, report, approve=True, comments={})
     office = client_for(world.pds_office)
-    office.post("/reporting/assessments/", {"year": 2024, "timeliness": 20, "completeness": 20, "achievement": 40,
-                                            "quality": 20})
+    office.post(
+        "/reporting/assessments/",
+        {"year": 2024, "timeliness": 20, "completeness": 20, "achievement": 40, "quality": 20},
+    )
     scheme = Scheme.objects.get()
-    bad = office.post("/reporting/assessments/", {"year": 2023, "timeliness": 50, "completeness": 20,
-                                                  "achievement": 40, "quality": 20})
+    bad = office.post(
+        "/reporting/assessments/",
+        {"year": 2023, "timeliness": 50, "completeness": 20, "achievement": 40, "quality": 20},
+    )
     assert "之和应为 100" in bad.content.decode()
-    office.post(f"/reporting/assessments/{scheme.pk}/")
+    office.post(f"/reporting/assessments/{scheme.pk}/", {"provisional": "1"})
     edu = Score.objects.get(unit=world.edu_bureau)
     assert edu.timeliness == 20 and edu.completeness == 20 and edu.achievement > 0
     office.post(f"/reporting/scores/{edu.pk}/", {"do": "quality", "quality": 18})
-    office.post(f"/reporting/scores/{edu.pk}/", {"do": "add", "kind": "bonus", "points": 2, "reason": "获省级表彰"})
+    office.post(
+        f"/reporting/scores/{edu.pk}/", {"do": "add", "kind": "bonus", "points": 2, "reason": "获省级表彰"}
+    )
     edu.refresh_from_db()
     assert edu.total == round(edu.timeliness + edu.completeness + edu.achievement + 18 + 2, 1)
-    refused = office.post(f"/reporting/scores/{edu.pk}/", {"do": "add", "kind": "bonus", "points": 5, "reason": ""},
-                          follow=True)
+    refused = office.post(
+        f"/reporting/scores/{edu.pk}/", {"do": "add", "kind": "bonus", "points": 5, "reason": ""}, follow=True
+    )
     assert "须写明理由" in refused.content.decode()
     page = office.get(f"/reporting/assessments/{scheme.pk}/").content.decode()
     assert "成员单位排名" in page and "获省级表彰" in page
     book = load_workbook(io.BytesIO(office.get(f"/reporting/assessments/{scheme.pk}/?format=xlsx").content))
     assert book.active["B2"].value == "市教育体育局" and book.active["A2"].value == 1
     assert client_for(world.edu_liaison).get(f"/reporting/assessments/{scheme.pk}/").status_code == 404
-    assert client_for(world.pds_leader).post(f"/reporting/scores/{edu.pk}/", {"quality": 1}).status_code == 404
+    assert (
+        client_for(world.pds_leader).post(f"/reporting/scores/{edu.pk}/", {"quality": 1}).status_code == 404
+    )
 
 
 # ---- 考核: 加减分 items, grace days, both rankings, who may do what ---------------------------------
+
 
 def _scored_year(world: World, client_for, year: int = 2024, **caps: float) -> tuple[Scheme, Any]:
     """平顶山市's year: both units' reports approved, the scheme set and computed by the office over HTTP."""
@@ -118,15 +149,19 @@ def _scored_year(world: World, client_for, year: int = 2024, **caps: float) -> t
         actions.submit_report(None, report)
         actions.review_report(world.pds_office, report, approve=True, comments={})
     office = client_for(world.pds_office)
-    office.post("/reporting/assessments/", {"year": year, "timeliness": 20, "completeness": 20, "achievement": 40,
-                                            "quality": 20, **caps})
+    office.post(
+        "/reporting/assessments/",
+        {"year": year, "timeliness": 20, "completeness": 20, "achievement": 40, "quality": 20, **caps},
+    )
     scheme = Scheme.objects.get(year=year)
-    office.post(f"/reporting/assessments/{scheme.pk}/")
+    office.post(f"/reporting/assessments/{scheme.pk}/", {"provisional": "1"})
     return scheme, office
 
 
 def _add(client: Any, score: Score, kind: str, points: float | str, reason: str) -> Any:
-    return client.post(f"/reporting/scores/{score.pk}/", {"do": "add", "kind": kind, "points": points, "reason": reason})
+    return client.post(
+        f"/reporting/scores/{score.pk}/", {"do": "add", "kind": kind, "points": points, "reason": reason}
+    )
 
 
 def _parts(score: Score) -> float:
@@ -134,13 +169,16 @@ def _parts(score: Score) -> float:
 
 
 def _export(client: Any, scheme: Scheme) -> list[dict[str, Any]]:
-    sheet = load_workbook(io.BytesIO(client.get(f"/reporting/assessments/{scheme.pk}/?format=xlsx").content)).active
+    sheet = load_workbook(
+        io.BytesIO(client.get(f"/reporting/assessments/{scheme.pk}/?format=xlsx").content)
+    ).active
     rows = list(sheet.iter_rows(values_only=True))
     return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
 
 
 def test_several_bonus_and_penalty_items_each_with_its_reason_add_up_in_the_page_and_the_export(
-        world: World, client_for) -> None:
+    world: World, client_for
+) -> None:
     scheme, office = _scored_year(world, client_for)
     edu = Score.objects.get(unit=world.edu_bureau)
     office.post(f"/reporting/scores/{edu.pk}/", {"do": "quality", "quality": "17.5"})
@@ -153,7 +191,10 @@ def test_several_bonus_and_penalty_items_each_with_its_reason_add_up_in_the_page
     assert "加分：承办全国科普日主场活动 +2" in page and "减分：未按时报送半年总结 −1" in page
     assert "17.5" in page and "pds-office" in page  # the mark with one decimal, and who entered it
     row = next(r for r in _export(office, scheme) if r["单位"] == "市教育体育局")
-    assert row["加减分明细"] == "加分：承办全国科普日主场活动 +2；加分：科普信息化工作获通报表扬 +0.5；减分：未按时报送半年总结 −1"
+    assert (
+        row["加减分明细"]
+        == "加分：承办全国科普日主场活动 +2；加分：科普信息化工作获通报表扬 +0.5；减分：未按时报送半年总结 −1"
+    )
     assert (row["加分合计"], row["减分合计"], row["总分"], row["评议人"]) == (2.5, 1, edu.total, "pds-office")
     penalty = edu.adjustments.get(kind="penalty")
     office.post(f"/reporting/scores/{edu.pk}/", {"do": "remove", "item": penalty.pk})
@@ -166,7 +207,8 @@ def test_several_bonus_and_penalty_items_each_with_its_reason_add_up_in_the_page
 
 
 def test_an_item_without_a_reason_or_with_bad_points_is_refused_and_keeps_what_was_typed(
-        world: World, client_for) -> None:
+    world: World, client_for
+) -> None:
     _scheme, office = _scored_year(world, client_for)
     edu = Score.objects.get(unit=world.edu_bureau)
     no_reason = _add(office, edu, "penalty", 1, "  ").content.decode()
@@ -187,13 +229,17 @@ def test_the_items_and_the_quality_mark_survive_recomputing_the_components(world
     office.post(f"/reporting/scores/{kexie.pk}/", {"do": "quality", "quality": 16})
     _add(office, kexie, "bonus", 2, "承办全国科普日主场活动")
     _add(office, kexie, "penalty", 1, "未按时报送半年总结")
-    office.post(f"/reporting/assessments/{scheme.pk}/")
+    office.post(f"/reporting/assessments/{scheme.pk}/", {"provisional": "1"})
     kexie.refresh_from_db()
     assert kexie.quality == 16 and kexie.judged_by == world.pds_office and kexie.adjustments.count() == 2
-    assert kexie.total == round(_parts(kexie) + 16 + 2 - 1, 1)
+    # 市科协 only takes part: 目标完成度 不适用, its 20 + 20 + 16 count out of 60, rescaled to 100.
+    assert kexie.not_applicable == ["achievement"]
+    assert kexie.total == round((kexie.timeliness + kexie.completeness + 16) * 100 / 60 + 2 - 1, 1)
 
 
-def test_a_scheme_counts_at_most_its_bonus_cap_and_a_changed_cap_retotals_at_once(world: World, client_for) -> None:
+def test_a_scheme_counts_at_most_its_bonus_cap_and_a_changed_cap_retotals_at_once(
+    world: World, client_for
+) -> None:
     scheme, office = _scored_year(world, client_for, bonus_cap=5)
     edu = Score.objects.get(unit=world.edu_bureau)
     _add(office, edu, "bonus", 4, "承办全国科普日主场活动")
@@ -201,24 +247,39 @@ def test_a_scheme_counts_at_most_its_bonus_cap_and_a_changed_cap_retotals_at_onc
     edu.refresh_from_db()
     assert edu.total == round(_parts(edu) + 5, 1)
     assert "共 7.0，按上限计" in office.get(f"/reporting/assessments/{scheme.pk}/").content.decode()
-    office.post("/reporting/assessments/", {"year": 2024, "timeliness": 20, "completeness": 20, "achievement": 40,
-                                            "quality": 20, "bonus_cap": ""})
+    office.post(
+        "/reporting/assessments/",
+        {
+            "year": 2024,
+            "timeliness": 20,
+            "completeness": 20,
+            "achievement": 40,
+            "quality": 20,
+            "bonus_cap": "",
+        },
+    )
     edu.refresh_from_db()
     assert edu.total == round(_parts(edu) + 7, 1)
 
 
-def test_a_report_first_submitted_within_the_grace_days_scores_full_timeliness(world: World, client_for) -> None:
+def test_a_report_first_submitted_within_the_grace_days_scores_full_timeliness(
+    world: World, client_for
+) -> None:
     from kesu.periods import Period
     from kesu.reporting.testing import reporting_plan
 
     due = timezone.localdate() - timedelta(days=3)  # submitted today: three days after the due date
     for unit, grace in ((world.edu_bureau, 5), (world.kexie, 2)):
-        cycle = actions.open_cycle(None, reporting_plan(unit), Period.parse("2024H2"), due_date=due, timely_days=grace)
+        cycle = actions.open_cycle(
+            None, reporting_plan(unit), Period.parse("2024H2"), due_date=due, timely_days=grace
+        )
         report = cycle.reports.get()
         fill_report(report)
         actions.submit_report(None, report)
     scheme, _office = _scored_year(world, client_for, year=2024)
-    assert Score.objects.get(scheme=scheme, unit=world.edu_bureau).timeliness == 20  # its other report: on time too
+    assert (
+        Score.objects.get(scheme=scheme, unit=world.edu_bureau).timeliness == 20
+    )  # its other report: on time too
     assert Score.objects.get(scheme=scheme, unit=world.kexie).timeliness == 10  # one of two reports late
 
 
@@ -228,27 +289,42 @@ def test_units_and_sub_regions_are_ranked_apart_with_ties_sharing_a_place(world:
     from kesu.reporting.testing import open_test_cycle
 
     baofeng = Region.objects.get(code="410421000000")
-    county = region_actions.create_unit(None, baofeng, "宝丰县人民政府", kind=UnitKind.SUBREGION, is_member=False)
+    county = region_actions.create_unit(
+        None, baofeng, "宝丰县人民政府", kind=UnitKind.SUBREGION, is_member=False
+    )
     health = region_actions.create_unit(None, world.pingdingshan, "市卫生健康委")
     farming = region_actions.create_unit(None, world.pingdingshan, "市农业农村局")
-    open_test_cycle(world.edu_bureau, partner=county, period="2024H2")  # the county reports in the city's cycle
+    open_test_cycle(
+        world.edu_bureau, partner=county, period="2024H2"
+    )  # the county reports in the city's cycle
     for unit in (world.kexie, health, farming):
         open_test_cycle(unit, period="2024H2")  # nothing submitted: only the office's marks count
     scheme = assessment.create_scheme(world.pds_office, world.pingdingshan, 2024, rules.Weights())
     office = client_for(world.pds_office)
-    office.post(f"/reporting/assessments/{scheme.pk}/")
-    marks = {world.edu_bureau: (18, "bonus", 2), world.kexie: (18, None, 0), health: (19, "penalty", 1),
-             farming: (10, None, 0), county: (15, None, 0)}
+    office.post(f"/reporting/assessments/{scheme.pk}/", {"provisional": "1"})
+    marks = {
+        world.edu_bureau: (18, "bonus", 2),
+        world.kexie: (18, None, 0),
+        health: (19, "penalty", 1),
+        farming: (10, None, 0),
+        county: (15, None, 0),
+    }
     for unit, (quality, kind, points) in marks.items():
         score = Score.objects.get(unit=unit)
         office.post(f"/reporting/scores/{score.pk}/", {"do": "quality", "quality": quality})
         if kind:
             _add(office, score, kind, points, "年度工作")
     rows = {r["单位"]: (r["名次"], r["排名类别"], r["总分"]) for r in _export(office, scheme)}
-    assert rows == {"市教育体育局": (1, "成员单位", 20), "市科协": (2, "成员单位", 18), "市卫生健康委": (2, "成员单位", 18),
-                    "市农业农村局": (4, "成员单位", 10), "宝丰县人民政府": (1, "下级区划", 15)}
+    # The county only takes part in the city's task: its 15 of 60 applicable points count 15 × 100 / 60.
+    assert rows == {
+        "市教育体育局": (1, "成员单位", 20),
+        "市科协": (2, "成员单位", 18),
+        "市卫生健康委": (2, "成员单位", 18),
+        "市农业农村局": (4, "成员单位", 10),
+        "宝丰县人民政府": (1, "下级区划", 25),
+    }
     page = office.get(f"/reporting/assessments/{scheme.pk}/").content.decode()
-    members, subregions = page[page.index("成员单位排名"):].split("下级区划排名")
+    members, subregions = page[page.index("成员单位排名") :].split("下级区划排名")
     assert "市农业农村局" in members and "宝丰县人民政府" not in members and "宝丰县人民政府" in subregions
 
 
@@ -259,7 +335,8 @@ def test_the_sub_region_table_says_why_it_is_empty(world: World, client_for) -> 
 
 
 def test_only_the_regions_own_office_changes_scores_leaders_read_and_others_see_nothing(
-        world: World, client_for) -> None:
+    world: World, client_for
+) -> None:
     from kesu.accounts import actions as account_actions
     from kesu.accounts.models import Role
     from kesu.regions.models import Region
@@ -274,18 +351,32 @@ def test_only_the_regions_own_office_changes_scores_leaders_read_and_others_see_
     events = AuditEvent.objects.count()
     for client in (leader, client_for(world.xz_office), client_for(world.edu_liaison)):
         assert _add(client, edu, "bonus", 9, "x").status_code == 404
-        assert client.post(f"/reporting/scores/{edu.pk}/", {"do": "remove", "item": item.pk}).status_code == 404
+        assert (
+            client.post(f"/reporting/scores/{edu.pk}/", {"do": "remove", "item": item.pk}).status_code == 404
+        )
         assert client.post(f"/reporting/assessments/{scheme.pk}/").status_code == 404
-    for client in (client_for(world.xz_office), client_for(world.edu_liaison), client_for(world.kexie_liaison)):
+    for client in (
+        client_for(world.xz_office),
+        client_for(world.edu_liaison),
+        client_for(world.kexie_liaison),
+    ):
         assert client.get(f"/reporting/scores/{edu.pk}/").status_code == 404
         assert client.get(f"/reporting/assessments/{scheme.pk}/").status_code == 404
     assert AuditEvent.objects.count() == events and edu.adjustments.count() == 1
     baofeng = Region.objects.get(code="410421000000")
-    county_office = account_actions.create_user(None, "bf-office", "persona-password-2025", display_name="宝丰县素质办",
-                                                role=Role.OFFICE, region=baofeng)
+    county_office = account_actions.create_user(
+        None,
+        "bf-office",
+        "persona-password-2025",
+        display_name="宝丰县素质办",
+        role=Role.OFFICE,
+        region=baofeng,
+    )
     county_scheme = assessment.create_scheme(county_office, baofeng, 2024, rules.Weights())
     assert office.get(f"/reporting/assessments/{county_scheme.pk}/").status_code == 200  # the city reads it
-    assert office.post(f"/reporting/assessments/{county_scheme.pk}/").status_code == 404  # but does not score it
+    assert (
+        office.post(f"/reporting/assessments/{county_scheme.pk}/").status_code == 404
+    )  # but does not score it
 
 
 @pytest.mark.django_db(transaction=True)
@@ -299,8 +390,15 @@ def test_migrating_turns_each_old_bonus_and_penalty_into_an_item_with_the_old_re
     old = executor.loader.project_state(before).apps
     scheme = old.get_model("reporting", "Scheme").objects.create(region_id=world.pingdingshan.pk, year=2023)
     old_score = old.get_model("reporting", "Score")
-    old_score.objects.create(scheme=scheme, unit_id=world.edu_bureau.pk, quality=18, bonus=2, penalty=1,
-                             adjustment_reasons="获省级表彰；半年总结迟报", total=19)
+    old_score.objects.create(
+        scheme=scheme,
+        unit_id=world.edu_bureau.pk,
+        quality=18,
+        bonus=2,
+        penalty=1,
+        adjustment_reasons="获省级表彰；半年总结迟报",
+        total=19,
+    )
     old_score.objects.create(scheme=scheme, unit_id=world.kexie.pk, quality=15, total=15)
     executor = MigrationExecutor(connection)  # a fresh graph, as `kesu migrate` would load
     executor.migrate(after)
@@ -308,8 +406,131 @@ def test_migrating_turns_each_old_bonus_and_penalty_into_an_item_with_the_old_re
     executor.migrate(executor.loader.graph.leaf_nodes())
     edu, kexie = Score.objects.get(unit=world.edu_bureau), Score.objects.get(unit=world.kexie)
     assert [(i.kind, i.points, i.reason) for i in edu.adjustments.all()] == [
-        ("bonus", 2, "获省级表彰；半年总结迟报"), ("penalty", 1, "获省级表彰；半年总结迟报")]
+        ("bonus", 2, "获省级表彰；半年总结迟报"),
+        ("penalty", 1, "获省级表彰；半年总结迟报"),
+    ]
     assert (edu.bonus, edu.penalty, edu.total) == (2, 1, 19) and not kexie.adjustments.exists()
     assessment.judge(None, edu, quality=18)  # recomputing the total from the items changes nothing
     edu.refresh_from_db()
     assert edu.total == 19
+
+
+# ---- Fair 考核: components that do not apply, participants, open cycles -------------------------
+
+
+def _approved_year(world: World, *, targets: bool = True, due: date | None = None) -> Cycle:
+    """平顶山市 2024H2: 市教育体育局 leads two tasks (50% each), 市科协 takes part in the first; both approved."""
+    from kesu.plans.models import Target
+    from kesu.reporting.testing import open_test_cycle
+
+    cycle = open_test_cycle(world.edu_bureau, partner=world.kexie, period="2024H2", due=date(2099, 12, 30))
+    if not targets:
+        Target.objects.filter(task__plan=cycle.plan).delete()
+    for report in cycle.reports.all():
+        fill_report(report)
+        actions.submit_report(None, report)
+        actions.review_report(world.pds_office, report, approve=True, comments={})
+    if due is None:  # submitted on time, and the cycle closed since: the year is final
+        Cycle.objects.filter(pk=cycle.pk).update(
+            due_date=timezone.localdate() - timedelta(days=1), lock_days=0
+        )
+    return cycle
+
+
+def _computed(world: World) -> Scheme:
+    scheme = assessment.create_scheme(world.pds_office, world.pingdingshan, 2024, rules.Weights())
+    assessment.compute_scores(world.pds_office, scheme)
+    return scheme
+
+
+def test_a_lead_unit_is_scored_on_every_component_out_of_100(world: World) -> None:
+    _approved_year(world)
+    scheme = _computed(world)
+    edu = Score.objects.get(scheme=scheme, unit=world.edu_bureau)
+    assessment.judge(world.pds_office, edu, quality=18)
+    edu.refresh_from_db()
+    # on time 1/1 → 20; 2 of 2 tasks filled → 20; % complete 50 and 50 (no value for the target) → 40 × 0.5 = 20
+    assert (edu.timeliness, edu.completeness, edu.achievement, edu.not_applicable) == (20, 20, 20, [])
+    assert edu.total == 78.0
+
+
+def test_a_participating_unit_is_not_given_zero_for_targets_it_does_not_lead(
+    world: World, client_for
+) -> None:
+    _approved_year(world)
+    scheme = _computed(world)
+    kexie = Score.objects.get(scheme=scheme, unit=world.kexie)
+    assessment.judge(world.pds_office, kexie, quality=16)
+    kexie.refresh_from_db()
+    # its own contribution on time and filled: 20 + 20, quality 16; 56 of 60 applicable points → 93.3 of 100
+    assert kexie.not_applicable == ["achievement"] and kexie.total == 93.3
+    office = client_for(world.pds_office)
+    page = office.get(f"/reporting/scores/{kexie.pk}/").content.decode()
+    assert "不适用" in page and "按 100 ÷ 60 折算为 93.3 分" in page
+    table = office.get(f"/reporting/assessments/{scheme.pk}/").content.decode()
+    assert "不适用" in table and "暂算" not in table
+
+
+def test_a_unit_leading_tasks_without_targets_is_judged_on_its_percent_complete(world: World) -> None:
+    _approved_year(world, targets=False)
+    edu = Score.objects.get(scheme=_computed(world), unit=world.edu_bureau)
+    assert edu.achievement == 20 and edu.not_applicable == []  # 40 × (50% + 50%) / 2
+
+
+def test_computing_a_year_with_an_open_cycle_names_it_and_marks_the_scores_provisional(
+    world: World, client_for
+) -> None:
+    cycle = _approved_year(world, due=date(2099, 12, 30))
+    scheme = assessment.create_scheme(world.pds_office, world.pingdingshan, 2024, rules.Weights())
+    office = client_for(world.pds_office)
+    warned = office.post(f"/reporting/assessments/{scheme.pk}/", follow=True).content.decode()
+    assert "尚未结束" in warned and str(cycle) in warned and "仍然计算（暂算）" in warned
+    assert not Score.objects.filter(scheme=scheme).exists()  # nothing computed until the office goes on
+    office.post(f"/reporting/assessments/{scheme.pk}/", {"provisional": "1"})
+    scheme.refresh_from_db()
+    assert scheme.is_provisional and scheme.open_cycles == [str(cycle)]
+    assert Score.objects.filter(scheme=scheme).count() == 2
+    page = office.get(f"/reporting/assessments/{scheme.pk}/").content.decode()
+    assert "暂算" in page and str(cycle) in page
+    score = Score.objects.filter(scheme=scheme).earliest("pk")
+    score_page = office.get(f"/reporting/scores/{score.pk}/").content.decode()
+    assert "总分（暂算）" in score_page
+    Cycle.objects.filter(pk=cycle.pk).update(due_date=date(2024, 12, 30), lock_days=0)
+    assessment.compute_scores(world.pds_office, scheme)
+    scheme.refresh_from_db()
+    assert not scheme.is_provisional
+
+
+def test_a_refused_assessment_change_raises_the_assessment_error_views_catch(world: World) -> None:
+    with pytest.raises(assessment.AssessmentError, match="之和应为 100"):
+        assessment.create_scheme(None, world.pingdingshan, 2024, rules.Weights(timeliness=50))
+
+
+# ---- Honest lights ------------------------------------------------------------------------------
+
+
+def test_a_task_with_no_responsible_unit_is_grey_on_the_board_and_listed_for_the_office(
+    world: World, client_for
+) -> None:
+    from kesu.periods import Period
+    from kesu.plans.models import Task
+    from kesu.reporting.testing import reporting_plan
+
+    plan = reporting_plan(world.edu_bureau)
+    safeguard = Task.objects.create(
+        plan=plan,
+        external_id="9",
+        order=9,
+        title="加强组织领导，健全工作机制",
+        text="各地各部门要把科学素质工作纳入议事日程。",
+        part_kind="other",
+    )
+    cycle = actions.open_cycle(None, plan, Period.parse("2025H1"), due_date=date(2099, 6, 30))
+    for report in cycle.reports.all():
+        fill_report(report)
+        actions.submit_report(None, report)
+    response = client_for(world.pds_office).get(f"/reporting/cycles/{cycle.pk}/")
+    row = next(t for t in response.context["board"].tasks if t.task == safeguard)
+    assert row.light.colour == rules.GREY and row.light.label == "无责任单位"
+    page = response.content.decode()
+    assert "1 项任务无责任单位" in page and safeguard.get_absolute_url() in page

@@ -53,9 +53,54 @@ def read_r_weights(directory: Path) -> dict[str, np.ndarray]:
     }
 
 
+def read_r_ciprop(directory: Path) -> dict[Key, tuple[float, float]]:
+    """svyciprop(method="logit")'s intervals of the proportion literate, per case and domain."""
+    columns = read_columns(directory / "r_ciprop.csv")
+    return {
+        (case, columns["outcome"][i], columns["by"][i], columns["level"][i]): (
+            float(columns["ci_low"][i]),
+            float(columns["ci_high"][i]),
+        )
+        for i, case in enumerate(columns["case"])
+    }
+
+
+def python_ciprop(directory: Path) -> dict[Key, tuple[float, float]]:
+    """The same intervals from kesu.stats (``proportion=True``)."""
+    data = read_columns(directory / "responses.csv")
+    y = np.array(data["literate"], dtype=float)
+    intervals: dict[Key, tuple[float, float]] = {}
+    for case, design in _designs(directory, data).items():
+        overall = estimate_mean(design, y, proportion=True)
+        intervals[(case, "literate", "", "")] = (overall.ci_low, overall.ci_high)
+        for by in BY_VARIABLES:
+            for e in estimate_by(design, y, np.array(data[by]), by=by, proportion=True):
+                intervals[(case, "literate", by, e.level)] = (e.ci_low, e.ci_high)
+    return intervals
+
+
+def _designs(directory: Path, data: dict[str, list[str]]) -> dict[str, Design]:
+    return _cases(directory, data)[0]
+
+
 def python_weights_and_estimates(directory: Path) -> tuple[dict[str, np.ndarray], dict[Key, Figures]]:
     """Every weighting case and estimate of r_reference.R, from the same input files."""
     data = read_columns(directory / "responses.csv")
+    designs, ours = _cases(directory, data)
+    estimates: dict[Key, Figures] = {}
+    for case, design in designs.items():
+        for outcome in OUTCOMES:
+            y = np.array(data[outcome], dtype=float)
+            overall = estimate_mean(design, y)
+            estimates[(case, outcome, "", "")] = _figures(overall)
+            for by in BY_VARIABLES:
+                for e in estimate_by(design, y, np.array(data[by]), by=by):
+                    estimates[(case, outcome, by, e.level)] = _figures(e)
+    return ours, estimates
+
+
+def _cases(directory: Path, data: dict[str, list[str]]) -> tuple[dict[str, Design], dict[str, np.ndarray]]:
+    """The designs of r_reference.R's cases, and the weights each weighting case gives."""
     margins = _margins(directory, data)
     weights = np.array(data["w"], dtype=float)
     base = Design(data["stratum"], data["psu"], weights)
@@ -86,16 +131,7 @@ def python_weights_and_estimates(directory: Path) -> tuple[dict[str, np.ndarray]
         "poststratify": post.weights,
         "rake_tight_trimmed": trimmed,
     }
-    estimates: dict[Key, Figures] = {}
-    for case, design in designs.items():
-        for outcome in OUTCOMES:
-            y = np.array(data[outcome], dtype=float)
-            overall = estimate_mean(design, y)
-            estimates[(case, outcome, "", "")] = _figures(overall)
-            for by in BY_VARIABLES:
-                for e in estimate_by(design, y, np.array(data[by]), by=by):
-                    estimates[(case, outcome, by, e.level)] = _figures(e)
-    return ours, estimates
+    return designs, ours
 
 
 def _figures(e: Estimate) -> Figures:
@@ -145,3 +181,11 @@ def compare(directory: Path) -> Agreement:
         d_deff = max(d_deff, abs(o.deff / r.deff - 1.0))
     d_w = max(float(np.max(np.abs(w / r_weights[case] - 1.0))) for case, w in our_weights.items())
     return Agreement(d_est, d_se, d_deff, d_w, len(r_estimates))
+
+
+def compare_ciprop(directory: Path) -> tuple[float, int]:
+    """Largest difference between R's and our logit intervals, and how many were compared."""
+    r, ours = read_r_ciprop(directory), python_ciprop(directory)
+    missing = sorted(set(r) ^ set(ours))
+    assert not missing, f"intervals not in both: {missing[:5]}"
+    return max(max(abs(ours[k][0] - low), abs(ours[k][1] - high)) for k, (low, high) in r.items()), len(r)

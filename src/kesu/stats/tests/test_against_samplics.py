@@ -10,8 +10,12 @@ import pytest
 from kesu.stats import Design, estimate_by, estimate_mean, rake
 from kesu.stats.synthetic import make_survey
 
-samplics_estimation = pytest.importorskip("samplics.estimation", reason="samplics is not installed")
-samplics_weighting = pytest.importorskip("samplics.weighting", reason="samplics is not installed")
+samplics_estimation = pytest.importorskip(
+    "samplics.estimation", reason="samplics 未安装：交叉核对是可选的（pip install -e '.[crosscheck]'）"
+)
+samplics_weighting = pytest.importorskip(
+    "samplics.weighting", reason="samplics 未安装：交叉核对是可选的（pip install -e '.[crosscheck]'）"
+)
 from samplics.utils.types import PopParam  # noqa: E402
 
 SURVEY = make_survey(3000, n_strata=10, mean_cluster=25, seed=99)

@@ -164,3 +164,41 @@ def _naive_variance(design: Design, x: np.ndarray) -> float:
         if t.size > 1:
             variance += t.size / (t.size - 1) * float(np.sum((t - t.mean()) ** 2))
     return variance
+
+
+def test_a_rare_proportion_gets_an_interval_inside_zero_and_one_where_the_wald_one_goes_below_zero() -> None:
+    # 2 literate of 60 in 6 clusters of 10, 3 strata: p̂ = 1/30, its Wald interval reaches below 0.
+    design = Design(np.repeat([1, 1, 2, 2, 3, 3], 10), np.repeat(np.arange(6), 10), np.ones(60))
+    y = np.zeros(60)
+    y[[0, 1]] = 1
+    wald = estimate_mean(design, y)
+    logit = estimate_mean(design, y, proportion=True)
+    assert wald.ci_low < 0 and logit.estimate == wald.estimate and logit.se == wald.se
+    assert 0 < logit.ci_low < logit.estimate < logit.ci_high < 1
+    # by hand: logit(1/30) ± t(0.975, 6 − 3 = 3) · SE / (p̂(1 − p̂)), back through expit
+    p, half = 1 / 30, 3.182446305284263 * wald.se / (1 / 30 * 29 / 30)
+    centre = math.log(p / (1 - p))
+    assert logit.ci_low == pytest.approx(1 / (1 + math.exp(-(centre - half))), rel=1e-9)
+    assert logit.ci_high == pytest.approx(1 / (1 + math.exp(-(centre + half))), rel=1e-9)
+
+
+def test_a_proportion_of_nobody_or_everybody_is_that_figure_with_no_spread() -> None:
+    design = Design([1, 1, 2, 2], [1, 2, 3, 4], np.ones(4))
+    assert (
+        estimate_mean(design, np.ones(4), proportion=True).ci_low,
+        estimate_mean(design, np.ones(4), proportion=True).ci_high,
+    ) == (1.0, 1.0)
+
+
+def test_a_proportion_needs_a_zero_or_one_outcome() -> None:
+    design = Design([1, 1, 2, 2], [1, 2, 3, 4], np.ones(4))
+    with pytest.raises(InputDataError, match="只能取 0 或 1"):
+        estimate_mean(design, np.array([0.0, 1.0, 2.0, 1.0]), proportion=True)
+
+
+def test_students_t_quantiles_are_exact() -> None:
+    from kesu.stats.estimation import t_quantile
+
+    assert t_quantile(0.975, 1) == pytest.approx(12.706204736174694, rel=1e-12)
+    assert t_quantile(0.975, 32) == pytest.approx(2.0369333434601016, rel=1e-12)
+    assert t_quantile(0.975, 1000) == pytest.approx(1.9623390808264083, rel=1e-12)

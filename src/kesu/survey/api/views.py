@@ -10,7 +10,18 @@ from kesu.survey.models import Estimate, Wave
 class EstimateSerializer(serializers.ModelSerializer):
     class Meta:
         model = Estimate
-        fields = ["outcome", "by", "level", "estimate", "se", "ci_low", "ci_high", "n", "deff", "weighted_total"]
+        fields = [
+            "outcome",
+            "by",
+            "level",
+            "estimate",
+            "se",
+            "ci_low",
+            "ci_high",
+            "n",
+            "deff",
+            "weighted_total",
+        ]
 
 
 class WaveSerializer(serializers.ModelSerializer):
@@ -19,8 +30,19 @@ class WaveSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Wave
-        fields = ["id", "region", "period", "title", "instrument", "rule_kind", "status", "weighting_method",
-                  "margin_variables", "is_demo", "estimates"]
+        fields = [
+            "id",
+            "region",
+            "period",
+            "title",
+            "instrument",
+            "rule_kind",
+            "status",
+            "weighting_method",
+            "margin_variables",
+            "is_demo",
+            "estimates",
+        ]
 
     def get_estimates(self, wave: Wave) -> list[dict[str, Any]]:
         run = wave.latest_run

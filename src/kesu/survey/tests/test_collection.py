@@ -34,14 +34,17 @@ def code_of(response: Any) -> str:
 
 
 def test_a_full_quota_cell_turns_new_respondents_away_politely_but_lets_started_ones_submit(
-        world, client_for, pingyin_wave) -> None:
+    world, client_for, pingyin_wave
+) -> None:
     office = client_for(world.py_office)
     office.post(f"/survey/waves/{pingyin_wave.pk}/status/", {"status": "open"})
     office.post(f"/survey/waves/{pingyin_wave.pk}/quotas/", {"text": "性别:女=1"})
     started_phone, first_phone = client_for(None), client_for(None)
     started = code_of(start_publicly(started_phone, pingyin_wave, WOMAN))  # in progress before the cell fills
     started_phone.get(f"/survey/r/{started}/")
-    started_phone.post(f"/survey/r/{started}/", {"item": pingyin_wave.instrument.items.first().pk, "choice": "对"})
+    started_phone.post(
+        f"/survey/r/{started}/", {"item": pingyin_wave.instrument.items.first().pk, "choice": "对"}
+    )
     first = code_of(start_publicly(first_phone, pingyin_wave, WOMAN))
     answer_everything(first_phone, first)
     first_phone.post(f"/survey/r/{first}/", {"submit": "1"})
@@ -55,7 +58,9 @@ def test_a_full_quota_cell_turns_new_respondents_away_politely_but_lets_started_
     assert "已经足够" in by_code.content.decode()
     invited.refresh_from_db()
     assert not invited.has_profile and invited.status == RespondentStatus.INVITED
-    assert start_publicly(client_for(None), pingyin_wave, MAN).status_code == 302  # other cells still take people
+    assert (
+        start_publicly(client_for(None), pingyin_wave, MAN).status_code == 302
+    )  # other cells still take people
 
     answer_everything(started_phone, started)  # the response begun before the cell filled is not lost
     started_phone.post(f"/survey/r/{started}/", {"submit": "1"})
@@ -65,7 +70,8 @@ def test_a_full_quota_cell_turns_new_respondents_away_politely_but_lets_started_
 
 
 def test_the_public_link_leaves_no_empty_rows_and_limits_new_responses_per_address(
-        world, client_for, pingyin_wave, settings) -> None:
+    world, client_for, pingyin_wave, settings
+) -> None:
     settings.KESU_SURVEY_STARTS_PER_IP_PER_HOUR = 2
     actions.set_status(world.py_office, pingyin_wave, "open")
     link = f"/survey/q/{pingyin_wave.public_token}/"
@@ -90,7 +96,8 @@ def test_the_public_link_leaves_no_empty_rows_and_limits_new_responses_per_addre
 
 
 def test_item_statistics_show_the_median_time_per_item_on_the_page_and_in_excel(
-        world, client_for, pingyin_wave) -> None:
+    world, client_for, pingyin_wave
+) -> None:
     office = client_for(world.py_office)
     actions.set_status(world.py_office, pingyin_wave, "open")
     import_responses(office, pingyin_wave, response_rows(towns_of(world.pingyin), n=6))  # paper: no time
@@ -103,11 +110,16 @@ def test_item_statistics_show_the_median_time_per_item_on_the_page_and_in_excel(
         Answer.objects.filter(respondent__code=code, item=first_item).update(seconds=seconds)
     page = office.get(f"/survey/waves/{pingyin_wave.pk}/items/").content.decode()
     assert "中位用时（秒）" in page and "10.0" in page and first_item.stem in page
-    sheet = load_workbook(io.BytesIO(office.get(f"/survey/waves/{pingyin_wave.pk}/items/?format=xlsx").content)).active
+    sheet = load_workbook(
+        io.BytesIO(office.get(f"/survey/waves/{pingyin_wave.pk}/items/?format=xlsx").content)
+    ).active
     rows = {row[0]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
     assert sheet["H1"].value == "中位用时（秒）" and len(rows) == 5
     code, _dim, _kind, _stem, answered, skipped, _correct, median, timed = rows[first_item.code]
     assert (answered + skipped, median, timed) == (9, 10.0, 3)
-    assert rows["K1"][6] == pytest.approx(100 * sum(c == "对" for c in Answer.objects.filter(
-        item=first_item).values_list("choice", flat=True)) / answered)
+    assert rows["K1"][6] == pytest.approx(
+        100
+        * sum(c == "对" for c in Answer.objects.filter(item=first_item).values_list("choice", flat=True))
+        / answered
+    )
     assert client_for(world.xz_office).get(f"/survey/waves/{pingyin_wave.pk}/items/").status_code == 404

@@ -32,7 +32,8 @@ def docx_text(document) -> str:
 
 
 def test_the_word_report_has_a_chart_per_domain_beside_the_national_figures_and_the_key_numbers(
-        world, client_for, pingyin_wave, django_capture_on_commit_callbacks) -> None:
+    world, client_for, pingyin_wave, django_capture_on_commit_callbacks
+) -> None:
     if charts.cjk_font() is None:
         pytest.skip("没有中文字体（fonts-noto-cjk），图表被省略；见下一个测试")
     url = estimated(world, client_for, pingyin_wave, django_capture_on_commit_callbacks)
@@ -52,7 +53,8 @@ def test_the_word_report_has_a_chart_per_domain_beside_the_national_figures_and_
 
 
 def test_without_a_chinese_font_the_word_report_has_its_tables_and_says_charts_are_left_out(
-        world, client_for, pingyin_wave, django_capture_on_commit_callbacks, monkeypatch) -> None:
+    world, client_for, pingyin_wave, django_capture_on_commit_callbacks, monkeypatch
+) -> None:
     monkeypatch.setattr(charts, "cjk_font", lambda: None)
     url = estimated(world, client_for, pingyin_wave, django_capture_on_commit_callbacks)
     response = client_for(world.py_office).get(url)
@@ -66,6 +68,7 @@ def test_a_domain_chart_is_a_png_with_whiskers_clipped_at_zero() -> None:
     font = charts.cjk_font()
     if font is None:
         pytest.skip("没有中文字体")
-    png = charts.bars_png(charts.Bars("按性别", ["男", "女"], [10.0, 2.0], [5.0, -1.5], [15.0, 5.5], [14.1, None]),
-                          font)
+    png = charts.bars_png(
+        charts.Bars("按性别", ["男", "女"], [10.0, 2.0], [5.0, -1.5], [15.0, 5.5], [14.1, None]), font
+    )
     assert png.startswith(PNG)

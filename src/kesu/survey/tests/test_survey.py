@@ -33,22 +33,33 @@ def upload(name: str, content: bytes) -> SimpleUploadedFile:
 
 
 def import_responses(client: Any, wave: Wave, rows: list[list[Any]]) -> Any:
-    return client.post(f"/survey/waves/{wave.pk}/responses/import/",
-                       {"file": upload("paper.csv", csv_bytes(RESPONSE_HEADERS, rows))})
+    return client.post(
+        f"/survey/waves/{wave.pk}/responses/import/",
+        {"file": upload("paper.csv", csv_bytes(RESPONSE_HEADERS, rows))},
+    )
 
 
 def estimate(client: Any, wave: Wave, capture: Any, **settings: Any) -> Any:
-    data = {"rule_kind": "current", "method": "rake", "variables": ["sex", "urban_rural"],
-            "lonely_psu": "fail"} | settings
+    data = {
+        "rule_kind": "current",
+        "method": "rake",
+        "variables": ["sex", "urban_rural"],
+        "lonely_psu": "fail",
+    } | settings
     with capture(execute=True):
         return client.post(f"/survey/waves/{wave.pk}/weighting/", data)
 
 
 # ---- instrument --------------------------------------------------------------------------------
 
-def test_an_office_imports_an_item_bank_exports_it_and_imports_the_edit_as_a_new_version(world, client_for) -> None:
+
+def test_an_office_imports_an_item_bank_exports_it_and_imports_the_edit_as_a_new_version(
+    world, client_for
+) -> None:
     client = client_for(world.py_office)
-    response = client.post("/survey/instruments/import/", {"name": "县问卷", "file": upload("items.csv", ITEMS_CSV.encode())})
+    response = client.post(
+        "/survey/instruments/import/", {"name": "县问卷", "file": upload("items.csv", ITEMS_CSV.encode())}
+    )
     instrument = Instrument.objects.get(name="县问卷")
     assert response.status_code == 302 and instrument.items.count() == 5 and instrument.version == 1
     multiple = instrument.items.get(code="A1")
@@ -56,21 +67,34 @@ def test_an_office_imports_an_item_bank_exports_it_and_imports_the_edit_as_a_new
     exported = client.get(f"/survey/instruments/{instrument.pk}/?format=xlsx")
     sheet = load_workbook(io.BytesIO(exported.content)).active
     assert [c.value for c in sheet[1]] == actions.EXPORT_HEADERS and sheet.max_row == 6
-    client.post("/survey/instruments/import/", {"name": "县问卷", "file": upload("edit.xlsx", exported.content)})
-    assert list(Instrument.objects.filter(name="县问卷").values_list("version", flat=True).order_by("version")) == [1, 2]
+    client.post(
+        "/survey/instruments/import/", {"name": "县问卷", "file": upload("edit.xlsx", exported.content)}
+    )
+    assert list(
+        Instrument.objects.filter(name="县问卷").values_list("version", flat=True).order_by("version")
+    ) == [1, 2]
 
 
 def test_the_starter_bank_loads_with_all_four_dimensions(world, client_for) -> None:
     client_for(world.py_office).post("/survey/instruments/starter/")
     instrument = Instrument.objects.get(region=world.pingyin)
     assert instrument.items.count() == 38
-    assert set(instrument.items.values_list("dimension", flat=True)) == {"科学知识", "科学方法", "科学精神与思想", "应用科学的能力"}
+    assert set(instrument.items.values_list("dimension", flat=True)) == {
+        "科学知识",
+        "科学方法",
+        "科学精神与思想",
+        "应用科学的能力",
+    }
 
 
 def test_an_item_bank_with_bad_rows_is_refused_whole_naming_each_row(world, client_for) -> None:
-    bad = ITEMS_CSV + "X1,科学常识,tf,题,对|错,对,\nX2,科学方法,single,题,甲|乙,丙,\nK1,科学方法,tf,重复,对|错,对,\n"
-    response = client_for(world.py_office).post("/survey/instruments/import/",
-                                                {"name": "坏问卷", "file": upload("bad.csv", bad.encode("gb18030"))})
+    bad = (
+        ITEMS_CSV
+        + "X1,科学常识,tf,题,对|错,对,\nX2,科学方法,single,题,甲|乙,丙,\nK1,科学方法,tf,重复,对|错,对,\n"
+    )
+    response = client_for(world.py_office).post(
+        "/survey/instruments/import/", {"name": "坏问卷", "file": upload("bad.csv", bad.encode("gb18030"))}
+    )
     body = response.content.decode()
     assert response.status_code == 200 and not Instrument.objects.exists()
     assert "第 7 行" in body and "维度“科学常识”" in body and "第 8 行" in body and "不在选项中" in body
@@ -79,20 +103,26 @@ def test_an_item_bank_with_bad_rows_is_refused_whole_naming_each_row(world, clie
 
 def test_an_item_bank_without_the_answer_column_names_it(world, client_for) -> None:
     content = "题号,维度,题型,题干,选项\nK1,科学知识,tf,地心很热,对|错\n".encode()
-    response = client_for(world.py_office).post("/survey/instruments/import/", {"name": "缺列", "file": upload("x.csv", content)})
+    response = client_for(world.py_office).post(
+        "/survey/instruments/import/", {"name": "缺列", "file": upload("x.csv", content)}
+    )
     assert "文件缺少以下列：答案" in response.content.decode() and not Instrument.objects.exists()
 
 
 # ---- permissions ---------------------------------------------------------------------------------
 
-def test_a_leader_reads_the_survey_and_its_report_but_changes_nothing(world, client_for, pingyin_wave,
-                                                                       django_capture_on_commit_callbacks) -> None:
+
+def test_a_leader_reads_the_survey_and_its_report_but_changes_nothing(
+    world, client_for, pingyin_wave, django_capture_on_commit_callbacks
+) -> None:
     office = client_for(world.py_office)
     import_responses(office, pingyin_wave, response_rows(towns_of(world.pingyin)))
     estimate(office, pingyin_wave, django_capture_on_commit_callbacks)
     from kesu.accounts import actions as account_actions
 
-    leader = account_actions.create_user(None, "py-leader", "pw-2025-leader", role="leader", region=world.pingyin)
+    leader = account_actions.create_user(
+        None, "py-leader", "pw-2025-leader", role="leader", region=world.pingyin
+    )
     client = client_for(leader)
     assert client.get("/survey/").status_code == 200
     assert client.get(f"/survey/waves/{pingyin_wave.pk}/report/").status_code == 200
@@ -117,14 +147,23 @@ def test_liaisons_and_other_regions_see_nothing_of_a_survey(world, client_for, p
 
 def test_the_city_office_reads_a_county_wave_of_its_subtree_but_not_the_reverse(world, client_for) -> None:
     towns_of(world.pingyin)
-    instrument = actions.import_instrument(world.pds_office, world.pingdingshan, "市问卷", ITEMS_CSV.encode(), "i.csv")
-    wave = actions.create_wave(world.pds_office, world.pingdingshan, title="市调查", period="2025",
-                               instrument=instrument, rule_kind="current")
+    instrument = actions.import_instrument(
+        world.pds_office, world.pingdingshan, "市问卷", ITEMS_CSV.encode(), "i.csv"
+    )
+    wave = actions.create_wave(
+        world.pds_office,
+        world.pingdingshan,
+        title="市调查",
+        period="2025",
+        instrument=instrument,
+        rule_kind="current",
+    )
     assert client_for(world.pds_office).get(f"/survey/waves/{wave.pk}/").status_code == 200
     assert client_for(world.py_office).get(f"/survey/waves/{wave.pk}/").status_code == 404
 
 
 # ---- collection ---------------------------------------------------------------------------------
+
 
 def answer_everything(client: Any, code: str, choice: str | None = None) -> None:
     respondent = Respondent.objects.get(code=code)
@@ -133,11 +172,18 @@ def answer_everything(client: Any, code: str, choice: str | None = None) -> None
         client.post(f"/survey/r/{code}/", {"item": item.pk, "choice": choice or item.answer})
 
 
-PROFILE = {"sex": "女", "age": "34", "education": "大专", "urban_rural": "城镇", "occupation": "生产制造及有关人员"}
+PROFILE = {
+    "sex": "女",
+    "age": "34",
+    "education": "大专",
+    "urban_rural": "城镇",
+    "occupation": "生产制造及有关人员",
+}
 
 
 def test_a_respondent_with_a_code_answers_resumes_on_another_phone_and_submits_only_once(
-        world, client_for, pingyin_wave) -> None:
+    world, client_for, pingyin_wave
+) -> None:
     office = client_for(world.py_office)
     office.post(f"/survey/waves/{pingyin_wave.pk}/status/", {"status": "open"})
     unit = pingyin_wave.frame.first()
@@ -168,7 +214,9 @@ def test_a_respondent_with_a_code_answers_resumes_on_another_phone_and_submits_o
     assert AuditEvent.objects.filter(verb="survey.response_submit").count() == 1
 
 
-def test_the_public_link_starts_one_response_per_browser_and_resumes_it(world, client_for, pingyin_wave) -> None:
+def test_the_public_link_starts_one_response_per_browser_and_resumes_it(
+    world, client_for, pingyin_wave
+) -> None:
     actions.set_status(world.py_office, pingyin_wave, "open")
     browser = client_for(None)
     link = f"/survey/q/{pingyin_wave.public_token}/"
@@ -181,7 +229,9 @@ def test_the_public_link_starts_one_response_per_browser_and_resumes_it(world, c
     respondent = Respondent.objects.get()
     assert respondent.unit == unit and respondent.key_group == "老年人" and respondent.has_profile
     code = respondent.code
-    assert code in browser.get(f"/survey/r/{code}/").content.decode()  # shown on the first item, to resume with
+    assert (
+        code in browser.get(f"/survey/r/{code}/").content.decode()
+    )  # shown on the first item, to resume with
     assert browser.post(link, {"code": code.lower()})["Location"].endswith(f"/survey/r/{code}/")
 
 
@@ -206,7 +256,10 @@ def test_quotas_show_their_progress(world, client_for, pingyin_wave) -> None:
 
 # ---- paper and CAPI import ------------------------------------------------------------------------
 
-def test_paper_data_is_imported_all_or_nothing_with_every_problem_named(world, client_for, pingyin_wave) -> None:
+
+def test_paper_data_is_imported_all_or_nothing_with_every_problem_named(
+    world, client_for, pingyin_wave
+) -> None:
     office = client_for(world.py_office)
     rows = response_rows(towns_of(world.pingyin), n=10)
     rows[2][4] = "三十"  # text in a numeric column
@@ -238,16 +291,21 @@ def test_answers_given_as_letters_are_read_as_options(world, client_for, pingyin
 
 def test_a_response_file_missing_columns_names_them(world, client_for, pingyin_wave) -> None:
     content = csv_bytes(["受访者编号", "层", "性别"], [["R1", "S1", "男"]])
-    response = client_for(world.py_office).post(f"/survey/waves/{pingyin_wave.pk}/responses/import/",
-                                                {"file": upload("x.csv", content)})
+    response = client_for(world.py_office).post(
+        f"/survey/waves/{pingyin_wave.pk}/responses/import/", {"file": upload("x.csv", content)}
+    )
     body = response.content.decode()
-    assert "文件缺少以下列：初级抽样单元、年龄、文化程度、城乡、职业、K1" in body and Respondent.objects.count() == 0
+    assert (
+        "文件缺少以下列：初级抽样单元、年龄、文化程度、城乡、职业、K1" in body
+        and Respondent.objects.count() == 0
+    )
 
 
 def test_a_frame_with_text_weights_or_unknown_towns_is_refused(world, client_for, pingyin_wave) -> None:
     rows: list[list[Any]] = [["S1", "P1", "榆山街道", "一百"], ["S1", "P2", "火星镇", 100]]
-    response = client_for(world.py_office).post(f"/survey/waves/{pingyin_wave.pk}/frame/",
-                                                {"file": upload("f.csv", csv_bytes(FRAME_HEADERS, rows))})
+    response = client_for(world.py_office).post(
+        f"/survey/waves/{pingyin_wave.pk}/frame/", {"file": upload("f.csv", csv_bytes(FRAME_HEADERS, rows))}
+    )
     body = response.content.decode()
     assert "第 2 行“基础权数”列的“一百”不是数字" in body and "“火星镇”不是平阴县的下级区划" in body
     assert pingyin_wave.frame.count() == 6
@@ -255,19 +313,28 @@ def test_a_frame_with_text_weights_or_unknown_towns_is_refused(world, client_for
 
 # ---- weighting and estimation ----------------------------------------------------------------------
 
+
 def test_weighting_runs_as_a_job_and_equals_the_stats_core_on_the_same_data(
-        world, client_for, pingyin_wave, django_capture_on_commit_callbacks) -> None:
+    world, client_for, pingyin_wave, django_capture_on_commit_callbacks
+) -> None:
     office = client_for(world.py_office)
     import_responses(office, pingyin_wave, response_rows(towns_of(world.pingyin)))
-    response = estimate(office, pingyin_wave, django_capture_on_commit_callbacks, trim_lower="0.5", trim_upper="2")
+    response = estimate(
+        office, pingyin_wave, django_capture_on_commit_callbacks, trim_lower="0.5", trim_upper="2"
+    )
     job = Job.objects.get(kind="survey_estimate")
     assert response.status_code == 302 and job.status == JobStatus.SUCCEEDED and job.progress == 100
     run = WeightingRun.objects.get()
     respondents = list(Respondent.objects.order_by("pk").select_related("unit"))
-    design = stats.Design([r.unit.stratum for r in respondents], [r.unit.psu for r in respondents],
-                          [r.unit.base_weight for r in respondents])
-    margins = {"性别": (np.array([r.sex for r in respondents]), {"男": 5200.0, "女": 4800.0}),
-               "城乡": (np.array([r.urban_rural for r in respondents]), {"城镇": 4000.0, "农村": 6000.0})}
+    design = stats.Design(
+        [r.unit.stratum for r in respondents],
+        [r.unit.psu for r in respondents],
+        [r.unit.base_weight for r in respondents],
+    )
+    margins = {
+        "性别": (np.array([r.sex for r in respondents]), {"男": 5200.0, "女": 4800.0}),
+        "城乡": (np.array([r.urban_rural for r in respondents]), {"城镇": 4000.0, "农村": 6000.0}),
+    }
     mean = 10000 / len(respondents)
     raked = stats.rake(design.weights, margins, trim=(0.5 * mean, 2 * mean))
     weighted = design.with_weights(raked.weights, [raked.calibration])
@@ -277,25 +344,43 @@ def test_weighting_runs_as_a_job_and_equals_the_stats_core_on_the_same_data(
     assert stored.estimate == pytest.approx(expected.estimate, abs=1e-12)
     assert stored.se == pytest.approx(expected.se, rel=1e-9) and stored.n == 72
     women = stats.estimate_mean(weighted, literate, np.array([r.sex == "女" for r in respondents]))
-    assert Estimate.objects.get(run=run, outcome="literate", by="sex", level="女").se == pytest.approx(women.se, rel=1e-9)
+    assert Estimate.objects.get(run=run, outcome="literate", by="sex", level="女").se == pytest.approx(
+        women.se, rel=1e-9
+    )
     assert np.allclose([r.weight for r in respondents], raked.weights, rtol=1e-12)
     assert max(r.weight for r in respondents) <= 2 * mean * (1 + 1e-6)
     assert run.diagnostics["after"]["kish_deff"] >= 1
     assert set(Estimate.objects.filter(run=run, by="").values_list("outcome", flat=True)) == {
-        "literate", "score", "grade:高阶", "grade:具备", "grade:基本具备", "grade:较低"}
+        "literate",
+        "score",
+        "grade:高阶",
+        "grade:具备",
+        "grade:基本具备",
+        "grade:较低",
+    }
     assert set(Estimate.objects.filter(run=run).values_list("by", flat=True)) == {
-        "", "region", "sex", "age_group", "education", "urban_rural", "key_group"}
+        "",
+        "region",
+        "sex",
+        "age_group",
+        "education",
+        "urban_rural",
+        "key_group",
+    }
 
 
 def test_the_report_shows_tables_charts_and_national_figures_and_exports(
-        world, client_for, pingyin_wave, django_capture_on_commit_callbacks) -> None:
+    world, client_for, pingyin_wave, django_capture_on_commit_callbacks
+) -> None:
     office = client_for(world.py_office)
     import_responses(office, pingyin_wave, response_rows(towns_of(world.pingyin)))
     estimate(office, pingyin_wave, django_capture_on_commit_callbacks)
     page = office.get(f"/survey/waves/{pingyin_wave.pk}/report/").content.decode()
     assert "具备科学素质的比例" in page and "按性别" in page and "按重点人群" in page and "15.37%" in page
     assert "echarts.min.js" in page and "95% 置信区间" in page
-    sheet = load_workbook(io.BytesIO(office.get(f"/survey/waves/{pingyin_wave.pk}/report/?format=xlsx").content)).active
+    sheet = load_workbook(
+        io.BytesIO(office.get(f"/survey/waves/{pingyin_wave.pk}/report/?format=xlsx").content)
+    ).active
     assert sheet["A1"].value == "指标" and sheet.max_row > 50
     docx = office.get(f"/survey/waves/{pingyin_wave.pk}/report.docx")
     assert docx.status_code == 200 and docx.content[:2] == b"PK"
@@ -308,11 +393,14 @@ def test_the_report_shows_tables_charts_and_national_figures_and_exports(
 
 
 def test_a_stratum_with_one_psu_is_named_with_its_remedies_and_nothing_starts(
-        world, client_for, pingyin_wave, django_capture_on_commit_callbacks) -> None:
+    world, client_for, pingyin_wave, django_capture_on_commit_callbacks
+) -> None:
     office = client_for(world.py_office)
     towns = towns_of(world.pingyin)
     rows: list[list[Any]] = [*frame_rows(towns), ["S9", "P1", "孝直镇", 100.0]]
-    office.post(f"/survey/waves/{pingyin_wave.pk}/frame/", {"file": upload("f.csv", csv_bytes(FRAME_HEADERS, rows))})
+    office.post(
+        f"/survey/waves/{pingyin_wave.pk}/frame/", {"file": upload("f.csv", csv_bytes(FRAME_HEADERS, rows))}
+    )
     responses = response_rows(towns, n=60)
     responses[0][1:3] = ["S9", "P1"]
     import_responses(office, pingyin_wave, responses)
@@ -321,18 +409,33 @@ def test_a_stratum_with_one_psu_is_named_with_its_remedies_and_nothing_starts(
     assert response.status_code == 400 and "层 “S9” 只有 1 个初级抽样单元" in body
     assert "合并" in body and "certainty" in body
     assert not Job.objects.exists() and not Estimate.objects.exists()
-    assert estimate(office, pingyin_wave, django_capture_on_commit_callbacks, lonely_psu="certainty").status_code == 302
+    assert (
+        estimate(office, pingyin_wave, django_capture_on_commit_callbacks, lonely_psu="certainty").status_code
+        == 302
+    )
     assert Estimate.objects.exists()
 
 
 def test_raking_that_cannot_converge_fails_the_job_naming_the_margin_and_keeps_the_last_estimates(
-        world, client_for, pingyin_wave, django_capture_on_commit_callbacks) -> None:
+    world, client_for, pingyin_wave, django_capture_on_commit_callbacks
+) -> None:
     office = client_for(world.py_office)
     import_responses(office, pingyin_wave, response_rows(towns_of(world.pingyin), confounded=True))
     # Every man lives in a town and every woman in the country: 52% men and 40% town dwellers cannot both hold.
-    office.post(f"/survey/waves/{pingyin_wave.pk}/margins/", {"file": upload("m.csv", csv_bytes(
-        ["variable", "category", "population"], margin_rows(sex=(5200, 4800), urban=(4000, 6000))))})
-    estimate(office, pingyin_wave, django_capture_on_commit_callbacks, method="poststratify", variables=["sex"])
+    office.post(
+        f"/survey/waves/{pingyin_wave.pk}/margins/",
+        {
+            "file": upload(
+                "m.csv",
+                csv_bytes(
+                    ["variable", "category", "population"], margin_rows(sex=(5200, 4800), urban=(4000, 6000))
+                ),
+            )
+        },
+    )
+    estimate(
+        office, pingyin_wave, django_capture_on_commit_callbacks, method="poststratify", variables=["sex"]
+    )
     before = Estimate.objects.count()
     estimate(office, pingyin_wave, django_capture_on_commit_callbacks)
     job = Job.objects.latest("pk")
@@ -344,25 +447,53 @@ def test_raking_that_cannot_converge_fails_the_job_naming_the_margin_and_keeps_t
 
 
 def test_margins_whose_categories_do_not_match_the_data_are_named(
-        world, client_for, pingyin_wave, django_capture_on_commit_callbacks) -> None:
+    world, client_for, pingyin_wave, django_capture_on_commit_callbacks
+) -> None:
     office = client_for(world.py_office)
     import_responses(office, pingyin_wave, response_rows(towns_of(world.pingyin)))
-    office.post(f"/survey/waves/{pingyin_wave.pk}/margins/", {"file": upload("m.csv", csv_bytes(
-        ["variable", "category", "population"], [["性别", "男性", 5000], ["性别", "女", 5000]]))})
+    office.post(
+        f"/survey/waves/{pingyin_wave.pk}/margins/",
+        {
+            "file": upload(
+                "m.csv",
+                csv_bytes(
+                    ["variable", "category", "population"], [["性别", "男性", 5000], ["性别", "女", 5000]]
+                ),
+            )
+        },
+    )
     response = estimate(office, pingyin_wave, django_capture_on_commit_callbacks, variables=["sex"])
     body = response.content.decode()
-    assert response.status_code == 400 and "“男”" in body and "总体边际表中没有" in body and not Job.objects.exists()
+    assert (
+        response.status_code == 400
+        and "“男”" in body
+        and "总体边际表中没有" in body
+        and not Job.objects.exists()
+    )
 
 
-def test_a_margin_file_with_text_in_the_population_column_writes_nothing(world, client_for, pingyin_wave) -> None:
-    response = client_for(world.py_office).post(f"/survey/waves/{pingyin_wave.pk}/margins/", {"file": upload(
-        "m.csv", csv_bytes(["variable", "category", "population"], [["性别", "男", "很多"], ["身高", "高", 1]]))})
+def test_a_margin_file_with_text_in_the_population_column_writes_nothing(
+    world, client_for, pingyin_wave
+) -> None:
+    response = client_for(world.py_office).post(
+        f"/survey/waves/{pingyin_wave.pk}/margins/",
+        {
+            "file": upload(
+                "m.csv",
+                csv_bytes(
+                    ["variable", "category", "population"], [["性别", "男", "很多"], ["身高", "高", 1]]
+                ),
+            )
+        },
+    )
     body = response.content.decode()
     assert "“很多”不是数字" in body and "变量“身高”不能用于校准" in body
     assert pingyin_wave.margins.count() == 4
 
 
-def test_each_wave_scores_with_its_own_rule(world, client_for, pingyin_wave, django_capture_on_commit_callbacks) -> None:
+def test_each_wave_scores_with_its_own_rule(
+    world, client_for, pingyin_wave, django_capture_on_commit_callbacks
+) -> None:
     office = client_for(world.py_office)
     import_responses(office, pingyin_wave, response_rows(towns_of(world.pingyin)))
     estimate(office, pingyin_wave, django_capture_on_commit_callbacks)
@@ -378,8 +509,10 @@ def test_each_wave_scores_with_its_own_rule(world, client_for, pingyin_wave, dja
 
 # ---- indicator values ---------------------------------------------------------------------------------
 
+
 def test_results_become_literacy_rate_values_for_the_county_and_its_towns(
-        world, client_for, pingyin_wave, django_capture_on_commit_callbacks) -> None:
+    world, client_for, pingyin_wave, django_capture_on_commit_callbacks
+) -> None:
     pytest.importorskip("kesu.indicators.actions")
     from kesu.indicators.models import IndicatorValue
 
@@ -403,6 +536,7 @@ def test_without_estimates_nothing_is_written_to_the_indicators(world, client_fo
 
 # ---- demo -----------------------------------------------------------------------------------------------
 
+
 def test_the_demo_wave_is_scored_weighted_estimated_and_labelled_as_demo_data(world, client_for) -> None:
     from kesu.survey.demo import build_demo_wave
 
@@ -417,12 +551,22 @@ def test_the_demo_wave_is_scored_weighted_estimated_and_labelled_as_demo_data(wo
     assert "演示数据" in page and "按区域" in page
 
 
-def test_an_office_creates_a_wave_with_custom_thresholds_and_bad_periods_are_refused(world, client_for) -> None:
+def test_an_office_creates_a_wave_with_custom_thresholds_and_bad_periods_are_refused(
+    world, client_for
+) -> None:
     from kesu.survey.analysis import rule_for
 
-    instrument = actions.import_instrument(world.py_office, world.pingyin, "问卷", ITEMS_CSV.encode(), "i.csv")
+    instrument = actions.import_instrument(
+        world.py_office, world.pingyin, "问卷", ITEMS_CSV.encode(), "i.csv"
+    )
     client = client_for(world.py_office)
-    form = {"title": "县调查", "period": "2025年", "instrument": instrument.pk, "rule_kind": "custom", "pass_score": "60"}
+    form = {
+        "title": "县调查",
+        "period": "2025年",
+        "instrument": instrument.pk,
+        "rule_kind": "custom",
+        "pass_score": "60",
+    }
     refused = client.post("/survey/waves/new/", form)
     assert "无法识别的期间" in refused.content.decode() and not Wave.objects.exists()
     client.post("/survey/waves/new/", form | {"period": "2025H2"})

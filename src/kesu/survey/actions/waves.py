@@ -1,0 +1,286 @@
+"""Waves and their design: creation, weighting settings, quotas, status, sampling frame and margins."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+
+from kesu.core import audit
+from kesu.periods import Period
+from kesu.regions.models import Region
+from kesu.survey import analysis
+from kesu.survey.actions._common import SurveyError, _fail_if, _read
+from kesu.survey.demographics import (
+    MARGIN_VARIABLES,
+    variable_code,
+    variable_label,
+)
+from kesu.survey.models import (
+    FrameUnit,
+    Instrument,
+    Margin,
+    Respondent,
+    Wave,
+    WaveStatus,
+)
+from kesu.survey.tables import TableError, number
+
+if TYPE_CHECKING:
+    from kesu.accounts.models import User
+
+
+@transaction.atomic
+def create_wave(
+    actor: User | None,
+    region: Region,
+    *,
+    title: str,
+    period: str,
+    instrument: Instrument,
+    rule_kind: str,
+    rule_params: dict[str, Any] | None = None,
+    is_demo: bool = False,
+) -> Wave:
+    try:
+        Period.parse(period)
+    except ValueError as error:
+        raise SurveyError(str(error)) from error
+    if not instrument.items.exists():
+        raise SurveyError("所选问卷没有题目。")
+    wave = Wave.objects.create(
+        region=region,
+        title=title,
+        period=period,
+        instrument=instrument,
+        rule_kind=rule_kind,
+        rule_params=rule_params or {},
+        is_demo=is_demo,
+        margin_variables=["sex", "age_group"],
+        created_by=actor,
+    )
+    analysis.rule_for(wave)  # a custom rule that does not build fails here, before anything is kept
+    audit.record(actor, "survey.wave_create", wave, region=region, after={"title": title, "period": period})
+    return wave
+
+
+@transaction.atomic
+def update_weighting(
+    actor: User | None,
+    wave: Wave,
+    *,
+    method: str,
+    variables: list[str],
+    lonely_psu: str,
+    trim_lower: float | None,
+    trim_upper: float | None,
+    rule_kind: str | None = None,
+) -> Wave:
+    unknown = [v for v in variables if v not in MARGIN_VARIABLES]
+    if unknown:
+        raise SurveyError(f"不能用于校准的变量：{'、'.join(unknown)}。")
+    if trim_lower is not None and trim_upper is not None and trim_lower >= trim_upper:
+        raise SurveyError("权数下限必须小于上限。")
+    before = audit.snapshot(
+        wave, ["weighting_method", "margin_variables", "lonely_psu", "trim_lower", "trim_upper", "rule_kind"]
+    )
+    wave.weighting_method, wave.margin_variables, wave.lonely_psu = method, variables, lonely_psu
+    wave.rule_kind = rule_kind or wave.rule_kind
+    wave.trim_lower, wave.trim_upper = trim_lower, trim_upper
+    wave.save()
+    audit.record(
+        actor,
+        "survey.weighting_update",
+        wave,
+        region=wave.region,
+        before=before,
+        after=audit.snapshot(wave, list(before)),
+    )
+    return wave
+
+
+def parse_quotas(text: str) -> dict[str, dict[str, int]]:
+    """Lines like “性别:男=300” into {"sex": {"男": 300}}."""
+    quotas: dict[str, dict[str, int]] = {}
+    for line_number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            variable, rest = line.replace("：", ":").split(":", 1)
+            category, count = rest.replace("＝", "=").split("=", 1)
+            code = variable_code(variable)
+            if code is None:
+                raise ValueError
+            quotas.setdefault(code, {})[category.strip()] = int(count)
+        except ValueError:
+            raise SurveyError(f"配额第 {line_number} 行“{line}”的格式应为“性别:男=300”。") from None
+    return quotas
+
+
+@transaction.atomic
+def set_quotas(actor: User | None, wave: Wave, quotas: dict[str, dict[str, int]]) -> None:
+    before = {"quotas": wave.quotas}
+    wave.quotas = quotas
+    wave.save(update_fields=["quotas"])
+    audit.record(actor, "survey.quotas", wave, region=wave.region, before=before, after={"quotas": quotas})
+
+
+def quota_progress(wave: Wave) -> list[dict[str, Any]]:
+    rows = []
+    complete = Respondent.objects.filter(wave=wave).complete()
+    for variable, targets in (wave.quotas or {}).items():
+        field = "unit__subregion__name" if variable == "region" else variable
+        counts = Counter(complete.values_list(field, flat=True))
+        for category, target in targets.items():
+            done = counts.get(category, 0)
+            rows.append(
+                {
+                    "variable": variable_label(variable),
+                    "category": category,
+                    "target": target,
+                    "done": done,
+                    "percent": min(100, round(100 * done / target)) if target else 100,
+                    "full": done >= target,
+                }
+            )
+    return rows
+
+
+@transaction.atomic
+def set_status(actor: User | None, wave: Wave, status: str) -> None:
+    if status == WaveStatus.OPEN and not wave.frame.exists():
+        raise SurveyError("开始采集前请先导入抽样框（层、PSU 与基础权数）。")
+    before = {"status": wave.status}
+    wave.status = status
+    wave.save(update_fields=["status"])
+    audit.record(
+        actor, "survey.wave_status", wave, region=wave.region, before=before, after={"status": status}
+    )
+
+
+FRAME_COLUMNS: dict[str, Sequence[str]] = {
+    "stratum": ("层", "stratum"),
+    "psu": ("初级抽样单元", "PSU", "psu"),
+    "weight": ("基础权数", "base_weight", "weight"),
+}
+
+
+@transaction.atomic
+def import_frame(actor: User | None, wave: Wave, data: bytes, filename: str) -> int:
+    """The sampled PSUs with their strata, towns and base weights; replaces the previous frame."""
+    table = _read(data, filename)
+    try:
+        col = table.require(FRAME_COLUMNS)
+    except TableError as error:
+        raise SurveyError(error.message) from error
+    region_col = table.column(("所在区划", "乡镇", "区划", "region"))
+    towns = {r.name: r for r in Region.objects.subtree(wave.region)} | {
+        r.code: r for r in Region.objects.subtree(wave.region)
+    }
+    units, errors, seen = [], [], set()
+    for index, row in enumerate(table.rows):
+        line = table.lines[index]
+        stratum, psu = row[col["stratum"]], row[col["psu"]]
+        try:
+            weight = number(table, index, col["weight"], "基础权数")
+            if weight <= 0:
+                errors.append(f"第 {line} 行：基础权数必须大于 0")
+        except TableError as error:
+            errors.append(error.message)
+            continue
+        if not stratum or not psu:
+            errors.append(f"第 {line} 行：层和初级抽样单元不能为空")
+        if (stratum, psu) in seen:
+            errors.append(f"第 {line} 行：层“{stratum}”中的 PSU“{psu}”重复")
+        seen.add((stratum, psu))
+        town = None
+        if region_col is not None and row[region_col]:
+            town = towns.get(row[region_col])
+            if town is None:
+                errors.append(f"第 {line} 行：“{row[region_col]}”不是{wave.region.name}的下级区划")
+        units.append(
+            FrameUnit(wave=wave, stratum=stratum[:60], psu=psu[:60], subregion=town, base_weight=weight)
+        )
+    _fail_if(errors)
+    used = set(wave.respondents.filter(unit__isnull=False).values_list("unit__stratum", "unit__psu"))
+    dropped = used - seen
+    if dropped:
+        raise SurveyError(
+            f"已有受访者属于 PSU {'、'.join(f'{s}/{p}' for s, p in sorted(dropped)[:5])}，新抽样框中缺少它们。"
+        )
+    existing = {(u.stratum, u.psu): u for u in wave.frame.all()}
+    for unit in units:
+        old = existing.pop((unit.stratum, unit.psu), None)
+        if old is not None:
+            old.subregion, old.base_weight = unit.subregion, unit.base_weight
+            old.save()
+        else:
+            unit.save()
+    FrameUnit.objects.filter(pk__in=[u.pk for u in existing.values()]).delete()
+    audit.record(
+        actor, "survey.frame_import", wave, region=wave.region, after={"psus": len(units), "file": filename}
+    )
+    return len(units)
+
+
+@transaction.atomic
+def import_margins(actor: User | None, wave: Wave, data: bytes, filename: str) -> int:
+    """Census margins `variable,category,population`; replaces the previous margins."""
+    table = _read(data, filename)
+    try:
+        col = table.require(
+            {
+                "variable": ("variable", "变量"),
+                "category": ("category", "类别"),
+                "population": ("population", "总体人数", "人数"),
+            }
+        )
+    except TableError as error:
+        raise SurveyError(error.message) from error
+    margins, errors, seen = [], [], set()
+    for index, row in enumerate(table.rows):
+        line = table.lines[index]
+        code = variable_code(row[col["variable"]])
+        if code not in MARGIN_VARIABLES:
+            names = "、".join(variable_label(v) for v in MARGIN_VARIABLES)
+            errors.append(f"第 {line} 行：变量“{row[col['variable']]}”不能用于校准（可用：{names}）")
+            continue
+        try:
+            population = number(table, index, col["population"], "population")
+        except TableError as error:
+            errors.append(error.message)
+            continue
+        if population <= 0:
+            errors.append(f"第 {line} 行：总体人数必须大于 0")
+        if (code, row[col["category"]]) in seen:
+            errors.append(f"第 {line} 行：{variable_label(code)}“{row[col['category']]}”重复")
+        seen.add((code, row[col["category"]]))
+        margins.append(
+            Margin(wave=wave, variable=code, category=row[col["category"]][:60], population=population)
+        )
+    _fail_if(errors)
+    wave.margins.all().delete()
+    Margin.objects.bulk_create(margins)
+    audit.record(
+        actor,
+        "survey.margins_import",
+        wave,
+        region=wave.region,
+        after={"rows": len(margins), "file": filename},
+    )
+    return len(margins)
+
+
+@transaction.atomic
+def issue_codes(actor: User | None, wave: Wave, unit: FrameUnit, count: int) -> list[Respondent]:
+    """Per-respondent codes for people sampled in one PSU: each code answers once."""
+    if not 1 <= count <= 5000:
+        raise SurveyError("一次可生成 1 至 5000 个答题码。")
+    respondents = Respondent.objects.bulk_create([Respondent(wave=wave, unit=unit) for _ in range(count)])
+    audit.record(
+        actor, "survey.codes_issue", wave, region=wave.region, after={"count": count, "psu": str(unit)}
+    )
+    return respondents
