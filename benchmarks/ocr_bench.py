@@ -61,8 +61,15 @@ def score(gold: Path, prediction: dict[str, Any]) -> dict[str, Any]:
     return dict(json.loads(out.getvalue()))
 
 
-def cer(reference: str, recognised: str) -> float:
+def cer(reference: str, recognised: str, prefix_only: bool = False) -> float:
+    """Edits of a difflib alignment over characters (whitespace ignored) per reference character.
+    ``prefix_only``: the recognised text covers the reference's first pages only, so the reference
+    is cut where the alignment ends."""
     ref, hyp = _SPACE.sub("", reference), _SPACE.sub("", recognised)
+    if prefix_only:
+        blocks = difflib.SequenceMatcher(None, ref, hyp, autojunk=False).get_matching_blocks()
+        ends = [b.a + b.size for b in blocks if b.size >= 8]
+        ref = ref[: max(ends, default=len(hyp))]
     edits = 0
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, ref, hyp, autojunk=False).get_opcodes():
         if tag != "equal":
@@ -124,10 +131,7 @@ def main() -> int:
                     metrics = score(gold, prediction)
                     row.update({k: metrics[k] for k in ("task_f1", "unit_f1", "target_f1", "goal_ok")})
             else:
-                reference = "".join(text.split())
-                row["cer"] = round(
-                    cer(reference[: int(len(_SPACE.sub("", extraction.text)) * 1.02)], extraction.text), 4
-                )
+                row["cer"] = round(cer(text, extraction.text, prefix_only=True), 4)
             rows.append(row)
             print(json.dumps(row, ensure_ascii=False), flush=True)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

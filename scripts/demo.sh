@@ -4,8 +4,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-export DEBUG=1 KESU_DEMO=1
+# As production runs (DEBUG off, static files through whitenoise, Kesu's own Chinese 403/404 pages),
+# only over plain HTTP on this machine.
+export DEBUG=0 KESU_DEMO=1 SECURE_SSL_REDIRECT=0 SESSION_COOKIE_SECURE=0 CSRF_COOKIE_SECURE=0 \
+  SECURE_HSTS_SECONDS=0 SECURE_HSTS_PRELOAD=0
 .venv/bin/kesu migrate --noinput -v0
+.venv/bin/kesu collectstatic --noinput -v0
 .venv/bin/kesu setup_demo
 .venv/bin/kesu db_worker --interval 1 >var/worker.log 2>&1 &
 worker=$!

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 
 _PATTERN = re.compile(r"^(?P<year>\d{4})(?:H(?P<half>[12]))?$")
+# What an office types or a spreadsheet holds: 2025年, 2025年上半年, 2025年下半年 (the labels below).
+_LABEL = re.compile(r"^(?P<year>\d{4})\s*年?\s*(?:(?P<half>[上下])半年)?(?:度)?$")
 
 
 @dataclass(frozen=True, order=True)
@@ -21,10 +23,14 @@ class Period:
     @classmethod
     def parse(cls, text: str) -> Period:
         match = _PATTERN.match(text.strip().upper())
-        if not match:
-            raise ValueError(f"无法识别的期间“{text}”：应为 2025、2025H1 或 2025H2")
-        half = match.group("half")
-        return cls(int(match.group("year")), int(half) if half else None)
+        if match:
+            half = match.group("half")
+            return cls(int(match.group("year")), int(half) if half else None)
+        label = _LABEL.match(text.strip())
+        if not label:
+            raise ValueError(f"无法识别的期间“{text}”：应为 2025年、2025年上半年 或 2025年下半年")
+        half = label.group("half")
+        return cls(int(label.group("year")), {"上": 1, "下": 2}[half] if half else None)
 
     def __str__(self) -> str:
         return f"{self.year}H{self.half}" if self.half else str(self.year)

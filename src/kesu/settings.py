@@ -30,9 +30,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_filters",
     "django_htmx",
+    "kesu.core",  # before django_tasks: its db_worker command (jobs that recover) replaces theirs
     "django_tasks",
     "django_tasks.backends.database",
-    "kesu.core",
     "kesu.regions",
     "kesu.accounts",
     "kesu.plans",
@@ -43,9 +43,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "kesu.core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "kesu.core.middleware.AuditOriginMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "kesu.core.querytext.RefuseNulMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -54,6 +57,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "kesu.core.middleware.SessionKeepAliveMiddleware",
     "kesu.accounts.middleware.RememberedAccessMiddleware",
+    "kesu.accounts.middleware.PasswordChangeRequiredMiddleware",
 ]
 
 ROOT_URLCONF = "kesu.urls"
@@ -102,6 +106,12 @@ AUTH_PASSWORD_VALIDATORS = [
 KESU_LOCKOUT_FAILURES = env_int("KESU_LOCKOUT_FAILURES", 5)
 KESU_LOCKOUT_MINUTES = env_int("KESU_LOCKOUT_MINUTES", 15)
 KESU_LOGIN_FAILURES_PER_ADDRESS = env_int("KESU_LOGIN_FAILURES_PER_ADDRESS", 30)
+# Growing delays: after KESU_LOCKOUT_FAILURES failures of one account from one address, each further
+# failure makes that address wait twice as long as the last (starting at this many seconds, at most
+# KESU_LOCKOUT_MINUTES) before it may try that account again. The office can unlock at once.
+KESU_LOGIN_DELAY_SECONDS = env_int("KESU_LOGIN_DELAY_SECONDS", 15)
+# API tokens expire this many days after they are created.
+KESU_TOKEN_DAYS = env_int("KESU_TOKEN_DAYS", 180)
 
 # The client's address behind a reverse proxy (kesu.core.http.client_ip): the proxies' networks, or
 # how many proxies stand in front. Neither set: X-Forwarded-For is ignored.
@@ -160,12 +170,13 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First, so a refused token answers 401 with a WWW-Authenticate header (DRF asks the first).
+        "kesu.accounts.api.auth.HashedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["kesu.core.api.permissions.ReadOnlyUnlessAllowed"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "kesu.core.api.pagination.Pagination",
     "PAGE_SIZE": 100,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
@@ -198,6 +209,8 @@ TASKS = {
         "BACKEND": env_str("KESU_TASK_BACKEND", "django_tasks.backends.database.DatabaseBackend"),
     }
 }
+# A running job whose worker has not stamped its heartbeat for this long lost its worker (core.jobs).
+KESU_JOB_STALE_SECONDS = env_int("KESU_JOB_STALE_SECONDS", 120)
 
 # Extra reminder channels besides e-mail: "log", or "sms=mypkg.sms:send,wechat=mypkg.wx:send".
 KESU_REMINDER_CHANNELS = env_str("KESU_REMINDER_CHANNELS", "log")
@@ -220,6 +233,8 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# A refused form (expired page, cookies off) explains itself in Chinese, never with DEBUG advice.
+CSRF_FAILURE_VIEW = "kesu.core.views.csrf_failure"
 
 LOGGING = {
     "version": 1,

@@ -65,6 +65,11 @@ def _user(username: str, role: str | None = None, **scope: object) -> User:
     return account_actions.create_user(None, username, PASSWORD, display_name=username, role=role, **scope)  # type: ignore[arg-type]
 
 
+def api_token(user: User) -> str:
+    """The secret of a new API token for ``user`` (for ``Authorization: Token …`` in API tests)."""
+    return account_actions.issue_token(user, "测试")[1]
+
+
 def build_world() -> World:
     load_test_divisions()
     pds = Region.objects.get(code="410400000000")

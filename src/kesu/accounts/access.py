@@ -51,6 +51,11 @@ class Access:
     def is_leader(self) -> bool:
         return bool(self.leader_paths)
 
+    @property
+    def has_role(self) -> bool:
+        """Whether the user may sign in at all: a system administrator, or someone holding a role."""
+        return self.is_system_admin or bool(self.office_paths or self.leader_paths or self.liaison_unit_ids)
+
     def region_q(self, path_field: str) -> Q:
         """Rows whose region lies in a subtree this user reads (office or leader)."""
         return _paths_q(path_field, self.read_paths)

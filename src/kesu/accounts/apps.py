@@ -7,3 +7,16 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from kesu.accounts import demo  # noqa: F401  (registers the first demo step: regions, units, accounts)
+        from kesu.accounts import signals  # noqa: F401  (sign-ins and sign-outs in the audit trail)
+        from kesu.core.models import register_verbs
+
+        register_verbs(
+            {
+                "user.password_change": "修改密码",
+                "user.password_reset": "重置密码",
+                "user.update": "修改用户信息",
+                "user.disable": "停用账号",
+                "user.enable": "启用账号",
+                "unit.liaison_handover": "联络员交接",
+            }
+        )

@@ -7,7 +7,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 
 from kesu.accounts.access import remembered, to_session
 
@@ -27,6 +29,10 @@ class RememberedAccessMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated:
             attach_access(request, request.user)
+            if not request.user.access.has_role:
+                # Every role revoked since signing in: the session ends here (disabled accounts are
+                # already refused by the backend's ``get_user``), for pages and the API alike.
+                logout(request)
         return self.get_response(request)
 
 
@@ -46,3 +52,25 @@ def attach_access(request: HttpRequest, user: User) -> None:
     request.session[ACCESS_SESSION_KEY] = to_session(
         user.access, user_id=user.pk, stamp=user.access_stamp, now=now
     )
+
+
+# Pages a user holding a one-time password may still open: the change itself, signing out, static files.
+_PASSWORD_CHANGE_PATHS = ("/accounts/password/", "/logout/", "/static/")
+
+
+class PasswordChangeRequiredMiddleware:
+    """After the office resets a password or creates an account in bulk, the one-time password opens
+    only the page that replaces it: every other page (and the API) redirects there until it is done."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if (
+            user.is_authenticated
+            and getattr(user, "must_change_password", False)
+            and not request.path.startswith(_PASSWORD_CHANGE_PATHS)
+        ):
+            return redirect("accounts:password_change")
+        return self.get_response(request)

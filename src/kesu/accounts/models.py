@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -17,6 +19,16 @@ from kesu.accounts.access import Access, access_of
 
 if TYPE_CHECKING:
     from kesu.accounts.access import AnyUser
+    from kesu.regions.models import Unit
+
+
+# A mainland mobile number: 11 digits, 1 then 3–9.
+MOBILE_PATTERN = r"^1[3-9]\d{9}$"
+
+
+def masked_mobile(mobile: str) -> str:
+    """138****5678: enough for a colleague to recognise the number, not to copy it from a list."""
+    return f"{mobile[:3]}****{mobile[-4:]}" if len(mobile) == 11 else mobile
 
 
 class Role(models.TextChoices):
@@ -40,6 +52,19 @@ class UserQuerySet(models.QuerySet["User"]):
         )
         return self.filter(inside | Q(pk=user.pk)).distinct()
 
+    def manageable_by(self, user: AnyUser) -> UserQuerySet:
+        """Accounts an office may edit, reset, disable: those holding a role inside its subtree, not
+        system administrators (unless it is one), never itself (nobody locks themselves out)."""
+        access = access_of(user)
+        if access is None or not access.is_office:
+            return self.none()
+        if access.is_system_admin:
+            return self.exclude(pk=user.pk)
+        inside = access.office_q("memberships__region__path") | access.office_q(
+            "memberships__unit__region__path"
+        )
+        return self.filter(inside, is_superuser=False).exclude(pk=user.pk).distinct()
+
 
 class KesuUserManager(UserManager["User"]):
     def get_queryset(self) -> UserQuerySet:
@@ -48,10 +73,32 @@ class KesuUserManager(UserManager["User"]):
     def visible_to(self, user: AnyUser) -> UserQuerySet:
         return self.get_queryset().visible_to(user)
 
+    def manageable_by(self, user: AnyUser) -> UserQuerySet:
+        return self.get_queryset().manageable_by(user)
+
+
+class MembershipQuerySet(models.QuerySet["Membership"]):
+    def manageable_by(self, user: AnyUser) -> MembershipQuerySet:
+        """Roles an office may grant or revoke: in its subtree (a region's, or a unit's there)."""
+        access = access_of(user)
+        if access is None or not access.is_office:
+            return self.none()
+        if access.is_system_admin:
+            return self
+        return self.filter(access.office_q("region__path") | access.office_q("unit__region__path"))
+
 
 class User(AbstractUser):
     display_name = models.CharField(_("姓名"), max_length=50, blank=True)
-    phone = models.CharField(_("手机"), max_length=20, blank=True)
+    mobile = models.CharField(
+        _("手机号"),
+        max_length=20,
+        blank=True,
+        validators=[RegexValidator(MOBILE_PATTERN, "请填写 11 位手机号码，例如 13812345678")],
+    )
+    # Set when the office hands out a one-time password: the next sign-in must choose a new one
+    # before reaching any page (``accounts.middleware.PasswordChangeRequiredMiddleware``).
+    must_change_password = models.BooleanField(_("须修改密码"), default=False)
     # Bumped whenever what ``access`` derives from changes (memberships, their regions' paths, a
     # liaison's unit moving): a session's remembered scope is only used while this is unchanged.
     access_stamp = models.PositiveIntegerField(default=0, editable=False)
@@ -64,6 +111,10 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name or self.username
+
+    @property
+    def masked_mobile(self) -> str:
+        return masked_mobile(self.mobile)
 
     @cached_property
     def access(self) -> Access:
@@ -99,6 +150,8 @@ class Membership(models.Model):
         "regions.Unit", verbose_name=_("单位"), null=True, blank=True, on_delete=models.CASCADE
     )
 
+    objects = MembershipQuerySet.as_manager()
+
     class Meta:
         constraints = [
             models.CheckConstraint(
@@ -117,6 +170,13 @@ class Membership(models.Model):
         return f"{self.get_role_display()} · {self.unit or self.region}"
 
 
+def without_liaison(units: QuerySet[Unit]) -> QuerySet[Unit]:
+    """Units nobody reports for: no active account holds their liaison role (a unit added during
+    单位核对, or whose liaison was disabled). Listed as 无联络员 on the board and the home page."""
+    held = Membership.objects.filter(unit=OuterRef("pk"), role=Role.LIAISON, user__is_active=True)
+    return units.filter(~Exists(held))
+
+
 class FailedLoginQuerySet(models.QuerySet["FailedLogin"]):
     def recent_for(self, username: str) -> FailedLoginQuerySet:
         since = timezone.now() - timedelta(minutes=settings.KESU_LOCKOUT_MINUTES)
@@ -127,6 +187,9 @@ class FailedLogin(models.Model):
     username = models.CharField(max_length=150, db_index=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
     at = models.DateTimeField(default=timezone.now, db_index=True)
+    # Set by a successful sign-in from the same address or by the office unlocking the account: the
+    # row stays (the audit trail has every failure anyway) but no longer slows anyone down.
+    cleared = models.BooleanField(default=False)
 
     objects = FailedLoginQuerySet.as_manager()
 
@@ -136,3 +199,61 @@ class FailedLogin(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} @ {self.at:%Y-%m-%d %H:%M}"
+
+
+def hash_token(secret: str) -> str:
+    """What is stored of an API token: its SHA-256, so a copy of the database grants no access."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def usable(self) -> ApiTokenQuerySet:
+        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+    def visible_to(self, user: AnyUser) -> ApiTokenQuerySet:
+        """One's own tokens; an office also those of the accounts it sees (to revoke a lost one)."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(Q(user=user) | Q(user__in=User.objects.visible_to(user).values("pk")))
+
+    def manageable_by(self, user: AnyUser) -> ApiTokenQuerySet:
+        return self.visible_to(user)
+
+
+class ApiToken(models.Model):
+    """A named API credential of one user. Only the SHA-256 of its secret is kept: the secret is shown
+    once, when it is created. It stops working when it expires, is revoked, or its user is disabled or
+    holds no role any more."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("名称"), max_length=60)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    # The first characters of the secret, so a user can tell which token a script uses.
+    prefix = models.CharField(_("前缀"), max_length=12, editable=False)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    expires_at = models.DateTimeField(_("有效期至"))
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("撤销人")
+    )
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("API 令牌")
+        verbose_name_plural = _("API 令牌")
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.prefix}…）"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()
+
+    @property
+    def state(self) -> str:
+        if self.revoked_at is not None:
+            return "已撤销"
+        return "有效" if self.expires_at > timezone.now() else "已过期"

@@ -7,3 +7,4 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from kesu.core import job_kinds  # noqa: F401  (registers the job kinds)
+        from kesu.core import checks  # noqa: F401  (registers the deployment checks)

@@ -1,19 +1,54 @@
-"""Recording audit events: every action function calls ``record`` inside its transaction."""
+"""Recording audit events: every action function calls ``record`` inside its transaction.
+
+Each event carries the address and browser of the request that caused it (``request_origin``, set by
+``kesu.core.middleware.AuditOriginMiddleware``) and a hash chaining it to the event before
+(``kesu.core.auditchain``), so that ``kesu verify_audit`` finds a changed or deleted row.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from django.db import models
+from django.db import connection, models, transaction
 from django.forms.models import model_to_dict
 
+from kesu.core.auditchain import FIELDS, chain_hash, first_break
 from kesu.core.models import AuditEvent
 
 if TYPE_CHECKING:
     from kesu.accounts.models import User
     from kesu.regions.models import Region
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where the current request came from."""
+
+    ip: str | None
+    user_agent: str
+
+
+_origin: ContextVar[Origin | None] = ContextVar("kesu_audit_origin", default=None)
+
+# Any constant: the PostgreSQL advisory lock that makes writers of audit events take turns, so that
+# two transactions never both chain onto the same previous event.
+_CHAIN_LOCK = 7_160_001
+
+
+@contextmanager
+def request_origin(ip: str | None, user_agent: str) -> Iterator[None]:
+    """Events recorded inside this block carry this address and user agent."""
+    token = _origin.set(Origin(ip or None, user_agent[:300]))
+    try:
+        yield
+    finally:
+        _origin.reset(token)
 
 
 def snapshot(obj: models.Model, fields: list[str] | None = None) -> dict[str, Any]:
@@ -39,21 +74,77 @@ def _jsonable(value: Any) -> Any:
 def record(
     actor: User | None,
     verb: str,
-    target: models.Model,
+    target: models.Model | None,
     *,
     region: Region | None = None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     note: str = "",
+    target_repr: str | None = None,
 ) -> AuditEvent:
-    return AuditEvent.objects.create(
+    """One event, chained to the previous one. ``target`` None is for what has no row of its own (a
+    failed sign-in with an unknown name, an export of a list): ``target_repr`` names it then."""
+    origin = _origin.get()
+    ip = origin.ip if origin else None
+    event = AuditEvent(
         actor=actor if actor is not None and actor.is_authenticated else None,
         verb=verb,
-        target_type=target._meta.label_lower,
-        target_id=str(target.pk),
-        target_repr=str(target)[:200],
+        target_type=target._meta.label_lower if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
+        target_repr=(target_repr if target_repr is not None else str(target))[:200],
         region=region,
         before=before,
         after=after,
         note=note[:500],
+        ip=AuditEvent._meta.get_field("ip").get_prep_value(ip) if ip else None,  # as stored: IPv6 normalised
+        user_agent=origin.user_agent if origin else "",
     )
+    with transaction.atomic():
+        event.hash = chain_hash(_previous_hash(), _values(event))
+        event.save()
+    return event
+
+
+def record_export(
+    actor: User | None, what: str, *, rows: int | None = None, region: Region | None = None, note: str = ""
+) -> AuditEvent:
+    """A download of personal data or of the audit trail itself: who took which list, how many rows."""
+    return record(
+        actor,
+        "export",
+        None,
+        target_repr=what,
+        region=region,
+        after={"rows": rows} if rows is not None else None,
+        note=note or f"导出 {what}",
+    )
+
+
+def _previous_hash() -> str:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:  # held until the outermost transaction ends
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK])
+    # SQLite: transactions are IMMEDIATE (settings), so writers already take turns.
+    last = AuditEvent.objects.order_by("-pk").values_list("hash", flat=True).first()
+    return last or ""
+
+
+def _values(event: AuditEvent) -> dict[str, Any]:
+    return {name: getattr(event, name) for name in FIELDS}
+
+
+def verify_chain() -> tuple[int, AuditEvent | None]:
+    """How many events were checked, and the first one whose hash does not follow (None: all do)."""
+    rows = AuditEvent.objects.order_by("pk").values("pk", "hash", *FIELDS)
+    count = 0
+
+    def counted() -> Iterator[dict[str, Any]]:
+        nonlocal count
+        for row in rows.iterator(chunk_size=2000):
+            count += 1
+            yield row
+
+    broken = first_break(counted())
+    if broken is None:
+        return count, None
+    return count, AuditEvent.objects.get(pk=broken[1]["pk"])

@@ -1,8 +1,43 @@
+"""Filtersets of core's lists, and the two pieces every long list shares: ``?q=`` and ``?sort=``.
+
+A list declares its keyword search and its sortable columns on its filterset (so the page, its xlsx
+export and the API agree), and its template puts ``{% sort_header "key" "表头" %}`` (``listing``
+tags) on those columns. Only the declared columns sort: ``?sort=`` with anything else is ignored.
+"""
+
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import django_filters
+from django.db.models import Q, QuerySet
 
 from kesu.core.models import AuditEvent
+
+
+def keyword_filter(*fields: str, label: str = "关键词") -> django_filters.CharFilter:
+    """``?q=`` matching any of ``fields`` (case-insensitive contains); spaces separate words that
+    must all match, so 教育 科普 finds a row mentioning both."""
+
+    def search(queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        for word in value.split():
+            match = Q()
+            for field in fields:
+                match |= Q(**{f"{field}__icontains": word})
+            queryset = queryset.filter(match)
+        return queryset.distinct() if any("__" in f for f in fields) else queryset
+
+    return django_filters.CharFilter(label=label, method=search)
+
+
+def sort_filter(columns: Mapping[str, tuple[str, str]]) -> django_filters.OrderingFilter:
+    """``?sort=key`` / ``?sort=-key`` over the whitelisted ``columns``: URL key → (field path, label)."""
+    return django_filters.OrderingFilter(
+        label="排序",
+        fields={field: key for key, (field, _label) in columns.items()},
+        field_labels={field: label for _key, (field, label) in columns.items()},
+    )
 
 
 class AuditEventFilterSet(django_filters.FilterSet):
@@ -11,7 +46,11 @@ class AuditEventFilterSet(django_filters.FilterSet):
     actor = django_filters.CharFilter(label="操作人", field_name="actor__username", lookup_expr="icontains")
     since = django_filters.DateFilter(label="起始日期", field_name="at", lookup_expr="date__gte")
     until = django_filters.DateFilter(label="截止日期", field_name="at", lookup_expr="date__lte")
+    q = keyword_filter("target_repr", "verb", "note", "actor__username", "actor__display_name")
+    sort = sort_filter(
+        {"at": ("at", "时间"), "actor": ("actor__username", "操作人"), "verb": ("verb", "操作")}
+    )
 
     class Meta:
         model = AuditEvent
-        fields = ["verb", "target", "actor", "since", "until"]
+        fields = ["q", "verb", "target", "actor", "since", "until"]

@@ -7,9 +7,11 @@ request: a POST that only redirects (a submit at the deadline) or an API call ne
 from __future__ import annotations
 
 import ipaddress
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
 
 from kesu.regions.models import Region
@@ -19,7 +21,10 @@ if TYPE_CHECKING:
 
     from kesu.accounts.models import User
 
+M = TypeVar("M", bound=Model)
+
 REGION_SESSION_KEY = "kesu_region_code"
+READ_ONLY = "您可以查看，但没有修改权限"
 _MEMO = "_kesu_current_region"
 
 
@@ -122,8 +127,22 @@ def manages_current_region(request: AuthedRequest) -> bool:
 
 
 def managed_region(request: AuthedRequest) -> Region:
-    """The current region for writes by its office; anyone else gets a 404, as for out-of-scope rows."""
+    """The current region for writes by its office; a reader of it (a leader) gets 403 无权限, anyone
+    else a 404, as for out-of-scope rows."""
     region = current_region(request)
-    if region is None or not manages_current_region(request):
+    if region is None:
         raise Http404("只有本级素质办可以进行此操作")
+    if not manages_current_region(request):
+        raise PermissionDenied("只有本级素质办可以进行此操作")
     return region
+
+
+def writable_or_403(writable: QuerySet[M], visible: QuerySet[M], **lookup: Any) -> M:
+    """The object for a write: one the user may write; one they only read answers 403 无权限 with a way
+    back (not a 404 that claims it does not exist); one outside their scope answers 404."""
+    try:
+        return writable.get(**lookup)
+    except writable.model.DoesNotExist:
+        if visible.filter(**lookup).exists():
+            raise PermissionDenied(READ_ONLY) from None
+        raise Http404 from None

@@ -9,7 +9,7 @@ from kesu.core.jobs import Progress, job_kind
 from kesu.core.models import AuditEvent, Job
 
 
-@job_kind("audit_export")
+@job_kind("audit_export", retry_safe=True)  # it only reads, and writes its own file
 def export_audit_log(job: Job, progress: Progress) -> None:
     """The whole audit trail the requester may see, as xlsx (too large for a request at times)."""
     assert job.created_by is not None

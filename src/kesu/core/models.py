@@ -28,6 +28,15 @@ VERB_LABELS: dict[str, str] = {
     "membership.grant": "授予角色",
     "membership.revoke": "撤销角色",
     "token.reset": "重新生成令牌",
+    "token.create": "创建 API 令牌",
+    "token.revoke": "撤销 API 令牌",
+    "user.revoke_access": "结束全部会话和令牌",
+    "user.unlock": "解除登录限制",
+    "user.login": "登录",
+    "user.logout": "退出登录",
+    "user.login_failed": "登录失败",
+    "export": "导出数据",
+    "region.load_divisions": "导入行政区划",
 }
 
 
@@ -81,6 +90,13 @@ class AuditEvent(models.Model):
     before = models.JSONField(_("变更前"), null=True, blank=True)
     after = models.JSONField(_("变更后"), null=True, blank=True)
     note = models.CharField(_("说明"), max_length=500, blank=True)
+    # Where the request that caused the event came from (``kesu.core.http.client_ip``); empty for
+    # commands and background jobs.
+    ip = models.GenericIPAddressField(_("来源地址"), null=True, blank=True)
+    user_agent = models.CharField(_("客户端"), max_length=300, blank=True)
+    # SHA-256 over this event's content and the previous event's hash (``kesu.core.audit.chain_hash``):
+    # changing or deleting a stored event breaks the chain, which ``kesu verify_audit`` reports.
+    hash = models.CharField(max_length=64, blank=True, editable=False)
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -134,6 +150,9 @@ class Job(models.Model):
     params = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Stamped while a worker runs the job; a running job whose beat stops lost its worker (core.jobs).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
 
     objects = JobQuerySet.as_manager()
 

@@ -25,8 +25,8 @@ class MenuItem:
 def menu_entries(access: Access) -> list[Entry]:
     entries: list[Entry] = [("工作台", "core:home", "house", 0)]
     if access.is_office:
-        entries += [("审计日志", "core:audit_list", "journal", 90)]
-    entries += [("接口文档", "api-docs", "code", 99)]
+        # The API serves offices' own tools; liaisons and leaders work in the pages only.
+        entries += [("审计日志", "core:audit_list", "journal", 90), ("接口文档", "api-docs", "code", 99)]
     return entries
 
 

@@ -32,6 +32,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views import View
 
+from kesu.core import audit
 from kesu.core.exports import wants_xlsx, xlsx_response
 from kesu.core.forms import StyledFormMixin
 from kesu.core.http import AuthedRequest
@@ -53,6 +54,7 @@ class Column:
     header: str
     value: str | Callable[[Any], Any]
     link: bool = False
+    sort: str = ""  # the ?sort= key of the filterset's sort_filter that orders by this column
 
     def of(self, obj: Any) -> Any:
         if callable(self.value):
@@ -100,6 +102,8 @@ class ObjectListView(View):
     export_name: ClassVar[str] = ""  # file and sheet name; defaults to the title
     paginate_by: ClassVar[int] = 100
     create_url: ClassVar[str] = ""  # a URL name; shown to users who may create
+    # Rows about people (experts, volunteers, contacts): every export goes into the audit trail.
+    personal_data: ClassVar[bool] = False
     http_method_names: ClassVar[list[str]] = ["get", "head"]  # type: ignore[misc]
     request: AuthedRequest
 
@@ -122,7 +126,10 @@ class ObjectListView(View):
         if wants_xlsx(request):
             name = self.export_name or self.title
             rows = ([column.of(obj) for column in self.columns] for obj in queryset)
-            return xlsx_response(f"{name}.xlsx", name, [c.header for c in self.columns], rows)
+            headers = [c.header for c in self.columns]
+            if self.personal_data:
+                audit.record_export(request.user, f"{name}.xlsx", rows=queryset.count())
+            return xlsx_response(f"{name}.xlsx", name, headers, rows, print_title="")
         page = Paginator(queryset, self.paginate_by).get_page(request.GET.get("page"))
         return render(
             request,
@@ -318,6 +325,10 @@ class ObjectImportView(View):
     def extra_context(self) -> dict[str, Any]:
         return {}
 
+    def background(self, data: bytes, filename: str, form: Any) -> HttpResponse | None:
+        """A response when a large file goes to a background job (see ``core.uploads``); None to import now."""
+        return None
+
     def get(self, request: AuthedRequest) -> HttpResponse:
         self.allowed()
         return self.respond(self.form_class(), [])
@@ -328,8 +339,12 @@ class ObjectImportView(View):
         errors: list[str] = []
         if form.is_valid():
             upload = form.cleaned_data["file"]
+            data = upload.read()
             try:
-                checked = self.check(upload.read(), upload.name, form)
+                handed_off = self.background(data, upload.name, form)
+                if handed_off is not None:
+                    return handed_off
+                checked = self.check(data, upload.name, form)
             except TableError as error:
                 checked = Checked([], [error.message])
             errors = checked.errors

@@ -11,5 +11,6 @@ urlpatterns = [
     path("jobs/<int:job_id>/", views.job_detail, name="job"),
     path("jobs/<int:job_id>/download/", views.job_download, name="job_download"),
     path("switch-region/", views.switch_region, name="switch_region"),
+    path("switch-region/search/", views.region_search, name="region_search"),
     path("healthz", views.health, name="health"),
 ]

@@ -44,7 +44,8 @@ def parse_plan_bytes(
 
 def parse_extraction(extraction: Extraction) -> PlanDraft:
     """Parse extracted text; OCR's notes lead the warnings and its unsure spans come along."""
-    draft = parse_plan_text(extraction.text)
+    # A NUL (a stray byte in a .txt, an unmapped glyph in a PDF) is no text, and PostgreSQL refuses it.
+    draft = parse_plan_text(extraction.text.replace("\x00", ""))
     draft.warnings = [*extraction.notes, *draft.warnings]
     draft.uncertain_spans = list(extraction.uncertain)
     return draft

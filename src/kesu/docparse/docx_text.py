@@ -11,6 +11,8 @@ import zipfile
 from dataclasses import dataclass, field
 from xml.etree import ElementTree
 
+from .errors import CorruptDocumentError
+
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _CN_DIGITS = "零一二三四五六七八九"
 
@@ -74,7 +76,7 @@ def _chinese(value: int) -> str:
 
 def extract(archive: zipfile.ZipFile) -> str:
     numbering = _read_numbering(archive)
-    root = ElementTree.fromstring(archive.read("word/document.xml"))
+    root = _parse_part(archive, "word/document.xml")
     body = root.find(f"{_W}body")
     lines: list[str] = []
     if body is None:
@@ -161,11 +163,27 @@ def _cell_text(tc: ElementTree.Element) -> str:
     return out
 
 
+def _parse_part(archive: zipfile.ZipFile, name: str) -> ElementTree.Element:
+    """One XML part of the docx. Word never writes a DTD: a part declaring one is refused unparsed, since its
+    entities could expand a few kilobytes into gigabytes of text (the "billion laughs")."""
+    data = archive.read(name)
+    utf16 = data[:2] in (b"\xff\xfe", b"\xfe\xff")  # XML may be UTF-16: look for the DTD in its characters
+    probe = data.decode("utf-16", errors="ignore").encode() if utf16 else data
+    if b"<!DOCTYPE" in probe or b"<!ENTITY" in probe:
+        raise CorruptDocumentError(
+            "Word 文档中含有文档类型声明（DTD），不是 Word 保存的正常文件，已拒绝读取。"
+        )
+    try:
+        return ElementTree.fromstring(data)
+    except ElementTree.ParseError as error:
+        raise CorruptDocumentError("Word 文档已损坏，无法读取其中的内容（XML 格式有误）。") from error
+
+
 def _read_numbering(archive: zipfile.ZipFile) -> _Numbering:
     numbering = _Numbering()
     names = set(archive.namelist())
     if "word/numbering.xml" in names:
-        root = ElementTree.fromstring(archive.read("word/numbering.xml"))
+        root = _parse_part(archive, "word/numbering.xml")
         for abstract in root.findall(f"{_W}abstractNum"):
             abstract_id = abstract.get(f"{_W}abstractNumId") or ""
             levels: dict[int, _Level] = {}
@@ -185,7 +203,7 @@ def _read_numbering(archive: zipfile.ZipFile) -> _Numbering:
             if ref is not None:
                 numbering.abstract_of[num.get(f"{_W}numId") or ""] = ref.get(f"{_W}val") or ""
     if "word/styles.xml" in names:
-        root = ElementTree.fromstring(archive.read("word/styles.xml"))
+        root = _parse_part(archive, "word/styles.xml")
         for style in root.findall(f"{_W}style"):
             num_pr = style.find(f"{_W}pPr/{_W}numPr")
             if num_pr is None:

@@ -117,7 +117,7 @@ def _merge_split_lines(lines: list[OcrLine]) -> list[OcrLine]:
             gap = line.x0 - other.x1
             if (
                 overlap > 0.6 * min(line.height, other.height)
-                and -0.5 * line.height < gap < 1.5 * line.height
+                and -0.5 * line.height < gap < 0.8 * line.height
             ):
                 out[i] = _joined(other, line)
                 break

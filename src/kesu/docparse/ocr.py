@@ -142,6 +142,7 @@ _SPECKLE = re.compile(
     r"(?<=[\u4e00-\u9fff，。、；：“”（）《》])[·．.'`,，](?=[\u4e00-\u9fff，。、；：“”（）《》])"
 )
 _SPECK_BELOW = 0.6
+_DIGIT_SPECK = re.compile(r"(?<=\d)[.．·](?=\d)")
 _LEADING_SPECKS = "·．.'`"
 # “1。加强…”: an item number's dot read as a full stop (a line never opens with digits and 。)
 _NUMBER_STOP = re.compile(r"^(\d{1,2})[。，,](?=[\u4e00-\u9fff])")
@@ -165,7 +166,9 @@ def _normalise(text: str, confidences: list[float]) -> tuple[str, list[float]]:
         i
         for i in range(len(chars))
         if not (_SPECKLE.match(text, i) and (chars[i] in "·．.'`" or sure[i] < _SPECK_BELOW))
+        and not (_DIGIT_SPECK.match(text, i) and sure[i] < _SPECK_BELOW)  # 90％ read as 9.0%
     ]
+
     return "".join(chars[i] for i in keep), [sure[i] for i in keep]
 
 

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils import timezone
 
-from kesu.core import audit
+from kesu.core import audit, uploads
+from kesu.core.jobs import start_job
 from kesu.indicators import geo
 from kesu.indicators.catalogue import BY_CODE, CATALOGUE, suggest_code
 from kesu.indicators.models import (
@@ -25,6 +26,7 @@ from kesu.periods import Period
 
 if TYPE_CHECKING:
     from kesu.accounts.models import User
+    from kesu.core.models import Job
     from kesu.plans.models import Target
     from kesu.regions.models import Region
 
@@ -40,18 +42,32 @@ class IndicatorError(ValueError):
 def ensure_catalogue() -> list[Indicator]:
     """Create the standard indicators, or bring their texts up to date; codes never change."""
     indicators = []
+    added: list[str] = []
+    updated: dict[str, dict[str, object]] = {}
     for order, entry in enumerate(CATALOGUE, start=1):
         fields = {k: v for k, v in asdict(entry).items() if k != "code"}
         indicator, created = Indicator.objects.get_or_create(
             code=entry.code, defaults={**fields, "order": order}
         )
-        if not created:
+        if created:
+            added.append(entry.code)
+        else:
             changed = [k for k, v in fields.items() if getattr(indicator, k) != v]
             if changed:
+                updated[entry.code] = {k: str(getattr(indicator, k)) for k in changed}
                 for k in changed:
                     setattr(indicator, k, fields[k])
                 indicator.save(update_fields=changed)
         indicators.append(indicator)
+    if added or updated:
+        audit.record(
+            None,
+            "indicator.catalogue_sync",
+            None,
+            target_repr="标准指标目录",
+            before=updated or None,
+            after={"added": added, "updated": sorted(updated)},
+        )
     return indicators
 
 
@@ -166,6 +182,23 @@ VALUE_FIELDS = [
     "recorded_at",
 ]
 ImportKey = tuple[int, int, str, str]  # indicator, region, period, disaggregation key: the unique constraint
+
+
+VALUE_IMPORT_JOB = "indicator_value_import"
+
+
+def start_value_import(actor: User, region: Region, data: bytes, filename: str, *, provenance: str) -> Job:
+    """A large value file, held for a background job that checks and stores it (``job_kinds.import_value_file``)."""
+    path = uploads.hold(data, filename)
+    return start_job(
+        actor,
+        VALUE_IMPORT_JOB,
+        f"导入指标数值：{filename}"[:200],
+        region=region,
+        path=path,
+        filename=filename,
+        provenance=provenance,
+    )
 
 
 @transaction.atomic

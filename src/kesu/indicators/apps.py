@@ -7,7 +7,7 @@ class IndicatorsConfig(AppConfig):
 
     def ready(self) -> None:
         from kesu.core.models import register_verbs
-        from kesu.indicators import demo  # noqa: F401  (registers the demo step)
+        from kesu.indicators import demo, job_kinds  # noqa: F401  (register the demo step and the job kind)
 
         register_verbs(
             {
@@ -16,6 +16,7 @@ class IndicatorsConfig(AppConfig):
                 "indicator_value.import": "导入指标值",
                 "indicator.create": "新增指标",
                 "indicator.update": "修改指标",
+                "indicator.catalogue_sync": "同步标准指标目录",
                 "target.link": "目标对应指标",
                 "target.unlink": "取消目标与指标的对应",
                 "indicator.publish": "公开指标",

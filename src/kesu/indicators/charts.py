@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+
+def tooltip_text(text: str) -> str:
+    """Text for the fixed part of a tooltip formatter. ECharts draws tooltips as HTML and escapes the
+    values it fills in ({b}, {c}) but not the template around them, so a unit such as
+    ``<img onerror=…>`` would run as markup on the public map: escape it, and its braces, which
+    ECharts would read as placeholders."""
+    return html.escape(text).replace("{", "&#123;").replace("}", "&#125;")
+
 
 PALETTE = ["#1f5fa8", "#e07b39", "#3a9d5d", "#8e5ea2", "#c23b3b", "#7f8c8d"]
 
@@ -109,7 +119,7 @@ def map_chart(
     colors = ["#e3eef9", "#1f5fa8"] if higher_is_better else ["#1f5fa8", "#e3eef9"]
     return {
         "title": {"text": title, "textStyle": {"fontSize": 14}},
-        "tooltip": {"trigger": "item", "formatter": "{b}：{c}" + (f" {unit}" if unit else "")},
+        "tooltip": {"trigger": "item", "formatter": "{b}：{c}" + (f" {tooltip_text(unit)}" if unit else "")},
         "visualMap": {
             "type": "continuous",
             "min": low,

@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse
 
 from kesu import progress
 from kesu.core.demo import DATA_DIR
-from kesu.core.exports import xlsx_response
+from kesu.core.exports import csv_cell, xlsx_response
 from kesu.indicators import charts
 from kesu.indicators.figures import (
     UNCONFIRMED,
@@ -65,9 +65,9 @@ def download(request: HttpRequest, blocks: list[Block], stem: str) -> HttpRespon
 def csv_response(filename: str, headers: list[str], rows: list[list[Any]] | Any) -> HttpResponse:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(headers)
+    writer.writerow([csv_cell(h) for h in headers])
     for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
+        writer.writerow([csv_cell(v) for v in row])
     # A BOM so Excel on Chinese Windows opens the UTF-8 file without mojibake.
     response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from django import forms
@@ -32,13 +33,22 @@ class IndicatorForm(StyledFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["aggregation"].initial = Aggregation.SUM
         self.fields["temporal"].initial = Temporal.STOCK
+        code = self.fields["code"]
+        # The code is for imports and the API; an office names its indicator and may leave it blank.
+        code.required = False
+        code.label = "指标代码（可不填）"
+        code.help_text = "用于数据导入和接口，留空则自动生成；创建后不再改动"
         if self.instance.pk:
-            self.fields["code"].disabled = True
+            code.disabled = True
 
     def clean_code(self) -> str:
-        code = self.cleaned_data["code"].strip()
+        code = (self.cleaned_data["code"] or "").strip()
+        if not code and not self.instance.pk:
+            code = f"local_{secrets.token_hex(4)}"
+            while Indicator.objects.filter(code=code).exists():
+                code = f"local_{secrets.token_hex(4)}"
         if not code.replace("_", "").isalnum() or code.lower() != code or not code.isascii():
-            raise forms.ValidationError("代码只能用小写英文字母、数字和下划线，如 science_day_events")
+            raise forms.ValidationError("代码只能用小写英文字母、数字和下划线")
         if not self.instance.pk and Indicator.objects.filter(code=code).exists():
             raise forms.ValidationError("该代码已被使用，请换一个")
         return code

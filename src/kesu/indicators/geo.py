@@ -65,12 +65,17 @@ def parse(data: bytes) -> dict[str, Any]:
         )
     if not data.strip():
         raise BoundaryError(["文件是空的。"])
+    text = decode(data)
     try:
-        document = json.loads(decode(data))
+        document = json.loads(text)
     except json.JSONDecodeError as error:
         raise BoundaryError(
             [f"不是有效的 GeoJSON：第 {error.lineno} 行第 {error.colno} 列解析出错（{error.msg}）。"]
         ) from None
+    except RecursionError:  # json recurses once per nested bracket: a hostile file nests thousands deep
+        raise BoundaryError(["不是有效的 GeoJSON：括号嵌套层数过多，边界文件不会嵌套这么深。"]) from None
+    except ValueError:  # Python refuses integers of more than 4,300 digits, as a plain ValueError
+        raise BoundaryError(["不是有效的 GeoJSON：文件中有位数过多的数字。"]) from None
     if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
         kind = document.get("type") if isinstance(document, dict) else type(document).__name__
         raise BoundaryError(
@@ -95,7 +100,11 @@ def match(document: Mapping[str, Any], sub_regions: Mapping[str, str]) -> Matche
         problem = _geometry_problem(feature.get("geometry"))
         if problem:
             errors.append(f"{label}：{problem}")
-        code = _code_of(feature.get("properties") or {}, sub_regions, by_name)
+        properties = feature.get("properties") or {}
+        if not isinstance(properties, dict):
+            errors.append(f'{label}：properties（属性）应为对象，如 {{"name": "新华区"}}。')
+            continue
+        code = _code_of(properties, sub_regions, by_name)
         if code is None:
             errors.append(f"{label}：没有与本区划的下级区划对应的区划代码或名称。")
             continue
@@ -149,8 +158,8 @@ def _geometry_problem(geometry: Any) -> str:
     if not isinstance(geometry, dict) or not geometry.get("type"):
         return "没有图形（geometry 为空）。"
     kind = geometry["type"]
-    if kind not in GEOMETRIES:
-        return f"图形类型是 {kind}，只接受 Polygon 或 MultiPolygon（面）。"
+    if not isinstance(kind, str) or kind not in GEOMETRIES:
+        return f"图形类型是 {str(kind)[:40]}，只接受 Polygon 或 MultiPolygon（面）。"
     polygons = [geometry.get("coordinates")] if kind == "Polygon" else geometry.get("coordinates")
     if not isinstance(polygons, list) or not polygons:
         return "坐标为空或格式不对。"

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from kesu.core import uploads
 from kesu.core.exports import wants_xlsx, xlsx_response
 from kesu.core.http import AuthedRequest, current_region, managed_region, manages_current_region
 from kesu.core.objectviews import Checked, ObjectImportView
@@ -291,6 +292,17 @@ class ValueImport(ObjectImportView):
             return Checked([], error.errors)
         return Checked(parsed.rows, parsed.errors)
 
+    def background(self, data: bytes, filename: str, form: ValueImportForm) -> HttpResponse | None:
+        if not uploads.goes_to_background(data):
+            return None
+        uploads.precheck(data, filename, importing.LIMITS)  # a hostile file is refused here, not in a job
+        provenance = f"{form.cleaned_data['provenance']}（{filename}）"
+        job = actions.start_value_import(
+            self.request.user, self.region, data, filename, provenance=provenance
+        )
+        messages.info(self.request, "文件较大，已转入后台导入：本页显示进度，完成后可在指标数值中查看。")
+        return redirect(job)
+
     def store(self, rows: list[dict], form: ValueImportForm, filename: str) -> int:
         provenance = f"{form.cleaned_data['provenance']}（{filename}）"
         return actions.import_values(
@@ -306,9 +318,9 @@ def value_template(request: AuthedRequest) -> HttpResponse:
     region = current_region(request)
     code = region.code if region else "410400000000"
     rows = [
-        ["volunteer_count", code, "2024H2", "", 5200, "", ""],
-        ["base_count", code, "2024", "市级", 120, "", ""],
-        ["informant_rate", code, "2024", "", "", 180000, 4980000],
+        ["注册科技志愿者数", code, "2024年下半年", "", 5200, "", ""],
+        ["科普教育基地数", code, "2024年", "市级", 120, "", ""],
+        ["科普中国信息员注册比例", code, "2024年", "", "", 180000, 4980000],
     ]
     return xlsx_response(
         "指标数值导入模板.xlsx",

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import ProtectedError
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
 from kesu import docparse
@@ -162,7 +164,11 @@ def _store_document(actor: User | None, plan: Plan, data: bytes, filename: str, 
                             uncertain_spans=[list(span) for span in uncertain or []],
                             sha256=hashlib.sha256(data).hexdigest(), uploaded_by=actor)
     document.file.save(f"plan-{plan.pk}-v{version}-{filename[-60:]}", ContentFile(data), save=False)
-    document.save()
+    try:
+        document.save()
+    except Exception:  # the row was refused: leave no orphan file in media
+        document.file.delete(save=False)
+        raise
     return document
 
 
@@ -514,3 +520,57 @@ def delete_target(actor: User | None, target: Target) -> None:
     audit.record(actor, "target.delete", target.task, region=target.task.plan.region,
                  before={"target": target.pk, **audit.snapshot(target, TARGET_FIELDS)})
     target.delete()
+
+
+# ---- undoing a publication, removing a draft, recognising a document already imported --------------
+
+
+@transaction.atomic
+def unpublish_plan(actor: User | None, plan: Plan, reason: str) -> Plan:
+    """Back to draft, with the reason in the audit trail; refused once an approved report rests on it."""
+    reason = reason.strip()
+    if not reason:
+        raise PlanError("请写明撤回发布的理由。")
+    if not plan.is_published:
+        raise PlanError("该方案尚未发布。")
+    approved = plan.cycles.filter(reports__status="approved").values_list("period", flat=True).distinct()
+    if approved:
+        periods = "、".join(str(p) for p in approved[:3])
+        raise PlanError(f"该方案已有审核通过的报送（{periods}），不能撤回发布：撤回会使已锁定的数据失去依据。"
+                        "如方案有误，请“导入修订版”发布新版本。")
+    before = audit.snapshot(plan, ["status"])
+    plan.status, plan.published_at = PlanStatus.DRAFT, None
+    plan.save(update_fields=["status", "published_at"])
+    audit.record(actor, "plan.unpublish", plan, region=plan.region, before=before,
+                 after=audit.snapshot(plan, ["status"]), note=reason)
+    return plan
+
+
+@transaction.atomic
+def delete_draft_plan(actor: User | None, plan: Plan) -> None:
+    """A draft nobody reports on goes away with its tasks and files; the audit trail keeps its title."""
+    if plan.is_published:
+        raise PlanError("已发布的方案不能删除；请先撤回发布。")
+    if plan.cycles.exists():
+        raise PlanError("该方案已开启过报送周期，不能删除。")
+    if plan.children.exists():
+        raise PlanError("有下级方案以该方案为上级方案，不能删除。")
+    audit.record(actor, "plan.delete", plan, region=plan.region,
+                 before={"title": plan.title, "tasks": plan.tasks.count()})
+    files = [document.file for document in plan.documents.all() if document.file]
+    try:
+        plan.delete()
+    except ProtectedError as error:
+        raise PlanError("该方案的数据已被其他记录引用，不能删除。") from error
+    transaction.on_commit(partial(_delete_files, files))
+
+
+def _delete_files(files: list[FieldFile]) -> None:
+    for file in files:
+        file.delete(save=False)
+
+
+def plan_with_document(region: Region, data: bytes) -> Plan | None:
+    """The region's plan that already holds exactly this file (same SHA-256), if any."""
+    digest = hashlib.sha256(data).hexdigest()
+    return Plan.objects.filter(region=region, documents__sha256=digest).order_by("-pk").first()

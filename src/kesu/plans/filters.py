@@ -5,6 +5,7 @@ from typing import Any
 import django_filters
 from django.db.models import QuerySet
 
+from kesu.core.filters import sort_filter
 from kesu.plans.models import PartKind, Plan, Task
 
 KEY_GROUPS = ["青少年", "农民", "产业工人", "老年人", "领导干部和公务员"]
@@ -18,6 +19,8 @@ class TaskFilterSet(django_filters.FilterSet):
                                             method="filter_key_group")
     unit = django_filters.NumberFilter(label="单位", method="filter_unit")
     q = django_filters.CharFilter(label="关键词", method="filter_text")
+    sort = sort_filter({"order": ("order", "序号"), "title": ("title", "任务"), "plan": ("plan__title", "方案"),
+                        "part": ("part", "所属行动或工程")})
 
     class Meta:
         model = Task

@@ -122,7 +122,7 @@ class MentionForm(StyledFormMixin, forms.Form):
 
     def __init__(self, *args: Any, region: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = Unit.objects.filter(region=region)  # type: ignore[attr-defined]
+        self.fields["unit"].queryset = Unit.objects.filter(region=region).order_by("name")  # type: ignore[attr-defined]
 
 
 class GoalForm(StyledFormMixin, forms.Form):

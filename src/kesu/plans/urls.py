@@ -16,6 +16,8 @@ urlpatterns = [
     path("<int:plan_id>/", views.plan_detail, name="plan"),
     path("<int:plan_id>/mentions/", views.plan_mentions, name="mentions"),
     path("<int:plan_id>/publish/", views.plan_publish, name="publish"),
+    path("<int:plan_id>/unpublish/", views.plan_unpublish, name="unpublish"),
+    path("<int:plan_id>/delete/", views.plan_delete, name="delete"),
     path("<int:plan_id>/goal/", views.plan_goal, name="goal"),
     path("<int:plan_id>/reimport/", views.plan_reimport, name="reimport"),
 ]

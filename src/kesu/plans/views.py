@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from difflib import SequenceMatcher
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -12,7 +14,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from kesu.core.exports import wants_xlsx, xlsx_response
-from kesu.core.http import AuthedRequest, current_region, managed_region, manages_current_region
+from kesu.core.http import (
+    AuthedRequest,
+    current_region,
+    managed_region,
+    manages_current_region,
+    writable_or_403,
+)
 from kesu.core.models import Job, JobStatus
 from kesu.docparse import PlanReadError, needs_ocr
 from kesu.plans import actions
@@ -45,6 +53,9 @@ def plan_upload(request: AuthedRequest) -> HttpResponse:
     form = PlanUploadForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         files = [(upload.read(), upload.name) for upload in form.ordered_files()]
+        if len(files) == 1 and (same := actions.plan_with_document(region, files[0][0])) is not None:
+            messages.info(request, f"这份文件已经导入过，即《{same.title}》，已为您打开。如需更新，请用“导入修订版”。")
+            return redirect(same)
         kind, parent = form.cleaned_data["kind"] or None, form.cleaned_data["parent"]
         try:
             if len(files) > 1 or needs_ocr(*files[0]):  # a scan: OCR takes minutes, so a job reads it
@@ -108,10 +119,11 @@ def breakdown_xlsx(plan: Plan, tasks: QuerySet[Task]) -> HttpResponse:
         targets = "；".join(f"{t.indicator}{t.comparator_label}{t.value_label}{t.unit}" for t in task.targets.all())
         deadline = "；".join(sorted({t.deadline_label for t in task.targets.all() if t.deadline_label}))
         lead = "、".join(task.lead_names or task.responsible_names)
-        rows.append((index, task.title, task.text, lead, "、".join(task.participating_names), targets,
-                     deadline or plan.period_label))
-    headers = ["序号", "任务", "主要内容", "牵头单位", "参与单位", "目标指标", "完成时限"]
-    return xlsx_response(f"{plan.title}-任务分解表.xlsx", "任务分解表", headers, rows)
+        rows.append((index, task.part or task.get_part_kind_display(), task.title, task.text, lead,
+                     "、".join(task.participating_names), targets, deadline or plan.period_label))
+    headers = ["序号", "所属行动/工程", "任务", "主要内容", "牵头单位", "参与单位", "目标指标", "完成时限"]
+    return xlsx_response(f"{plan.title}-任务分解表.xlsx", "任务分解表", headers, rows,
+                         print_title=f"{plan.title}任务分解表")
 
 
 @require_safe
@@ -191,7 +203,9 @@ def task_target(request: AuthedRequest, task_id: int, target_id: int | None = No
 
 
 def _managed_plan(request: AuthedRequest, plan_id: int) -> Plan:
-    return get_object_or_404(Plan.objects.manageable_by(request.user), pk=plan_id)
+    return writable_or_403(
+        Plan.objects.manageable_by(request.user), Plan.objects.visible_to(request.user), pk=plan_id
+    )
 
 
 def plan_mentions(request: AuthedRequest, plan_id: int) -> HttpResponse:
@@ -208,9 +222,23 @@ def plan_mentions(request: AuthedRequest, plan_id: int) -> HttpResponse:
                                            new_unit_name=form.cleaned_data["new_unit_name"])
             messages.success(request, f"“{form.cleaned_data['mention']}”已对应到 {unit.name}")
             return redirect("plans:mentions", plan_id=plan.pk)
-    pending = [(m, n, MentionForm(initial={"mention": m}, region=plan.region))
-               for m, n in actions.unresolved_mentions(plan)]
+    units = list(Unit.objects.filter(region=plan.region).prefetch_related("aliases").order_by("name"))
+    pending = []
+    for m, n in actions.unresolved_mentions(plan):
+        suggested = suggest_units(m, units)
+        initial = {"mention": m, "unit": suggested[0].pk if suggested else None}
+        pending.append((m, n, MentionForm(initial=initial, region=plan.region), suggested))
     return render(request, "plans/plan_mentions.html", {"plan": plan, "pending": pending})
+
+
+def suggest_units(mention: str, units: list[Unit], limit: int = 3) -> list[Unit]:
+    """The units whose name (or an alias) reads most like ``mention`` (市教体局 → 市教育体育局), best first."""
+    def closeness(unit: Unit) -> float:
+        names = [unit.name, *(a.alias for a in unit.aliases.all())]
+        return max(SequenceMatcher(None, mention, name).ratio() for name in names)
+
+    scored = sorted(((closeness(u), u.name, u) for u in units), key=lambda s: (-s[0], s[1]))
+    return [unit for score, _name, unit in scored[:limit] if score >= 0.5]
 
 
 @require_POST
@@ -223,6 +251,31 @@ def plan_publish(request: AuthedRequest, plan_id: int) -> HttpResponse:
     else:
         messages.success(request, "方案已发布，成员单位可以看到各自的任务。")
     return redirect(plan)
+
+
+@require_POST
+def plan_unpublish(request: AuthedRequest, plan_id: int) -> HttpResponse:
+    plan = _managed_plan(request, plan_id)
+    try:
+        actions.unpublish_plan(request.user, plan, request.POST.get("reason", ""))
+    except actions.PlanError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "已撤回发布，方案回到草稿状态；理由已记入审计日志。")
+    return redirect(plan)
+
+
+@require_POST
+def plan_delete(request: AuthedRequest, plan_id: int) -> HttpResponse:
+    plan = _managed_plan(request, plan_id)
+    title = plan.title
+    try:
+        actions.delete_draft_plan(request.user, plan)
+    except actions.PlanError as error:
+        messages.error(request, str(error))
+        return redirect(plan)
+    messages.success(request, f"已删除方案草稿《{title}》。")
+    return redirect("plans:plan_list")
 
 
 @require_POST

@@ -37,6 +37,14 @@ def load_divisions(data_dir: Path, towns_of: Iterable[str] = ()) -> tuple[int, i
                 Q(memberships__region__in=changed_ids) | Q(memberships__unit__region__in=changed_ids)
             )
         )
+    audit.record(
+        None,
+        "region.load_divisions",
+        None,
+        target_repr="行政区划",
+        after={"created": created, "updated": len(changed_ids)},
+        note=f"导入行政区划：新增 {created} 个，更新 {len(changed_ids)} 个",
+    )
     return created, len(changed_ids)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q, QuerySet
 
+from kesu.core.filters import sort_filter
 from kesu.regions.models import Region, RegionLevel, Unit, UnitKind
 
 
@@ -13,6 +14,14 @@ class UnitFilterSet(django_filters.FilterSet):
     region = django_filters.CharFilter(label="区划代码", field_name="region__code")
     kind = django_filters.ChoiceFilter(label="类别", choices=UnitKind.choices)
     is_member = django_filters.BooleanFilter(label="成员单位")
+    sort = sort_filter(
+        {
+            "name": ("name", "单位"),
+            "region": ("region__code", "区划"),
+            "kind": ("kind", "类别"),
+            "member": ("is_member", "成员单位"),
+        }
+    )
 
     class Meta:
         model = Unit

@@ -12,7 +12,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
 
 from kesu.core.exports import wants_xlsx, xlsx_response
-from kesu.core.http import AuthedRequest, current_region, managed_region, manages_current_region
+from kesu.core.http import (
+    AuthedRequest,
+    current_region,
+    managed_region,
+    manages_current_region,
+    writable_or_403,
+)
 from kesu.core.objectviews import Column, ObjectCreateView, ObjectDetailView, ObjectEditView, ObjectListView
 from kesu.regions import actions
 from kesu.regions.filters import UnitFilterSet
@@ -54,10 +60,10 @@ def region_detail(request: AuthedRequest, region_code: str) -> HttpResponse:
 
 
 UNIT_COLUMNS = (
-    Column("区划", "region.name"),
-    Column("单位", "name", link=True),
-    Column("类别", "get_kind_display"),
-    Column("成员单位", "is_member"),
+    Column("区划", "region.name", sort="region"),
+    Column("单位", "name", link=True, sort="name"),
+    Column("类别", "get_kind_display", sort="kind"),
+    Column("成员单位", "is_member", sort="member"),
     Column("别名", lambda unit: "、".join(a.alias for a in unit.aliases.all())),
 )
 
@@ -149,7 +155,9 @@ class UnitEdit(ObjectEditView):
 
 
 def unit_alias_add(request: AuthedRequest, unit_id: int) -> HttpResponse:
-    unit = get_object_or_404(Unit.objects.manageable_by(request.user), pk=unit_id)
+    unit = writable_or_403(
+        Unit.objects.manageable_by(request.user), Unit.objects.visible_to(request.user), pk=unit_id
+    )
     form = AliasForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -29,6 +29,7 @@ from kesu.reporting.models import (
     Notification,
     ProgressStatus,
     Report,
+    ReportQuerySet,
     ReportStatus,
     Submission,
     TargetValue,
@@ -219,7 +220,7 @@ def add_evidence(
     _check_editable(entry.report)
     if len(data) > max_bytes:
         raise ReportingError(f"文件超过 {max_bytes // (1024 * 1024)} MB 的上限，请压缩后再上传。")
-    kind = sniff(data)
+    kind = sniff(data, filename)
     if kind is None:
         raise ReportingError(
             f"“{filename}”不是可接受的佐证材料：只接受{ALLOWED_LABEL}（按文件内容识别，不看扩展名）。"
@@ -378,6 +379,27 @@ def review_report(
         # After commit: the report row stays locked until then, and a slow mail server must not hold it.
         transaction.on_commit(partial(notify.report_returned, report))
     return report
+
+
+@transaction.atomic
+def approve_together(actor: User | None, cycle: Cycle, reports: ReportQuerySet) -> list[Report]:
+    """Approve at once every report of ``cycle`` in ``reports`` that waits for review and has no
+    returned task; each is approved as one by one would be (its own event, values pushed), and the
+    batch is one more event on the cycle naming the units."""
+    eligible = list(
+        reports.filter(cycle=cycle).awaiting_review().with_no_returned_task().select_related("unit")
+    )
+    if not eligible:
+        raise ReportingError("没有可批量审核通过的报送：只有已提交、且没有退回修改任务的报送可以批量通过。")
+    approved = [review_report(actor, report, approve=True, comments={}) for report in eligible]
+    audit.record(
+        actor,
+        "cycle.approve_together",
+        cycle,
+        region=cycle.plan.region,
+        after={"reports": [r.pk for r in eligible], "units": [r.unit.name for r in eligible]},
+    )
+    return approved
 
 
 @transaction.atomic

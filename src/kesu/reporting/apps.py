@@ -19,6 +19,7 @@ class ReportingConfig(AppConfig):
                 "report.approve": "审核通过",
                 "report.return": "退回修改",
                 "report.reopen": "重新开放",
+                "cycle.approve_together": "批量审核通过",
                 "report.import": "导入报送表",
                 "report.remind": "发送提醒",
                 "report.urge": "发送催办",

@@ -46,8 +46,19 @@ def _fill(entry: Entry, rng: random.Random, percent: int) -> None:
     )
 
 
-def _current_period(today: date) -> Period:
-    return Period(today.year, 1 if today.month <= 6 else 2)
+DEMO_NOTICE_DAYS = 7  # the demo's open cycle is due at least this many days ahead
+
+
+def demo_calendar(today: date, deadlines: list[str] | None = None) -> tuple[Period, date]:
+    """The half-year the demo is reporting and its due date, as a real calendar has them: the cycle
+    is due in the half-year it reports (2026年下半年 by 12月30日), never a year later. Within the last
+    days before a deadline the next half-year is the one being prepared."""
+    period = Period(today.year, 1 if today.month <= 6 else 2)
+    due = rules.due_date_for(period.year, period.half, deadlines or [])
+    if due < today + timedelta(days=DEMO_NOTICE_DAYS):
+        period = Period(today.year, 2) if period.half == 1 else Period(today.year + 1, 1)
+        due = rules.due_date_for(period.year, period.half, deadlines or [])
+    return period, due
 
 
 def _past_periods(plan: Plan, current: Period) -> list[Period]:
@@ -63,13 +74,12 @@ def demo_reports(accounts: DemoAccounts) -> None:
         return
     rng = random.Random(2025)
     today = timezone.localdate()
-    current = _current_period(today)
     plans = Plan.objects.published().filter(kind="five_year").select_related("region")
-    assessed_year = current.year - 1
+    assessed_year = demo_calendar(today)[0].year - 1
     for plan in plans:
-        # A plan that has ended reports its last half-year as the "current" cycle of the demo.
-        last = Period(plan.period_end, 2) if plan.period_end else current
-        now = min(current, last)
+        # The office keeps reporting on its plan after the plan's last year until the next plan is
+        # adopted: the demo's cycles follow today's calendar, each due in the half-year it reports.
+        now, due = demo_calendar(today, plan.reporting_deadlines)
         assessed_year = min(assessed_year, now.year - 1)  # the last year whose cycles are all approved
         for period in _past_periods(plan, now):
             # A past cycle is opened with a long lock so its history can be written today.
@@ -81,7 +91,7 @@ def demo_reports(accounts: DemoAccounts) -> None:
                 actions.review_report(None, report, approve=True, comments={})
                 _backdate(report, cycle, rng)
             Cycle.objects.filter(pk=cycle.pk).update(lock_days=30)  # history written: the usual lock again
-        _current_cycle(plan, now, today, rng)
+        _current_cycle(plan, now, due, rng)
     _demo_assessment(plans, assessed_year)
 
 
@@ -117,11 +127,7 @@ def _backdate(report: Report, cycle: Cycle, rng: random.Random) -> None:
     AuditEvent.objects.for_target(report).update(at=at)
 
 
-def _current_cycle(plan: Plan, current: Period, today: date, rng: random.Random) -> None:
-    due = max(
-        rules.due_date_for(current.year, current.half, plan.reporting_deadlines or []),
-        today + timedelta(days=14),
-    )
+def _current_cycle(plan: Plan, current: Period, due: date, rng: random.Random) -> None:
     cycle = actions.open_cycle(None, plan, current, due_date=due)
     reports = list(cycle.reports.select_related("unit").order_by("unit__name"))
     for index, report in enumerate(reports):

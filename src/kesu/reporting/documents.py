@@ -28,6 +28,7 @@ from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
 from kesu.core.formats import day_text, moment_text
+from kesu.core.text import printable
 from kesu.plans.models import PartKind, Target, Task
 from kesu.reporting import board, rules
 from kesu.reporting.models import Cycle, Entry, Notice, ReportStatus
@@ -68,7 +69,7 @@ def _new_document(title: str, *, landscape: bool = False) -> DocxDocument:
         _east_asian(style.element, east_asia)
         # Body paragraphs start two characters in, as official documents do; headings do not.
         style.paragraph_format.first_line_indent = Pt(2 * size) if name == "Normal" else 0
-    document.core_properties.title = title
+    document.core_properties.title = printable(title)
     heading = document.add_paragraph()
     heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
     heading.paragraph_format.first_line_indent = 0
@@ -79,7 +80,7 @@ def _new_document(title: str, *, landscape: bool = False) -> DocxDocument:
 def _run(
     paragraph: Paragraph, text: str, *, bold: bool = False, size: float | None = None, font: str = BODY_FONT
 ) -> Run:
-    run = paragraph.add_run(text)
+    run = paragraph.add_run(printable(text))  # stored text may hold characters XML refuses
     run.bold = bold or None
     if size is not None:
         run.font.size = Pt(size)

@@ -5,6 +5,7 @@ from typing import Any
 import django_filters
 from django.db.models import QuerySet
 
+from kesu.core.filters import keyword_filter, sort_filter
 from kesu.plans.filters import TaskFilterSet
 from kesu.plans.models import Task
 from kesu.reporting.models import Cycle, Entry, Notice, NoticeStatus, Report, ReportStatus
@@ -47,10 +48,20 @@ class NoticeFilterSet(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(label="状态", choices=NoticeStatus.choices)
     open = django_filters.BooleanFilter(label="未办结", method="filter_open")
     unit = django_filters.NumberFilter(label="单位", field_name="unit_id")
+    q = keyword_filter("number", "unit__name", "task__title", "requirement", "response")
+    sort = sort_filter(
+        {
+            "number": ("number", "督办单号"),
+            "unit": ("unit__name", "单位"),
+            "deadline": ("deadline", "时限"),
+            "status": ("status", "状态"),
+            "issued": ("issued_at", "交办"),
+        }
+    )
 
     class Meta:
         model = Notice
-        fields = ["status", "open", "unit"]
+        fields = ["status", "open", "unit", "q"]
 
     def filter_open(self, queryset: QuerySet[Notice], name: str, value: bool) -> QuerySet[Notice]:
         return (

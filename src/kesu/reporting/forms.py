@@ -130,10 +130,34 @@ class EntryForm(StyledFormMixin, forms.Form):
         }
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files chosen at once (Django's documented pattern): cleans to a list."""
+
+    widget = MultipleFileInput
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(d, initial) for d in data]
+        return [super().clean(data, initial)]
+
+
 class EvidenceForm(StyledFormMixin, forms.Form):
-    file = forms.FileField(
-        label="佐证材料", help_text="图片、PDF、docx 或 xlsx，按文件内容识别类型，不超过 20 MB"
+    file = MultipleFileField(
+        label="佐证材料",
+        help_text="可一次选择多个文件：图片、PDF、Word（doc/docx/wps）、Excel（xls/xlsx）、"
+        "PowerPoint（ppt/pptx）、zip 或 MP4 视频，按文件内容识别类型，每个不超过 20 MB",
+        error_messages={"required": "请选择要上传的文件。"},
     )
+
+    def __init__(self, *args: Any, attach_to: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if attach_to:  # the input belongs to the entry form, so uploading also keeps what was typed
+            self.fields["file"].widget.attrs["form"] = attach_to
+            self.fields["file"].required = False
 
 
 class UploadForm(StyledFormMixin, forms.Form):
@@ -177,6 +201,22 @@ class NoticeForm(StyledFormMixin, forms.Form):
         return _not_in_the_past(self.cleaned_data["deadline"])
 
 
+class ReportNoticeForm(NoticeForm):
+    """A 督办 (催报 included) issued to a unit from the notice list or the board: the task is chosen
+    among the unit's tasks in that report."""
+
+    entry = forms.ModelChoiceField(
+        label="任务", queryset=Entry.objects.none(), error_messages={"required": "请选择督办的任务。"}
+    )
+    field_order = ["entry", "requirement", "deadline"]
+
+    def __init__(self, *args: Any, report: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["entry"]
+        field.queryset = report.entries.select_related("task").order_by("-role", "task__order")  # type: ignore[attr-defined]
+        field.label_from_instance = lambda e: f"{e.task.title[:50]}（{e.role_label}）"  # type: ignore[attr-defined]
+
+
 class NoticeSignForm(StyledFormMixin, forms.Form):
     """签收 has nothing to fill in: the click is the receipt, and the time is recorded."""
 
@@ -186,6 +226,11 @@ class NoticeRespondForm(StyledFormMixin, forms.Form):
         label="办理情况",
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": "请填写办理情况后再反馈。"},
+    )
+    attachment = forms.FileField(
+        label="附件（可选）",
+        required=False,
+        help_text="如盖章的反馈函扫描件、现场照片；图片、PDF、Word、Excel 等，不超过 20 MB",
     )
 
 

@@ -10,8 +10,10 @@ from django.utils import timezone
 
 from kesu.core.http import AuthedRequest, current_region
 from kesu.core.panels import HomePanel
+from kesu.plans.models import Task
 from kesu.regions.models import Region
 from kesu.reporting import rules
+from kesu.reporting.board import build_board
 from kesu.reporting.models import (
     Cycle,
     CycleQuerySet,
@@ -72,11 +74,16 @@ def office_agenda(user: AnyUser, region: Region | None, today: date) -> Agenda:
         due_date__range=(today - timedelta(days=SOON_DAYS), today + timedelta(days=SOON_DAYS))
     )
     cycles = list(_in_region(soon, region).select_related("plan").order_by("due_date")[:6])
+    # Switched to a county, the office sees that county's work only, as its home page promises.
+    reports = Report.objects.reviewable_by(user)
+    notices = Notice.objects.manageable_by(user)
+    if region is not None:
+        reports = reports.filter(cycle__plan__region__path__startswith=region.path)
+        notices = notices.filter(region__path__startswith=region.path)
     return Agenda(
-        to_review=Report.objects.reviewable_by(user).filter(status=ReportStatus.SUBMITTED).count(),
+        to_review=reports.filter(status=ReportStatus.SUBMITTED).count(),
         to_close=list(
-            Notice.objects.manageable_by(user)
-            .filter(status=NoticeStatus.RESPONDED)
+            notices.filter(status=NoticeStatus.RESPONDED)
             .select_related("unit", "task")
             .order_by("responded_at")[:10]
         ),
@@ -92,6 +99,29 @@ def current_cycles(user: AnyUser, region: Region | None, today: date) -> list[Cy
         latest[cycle.plan_id] = cycle
     cycles = sorted(latest.values(), key=lambda c: (c.plan.region.path, c.due_date))[:8]
     return _lines(cycles, today)
+
+
+LEADER_CYCLES = 3  # the lights of this many current cycles are counted for a leader's summary
+
+
+def leader_attention(
+    user: AnyUser, region: Region | None, lines: list[CycleLine], today: date
+) -> dict[str, object]:
+    """What a leader should ask about: tasks in red on the current cycles, and 督办 past their time limit."""
+    reds = []
+    for line in lines[:LEADER_CYCLES]:
+        tasks = Task.objects.filter(plan=line.cycle.plan).active()
+        red = build_board(line.cycle, tasks, today).light_counts["red"]
+        if red:
+            reds.append((line.cycle, red))
+    notices = Notice.objects.visible_to(user).open().filter(deadline__lt=today)
+    if region is not None:
+        notices = notices.filter(region__path__startswith=region.path)
+    return {
+        "reds": reds,
+        "overdue": list(notices.select_related("unit", "task").order_by("deadline")[:5]),
+        "overdue_count": notices.count(),
+    }
 
 
 def home_panels(request: AuthedRequest) -> list[HomePanel]:
@@ -110,6 +140,15 @@ def home_panels(request: AuthedRequest) -> list[HomePanel]:
         agenda = office_agenda(request.user, current_region(request), today)
         panels.append(HomePanel("素质办待办", "reporting/_home_review.html", 6, {"agenda": agenda}))
     elif access.is_leader:
-        lines = current_cycles(request.user, current_region(request), today)
+        region = current_region(request)
+        lines = current_cycles(request.user, region, today)
         panels.append(HomePanel("报送概况", "reporting/_home_summary.html", 6, {"lines": lines}))
+        panels.append(
+            HomePanel(
+                "需要关注",
+                "reporting/_home_attention.html",
+                4,
+                leader_attention(request.user, region, lines, today),
+            )
+        )
     return panels

@@ -165,6 +165,15 @@ class ReportQuerySet(models.QuerySet["Report"]):
         approve a county's member units in the county's place."""
         return scoped(self, user, lambda access: Q(cycle__plan__region_id__in=access.office_region_ids))
 
+    def awaiting_review(self) -> ReportQuerySet:
+        """Submitted and not yet decided, oldest submission first: the office's review queue."""
+        return self.filter(status=ReportStatus.SUBMITTED).order_by("submitted_at", "pk")
+
+    def with_no_returned_task(self) -> ReportQuerySet:
+        """Reports none of whose tasks carries a request to change it (never returned, or fixed
+        and cleared): the ones an office may approve together."""
+        return self.exclude(entries__review_comment__gt="")
+
 
 class Report(models.Model):
     """A unit's report for a cycle; its tasks are its entries."""
@@ -466,6 +475,10 @@ class Notice(models.Model):
     )
     level = models.PositiveSmallIntegerField(_("督办级别"), default=1)
     response = models.TextField(_("办理情况"), blank=True)
+    # A file the unit sends with its 反馈 (a scan of the signed reply, photos), typed by content as evidence is.
+    response_file = models.FileField(_("反馈附件"), upload_to="reporting/notices/%Y/", blank=True)
+    response_filename = models.CharField(_("附件名"), max_length=200, blank=True)
+    response_kind = models.CharField(max_length=10, blank=True)
     closing_note = models.TextField(_("办结意见"), blank=True)
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

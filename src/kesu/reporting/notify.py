@@ -35,7 +35,7 @@ Channel = Callable[[User, str, str], tuple[bool, str]]
 
 def log_channel(user: User, title: str, body: str) -> tuple[bool, str]:
     """The default SMS/WeChat stand-in: offices plug in their gateway; until then, the log has it."""
-    log.info("提醒 → %s（%s）：%s", user, user.phone or "无手机号", title)
+    log.info("提醒 → %s（%s）：%s", user, user.mobile or "无手机号", title)
     return True, "已写入日志"
 
 

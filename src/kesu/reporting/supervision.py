@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from functools import partial
 from typing import TYPE_CHECKING
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -14,13 +16,14 @@ from kesu.core.formats import day_text
 from kesu.plans.models import Task
 from kesu.regions.models import Region, Unit
 from kesu.reporting import notify
-from kesu.reporting.actions import ReportingError
+from kesu.reporting.actions import EVIDENCE_MAX_MB, ReportingError
 from kesu.reporting.models import Cycle, Notice, NoticeSequence, NoticeStatus
+from kesu.reporting.sniff import ALLOWED_LABEL, sniff
 
 if TYPE_CHECKING:
     from kesu.accounts.models import User
 
-FIELDS = ["status", "level", "deadline", "response", "closing_note"]
+FIELDS = ["status", "level", "deadline", "response", "response_filename", "closing_note"]
 
 
 def _next_number(region: Region) -> str:
@@ -99,9 +102,22 @@ def sign_notice(actor: User | None, notice: Notice) -> Notice:
 
 
 @transaction.atomic
-def respond_notice(actor: User | None, notice: Notice, response: str) -> Notice:
+def respond_notice(
+    actor: User | None, notice: Notice, response: str, attachment: tuple[bytes, str] | None = None
+) -> Notice:
+    """反馈, optionally with one file (typed by its content, within the evidence size limit)."""
     if not response.strip():
         raise ReportingError("请填写办理情况。")
+    files: dict[str, object] = {}
+    if attachment is not None:
+        data, filename = attachment
+        if len(data) > EVIDENCE_MAX_MB * 1024 * 1024:
+            raise ReportingError(f"附件超过 {EVIDENCE_MAX_MB} MB 的上限，请压缩后再上传。")
+        kind = sniff(data, filename)
+        if kind is None:
+            raise ReportingError(f"“{filename}”不是可接受的附件：只接受{ALLOWED_LABEL}（按文件内容识别）。")
+        stored = ContentFile(data, name=f"n{notice.pk}-{hashlib.sha256(data).hexdigest()[:12]}.{kind}")
+        files = {"response_file": stored, "response_filename": filename[:200], "response_kind": kind}
     return _step(
         actor,
         notice,
@@ -110,6 +126,7 @@ def respond_notice(actor: User | None, notice: Notice, response: str) -> Notice:
         status=NoticeStatus.RESPONDED,
         response=response.strip(),
         responded_at=timezone.now(),
+        **files,
     )
 
 

@@ -14,6 +14,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from kesu import tables
+from kesu.core.exports import append_row
 from kesu.reporting.actions import STATUS_BY_LABEL, ImportRow
 from kesu.reporting.models import Entry, ProgressStatus, Report
 
@@ -91,7 +92,7 @@ def report_workbook(report: Report) -> bytes:
 
 
 def _start_sheet(sheet: Worksheet) -> None:
-    sheet.append(HEADERS[sheet.title])
+    append_row(sheet, HEADERS[sheet.title])
     for cell in sheet[1]:
         cell.font, cell.fill = Font(bold=True), HEADER_FILL
     for index, width in enumerate(WIDTHS[sheet.title], start=1):
@@ -104,7 +105,8 @@ def _write_entry_row(
 ) -> None:
     # str(): the label is a lazy translation, which openpyxl cannot write.
     status = str(ProgressStatus(entry.status).label) if entry.status and entry.is_lead else None
-    sheet.append(
+    append_row(
+        sheet,
         [
             entry.pk,
             entry.task.title,
@@ -113,7 +115,7 @@ def _write_entry_row(
             entry.percent if entry.is_lead else None,
             entry.narrative,
             entry.version,
-        ]
+        ],
     )
     row = sheet.max_row
     for column in "BF":
@@ -128,7 +130,8 @@ def _write_entry_row(
 def _write_value_rows(sheet: Worksheet, entry: Entry) -> None:
     reported = {v.target_id: v.value for v in entry.values.all()}
     for target in entry.task.targets.all():
-        sheet.append(
+        append_row(
+            sheet,
             [
                 entry.pk,
                 target.pk,
@@ -137,13 +140,13 @@ def _write_value_rows(sheet: Worksheet, entry: Entry) -> None:
                 target.value,
                 target.unit,
                 reported.get(target.pk),
-            ]
+            ],
         )
 
 
 def _write_help(sheet: Worksheet) -> None:
     for line in HELP_LINES:
-        sheet.append([line])
+        append_row(sheet, [line])
     sheet["A1"].font = Font(bold=True)
     sheet.column_dimensions["A"].width = 110
 

@@ -114,6 +114,17 @@ def base_design(wave: Wave, respondents: list[Respondent]) -> stats.Design:
     if len(respondents) < 2:
         raise stats.InputDataError(f"已提交的问卷只有 {len(respondents)} 份，至少需要 2 份才能估计。")
     without = [str(r) for r in respondents if r.unit is None]
+    if len(without) == len(respondents) and not wave.frame.exists():
+        # No sampling frame (an office collecting through the public link): each respondent is its own
+        # cluster in one stratum with weight 1, as a simple random sample; calibration to the census
+        # margins then carries the weighting. The report states the design it used.
+        n = len(respondents)
+        return stats.Design(
+            np.array(["全部"] * n),
+            np.array([f"r{r.pk}" for r in respondents]),
+            np.ones(n, dtype=np.float64),
+            lonely_psu=wave.lonely_psu,  # type: ignore[arg-type]
+        )
     if without:
         raise stats.InputDataError(
             f"{len(without)} 位受访者没有对应的抽样单元（如 {'、'.join(without[:5])}）：请先导入抽样框并为其指定 PSU。"

@@ -14,6 +14,7 @@ class SurveyConfig(AppConfig):
                 "survey.instrument_import": "导入调查问卷",
                 "survey.instrument_version": "建立问卷新版本",
                 "survey.wave_create": "建立调查轮次",
+                "survey.margins_prefill": "用常住人口预填边际",
                 "survey.weighting_update": "修改加权设置",
                 "survey.quotas": "设置配额",
                 "survey.wave_status": "改变调查状态",

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 
 from kesu.core.forms import StyledFormMixin, within_upload_limit
+from kesu.periods import Period
 from kesu.survey.demographics import (
     EDUCATION,
     MARGIN_VARIABLES,
@@ -32,11 +33,31 @@ class InstrumentImportForm(UploadForm):
     field_order = ["name", "file"]
 
 
+class FieldGroup:
+    """Some of a form's fields, rendered by ``core/_form_fields.html`` like a form of their own
+    (the simple fields first, the rest behind 高级设置)."""
+
+    def __init__(self, form: forms.Form, names: list[str]) -> None:
+        self.form, self.names = form, names
+
+    def __iter__(self) -> Any:
+        return iter([self.form[name] for name in self.names])
+
+    def non_field_errors(self) -> list[str]:
+        return []
+
+
 class WaveForm(StyledFormMixin, forms.Form):
+    """The simple path: a name, a year and the questionnaire; the scoring rule has a default and
+    sits behind 高级设置, and the margins come from the 常住人口 Kesu holds."""
+
     title = forms.CharField(label="名称", max_length=150)
-    period = forms.CharField(label="期间", max_length=7, help_text="如 2025、2025H1")
-    instrument = forms.ModelChoiceField(label="问卷", queryset=Instrument.objects.none())
-    rule_kind = forms.ChoiceField(label="评分规则", choices=RuleKind.choices)
+    period = forms.CharField(label="调查年度", max_length=12, help_text="如 2025年；半年调查写 2025年上半年")
+    instrument = forms.ModelChoiceField(label="问卷", queryset=Instrument.objects.none(), empty_label=None)
+    prefill_margins = forms.BooleanField(
+        label="用本地区 18—69 岁常住人口（按性别、年龄组）预填普查边际", required=False, initial=True
+    )
+    rule_kind = forms.ChoiceField(label="评分规则", choices=RuleKind.choices, initial=RuleKind.CURRENT)
     pass_score = forms.FloatField(
         label="自定义：具备科学素质的最低分",
         required=False,
@@ -45,9 +66,35 @@ class WaveForm(StyledFormMixin, forms.Form):
         help_text="仅在选择“自定义阈值”时使用；维度分值仍为 40/20/20/20",
     )
 
+    ADVANCED = ["rule_kind", "pass_score"]
+
     def __init__(self, *args: Any, instruments: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["instrument"].queryset = instruments  # type: ignore[attr-defined]
+        latest = instruments.order_by("-pk").first()
+        if latest is not None and "instrument" not in self.initial:
+            self.initial["instrument"] = latest.pk
+
+    @property
+    def basic(self) -> FieldGroup:
+        return FieldGroup(self, [name for name in self.fields if name not in self.ADVANCED])
+
+    @property
+    def advanced(self) -> FieldGroup:
+        return FieldGroup(self, self.ADVANCED)
+
+    @property
+    def advanced_has_errors(self) -> bool:
+        return any(self.errors.get(name) for name in self.ADVANCED)
+
+    def clean_period(self) -> str:
+        """What the office typed (2025年上半年 or 2025H1) as the period's code; a bad one is left for the
+        action to refuse in its own words."""
+        text = self.cleaned_data["period"]
+        try:
+            return str(Period.parse(text))
+        except ValueError:
+            return str(text)
 
     def rule_params(self) -> dict[str, Any]:
         if (
@@ -67,7 +114,7 @@ class WeightingForm(StyledFormMixin, forms.Form):
         choices=[(v, variable_label(v)) for v in MARGIN_VARIABLES],
         widget=forms.CheckboxSelectMultiple,
     )
-    lonely_psu = forms.ChoiceField(label="只有一个 PSU 的层", choices=LonelyPsu.choices)
+    lonely_psu = forms.ChoiceField(label="只有一个初级抽样单元的层", choices=LonelyPsu.choices)
     trim_lower = forms.FloatField(label="权数下限（平均权数的倍数）", required=False, min_value=0)
     trim_upper = forms.FloatField(label="权数上限（平均权数的倍数）", required=False, min_value=0)
 
@@ -91,7 +138,7 @@ class WeightingForm(StyledFormMixin, forms.Form):
 
 
 class CodesForm(StyledFormMixin, forms.Form):
-    unit = forms.ModelChoiceField(label="抽样单元（PSU）", queryset=FrameUnit.objects.none())
+    unit = forms.ModelChoiceField(label="初级抽样单元", queryset=FrameUnit.objects.none())
     count = forms.IntegerField(label="数量", min_value=1, max_value=5000, initial=20)
 
     def __init__(self, *args: Any, wave: Wave, **kwargs: Any) -> None:

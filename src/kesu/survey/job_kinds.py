@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from kesu.core import uploads
 from kesu.core.jobs import Progress, job_kind
 from kesu.core.models import Job
 from kesu.survey import actions
-from kesu.survey.models import WeightingRun
+from kesu.survey.models import Wave, WeightingRun
 
 
 @job_kind("survey_estimate")
@@ -13,3 +16,17 @@ def estimate_wave(job: Job, progress: Progress) -> None:
     """Scoring, weighting and estimation of one wave; a bad design fails the job with the stats core's message."""
     run = WeightingRun.objects.select_related("wave__instrument").get(pk=job.params["run_id"])
     actions.run_estimation(run, progress)
+
+
+@job_kind(actions.RESPONSES_JOB)
+def import_response_file(job: Job, progress: Progress) -> None:
+    """A large questionnaire file checked and stored all or nothing; the held file goes whatever happens."""
+    params = job.params
+    try:
+        data = Path(params["path"]).read_bytes()
+        wave = Wave.objects.select_related("instrument", "region").get(pk=params["wave_id"])
+        progress(5, "正在读取文件")
+        count = actions.import_responses(job.created_by, wave, data, params["filename"], progress)
+    finally:
+        uploads.release(params.get("path", ""))
+    progress(100, f"已导入 {count} 份问卷")

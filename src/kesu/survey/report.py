@@ -6,6 +6,7 @@ import io
 from dataclasses import dataclass, field
 from typing import Any
 
+from kesu.core.text import printable
 from kesu.survey import charts
 from kesu.survey.actions import published_figures
 from kesu.survey.analysis import OUTCOME_LITERATE, OUTCOME_SCORE
@@ -182,12 +183,12 @@ def docx_bytes(report: Report) -> bytes:
     style = document.styles["Normal"]
     style.font.name = "SimSun"
     style.font.size = Pt(10.5)
-    document.add_heading(f"{wave.title}结果报告", level=0)
+    document.add_heading(printable(f"{wave.title}结果报告"), level=0)
     if wave.is_demo:
         document.add_paragraph("演示数据：本报告的数据是合成的，仅供体验系统功能，不代表任何真实人群。")
     diag = run.diagnostics
     document.add_paragraph(
-        f"调查区域：{wave.region.full_name}；期间：{wave.period}；对象：{wave.age_min}—{wave.age_max} 周岁居民；"
+        f"调查区域：{printable(wave.region.full_name)}；期间：{wave.period}；对象：{wave.age_min}—{wave.age_max} 周岁居民；"
         f"有效样本 {report.overall.n} 人，{diag.get('n_strata', '')} 个层、{diag.get('n_psu', '')} 个初级抽样单元。"
         f"评分规则：{diag.get('rule', '')}。"
     )
@@ -218,7 +219,7 @@ def docx_bytes(report: Report) -> bytes:
     if font is None and report.domains:
         document.add_paragraph(charts.NO_FONT_NOTE)
     for domain in report.domains:
-        document.add_heading(f"按{domain.label}", level=1)
+        document.add_heading(printable(f"按{domain.label}"), level=1)
         if font is not None:
             document.add_picture(io.BytesIO(charts.bars_png(domain_bars(domain), font)), width=Cm(15))
         _table(
@@ -269,7 +270,7 @@ def _table(document: Any, headers: list[str], rows: list[list[str]]) -> None:
     table = document.add_table(rows=1, cols=len(headers))
     table.style = "Light Grid Accent 1"
     for cell, text in zip(table.rows[0].cells, headers, strict=True):
-        cell.text = text
+        cell.text = printable(text)
     for row in rows:
         for cell, text in zip(table.add_row().cells, row, strict=True):
-            cell.text = text
+            cell.text = printable(text)  # group labels come from uploaded files

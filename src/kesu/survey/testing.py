@@ -57,4 +57,5 @@ def url_samples(owner_unit: Unit, owner_region: Region, owner_user: Any) -> dict
         "token": wave.public_token,
         "code": respondent.code,
         "survey-wave-detail:pk": wave.pk,
+        "import_template:kind": "margins",
     }

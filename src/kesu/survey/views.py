@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 from urllib.parse import quote
 
+import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
@@ -12,13 +14,22 @@ from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
+from kesu.core import audit, uploads
 from kesu.core.exports import wants_xlsx, xlsx_response
-from kesu.core.http import AuthedRequest, client_ip, current_region, managed_region, manages_current_region
+from kesu.core.http import (
+    AuthedRequest,
+    client_ip,
+    current_region,
+    managed_region,
+    manages_current_region,
+    writable_or_403,
+)
 from kesu.survey import actions, itemstats, report
 from kesu.survey.actions import SurveyError
-from kesu.survey.demographics import variable_label
+from kesu.survey.demographics import CATEGORY_ORDER, variable_label
 from kesu.survey.filters import RespondentFilterSet
 from kesu.survey.forms import (
     CodesForm,
@@ -39,12 +50,15 @@ from kesu.survey.models import (
     WaveStatus,
     WeightingRun,
 )
+from kesu.tables import DEFAULT_LIMITS, TableError
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def _managed_wave(request: AuthedRequest, wave_id: int) -> Wave:
-    return get_object_or_404(Wave.objects.manageable_by(request.user), pk=wave_id)
+    return writable_or_403(
+        Wave.objects.manageable_by(request.user), Wave.objects.visible_to(request.user), pk=wave_id
+    )
 
 
 @require_safe
@@ -159,7 +173,7 @@ def wave_create(request: AuthedRequest) -> HttpResponse:
     form = WaveForm(
         request.POST or None,
         instruments=instruments,
-        initial={"title": f"{region.name}公民科学素质调查", "period": "2025"},
+        initial={"title": f"{region.name}公民科学素质调查", "period": str(timezone.localdate().year)},
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -176,7 +190,13 @@ def wave_create(request: AuthedRequest) -> HttpResponse:
         except SurveyError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, "已建立调查轮次。下一步：导入抽样框与普查边际。")
+            filled = actions.prefill_margins(request.user, wave) if data.get("prefill_margins") else 0
+            if filled:
+                messages.success(request, f"已建立调查轮次，并用常住人口预填了 {filled} 项普查边际。")
+            else:
+                messages.success(
+                    request, "已建立调查轮次。本地区尚无按性别、年龄组的常住人口数据，请导入普查边际。"
+                )
             return redirect(wave)
     return render(request, "survey/wave_create.html", {"form": form, "region": region})
 
@@ -188,6 +208,48 @@ def wave_detail(request: AuthedRequest, wave_id: int) -> HttpResponse:
     )
     can_manage = Wave.objects.manageable_by(request.user).filter(pk=wave.pk).exists()
     return render(request, "survey/wave_detail.html", _wave_context(request, wave, can_manage))
+
+
+def public_link_qr(request: AuthedRequest, wave_id: int) -> HttpResponse:
+    """The public questionnaire link as a QR code (PNG), drawn here for posters and 朋友圈;
+    ``?download=1`` answers it as a file named after the wave."""
+    wave = get_object_or_404(Wave.objects.manageable_by(request.user), pk=wave_id)
+    url = request.build_absolute_uri(reverse("survey:public_start", kwargs={"token": wave.public_token}))
+    buffer = io.BytesIO()
+    download = bool(request.GET.get("download"))
+    # A poster needs a large image (about 6 cm at 300 dpi); the page shows a small one.
+    segno.make(url, error="m").save(buffer, kind="png", scale=20 if download else 5, border=4)
+    response = HttpResponse(buffer.getvalue(), content_type="image/png")
+    if download:
+        response["Content-Disposition"] = (
+            f"attachment; filename*=UTF-8''{quote(f'{wave.title}-问卷二维码.png')}"
+        )
+    return response
+
+
+TEMPLATE_KINDS = {"frame": "抽样框", "margins": "普查边际", "responses": "问卷数据"}
+
+
+@require_safe
+def import_template(request: AuthedRequest, wave_id: int, kind: str) -> HttpResponse:
+    """An empty import sheet with the Chinese column names the import reads; the margins sheet lists
+    the categories to fill (and the 常住人口 Kesu holds, when it holds them)."""
+    wave = get_object_or_404(Wave.objects.manageable_by(request.user).select_related("region"), pk=wave_id)
+    if kind not in TEMPLATE_KINDS:
+        raise Http404
+    rows: list[list[Any]] = []
+    if kind == "frame":
+        headers = ["层", "初级抽样单元", "所在区划", "基础权数"]
+        rows = [["城镇", "示例社区", f"{wave.region.name}下辖乡镇名称（可空）", 1200]]
+    elif kind == "margins":
+        headers = ["变量", "类别", "总体人数"]
+        _period, held = actions.population_margins(wave.region)
+        for variable in ("sex", "age_group"):
+            for category in CATEGORY_ORDER[variable]:
+                rows.append([variable_label(variable), category, held.get(variable, {}).get(category)])
+    else:
+        headers = actions.response_template_headers(wave)
+    return xlsx_response(f"{wave.title}-{TEMPLATE_KINDS[kind]}模板.xlsx", TEMPLATE_KINDS[kind], headers, rows)
 
 
 def _wave_context(request: AuthedRequest, wave: Wave, can_manage: bool, **forms: Any) -> dict[str, Any]:
@@ -242,16 +304,31 @@ def _headline(wave: Wave) -> float | None:
     return estimate.estimate * 100 if estimate else None
 
 
-def _upload(request: AuthedRequest, wave_id: int, form_key: str, importer: Any, done: str) -> HttpResponse:
-    """The shape of every wave upload: validate, import all or nothing, or show the message on the page."""
+def _upload(
+    request: AuthedRequest, wave_id: int, form_key: str, importer: Any, done: str, background: Any = None
+) -> HttpResponse:
+    """The shape of every wave upload: validate, import all or nothing, or show the message on the page.
+
+    With ``background`` (a function starting a job), a large file is checked for what costs nothing and
+    then imported by a worker while the job page shows progress (see ``core.uploads``).
+    """
     if request.method != "POST":
         raise Http404
     wave = _managed_wave(request, wave_id)
     form = UploadForm(request.POST, request.FILES)
     if form.is_valid():
         upload = form.cleaned_data["file"]
+        data = upload.read()
         try:
-            count = importer(request.user, wave, upload.read(), upload.name)
+            if background is not None and uploads.goes_to_background(data):
+                try:
+                    uploads.precheck(data, upload.name, DEFAULT_LIMITS)
+                except TableError as error:
+                    raise SurveyError(error.message) from error
+                job = background(request.user, wave, data, upload.name)
+                messages.info(request, "文件较大，已转入后台导入：本页显示进度，完成后回到调查页面查看。")
+                return redirect(job)
+            count = importer(request.user, wave, data, upload.name)
         except SurveyError as error:
             form.add_error("file", error.message)
         else:
@@ -273,7 +350,14 @@ def margins_import(request: AuthedRequest, wave_id: int) -> HttpResponse:
 
 
 def responses_import(request: AuthedRequest, wave_id: int) -> HttpResponse:
-    return _upload(request, wave_id, "responses_form", actions.import_responses, "已导入 {count} 份问卷。")
+    return _upload(
+        request,
+        wave_id,
+        "responses_form",
+        actions.import_responses,
+        "已导入 {count} 份问卷。",
+        background=actions.start_responses_import,
+    )
 
 
 @require_POST
@@ -375,6 +459,9 @@ def respondents(request: AuthedRequest, wave_id: int) -> HttpResponse:
     rows = Respondent.objects.visible_to(request.user).filter(wave=wave).select_related("unit__subregion")
     filterset = RespondentFilterSet(request.GET, queryset=rows, request=request)
     if wants_xlsx(request):
+        audit.record_export(
+            request.user, f"{wave.title}-受访者.xlsx", rows=filterset.qs.count(), region=wave.region
+        )
         return xlsx_response(
             f"{wave.title}-受访者.xlsx",
             "受访者",
@@ -575,6 +662,9 @@ def respond(request: HttpRequest, code: str) -> HttpResponse:
         )
     if not respondent.has_profile or request.GET.get("step") == "profile":
         return _profile_step(request, respondent)
+    earlier = _revisited(respondent, request.GET.get("item", ""))
+    if earlier is not None:  # 上一题: an answered item shown again, its answer ticked, to change
+        return _item_step(request, respondent, earlier)
     item = next_item(respondent)
     if item is None:
         return _submit_step(request, respondent)
@@ -583,6 +673,24 @@ def respond(request: HttpRequest, code: str) -> HttpResponse:
 
 def next_item(respondent: Respondent) -> Item | None:
     return actions.next_item(respondent)
+
+
+def _revisited(respondent: Respondent, item_id: str) -> Item | None:
+    """An item this respondent already answered, asked for by 上一题 (anything else is ignored)."""
+    if not item_id.isdigit():
+        return None
+    answered = respondent.answers.values_list("item_id", flat=True)
+    return respondent.wave.instrument.items.filter(pk=int(item_id), pk__in=answered).first()
+
+
+def _previous_item(respondent: Respondent, before: Item | None) -> Item | None:
+    """The answered item just before ``before`` in the questionnaire's order (the last one at the end)."""
+    answered = respondent.wave.instrument.items.filter(
+        pk__in=respondent.answers.values_list("item_id", flat=True)
+    )
+    if before is not None:
+        answered = answered.filter(order__lt=before.order)
+    return answered.order_by("-order").first()
 
 
 def _profile_step(request: HttpRequest, respondent: Respondent) -> HttpResponse:
@@ -621,6 +729,7 @@ def _item_step(request: HttpRequest, respondent: Respondent, item: Item) -> Http
     actions.mark_shown(respondent)
     total = respondent.wave.instrument.items.count()
     done = respondent.answers.count()
+    given = respondent.answers.filter(item=item).values_list("choice", flat=True).first()
     return render(
         request,
         "survey/respond_item.html",
@@ -629,9 +738,12 @@ def _item_step(request: HttpRequest, respondent: Respondent, item: Item) -> Http
             "respondent": respondent,
             "item": item,
             "error": error,
-            "number": done + 1,
+            "number": respondent.wave.instrument.items.filter(order__lt=item.order).count() + 1,
             "total": total,
             "percent": round(100 * done / total) if total else 0,
+            "chosen": request.POST.getlist("choice") if error else (given or "").split("|"),
+            "previous": _previous_item(respondent, item),
+            "revisiting": given is not None,
         },
         status=400 if error else 200,
     )
@@ -644,4 +756,8 @@ def _submit_step(request: HttpRequest, respondent: Respondent) -> HttpResponse:
         except SurveyError as error:
             messages.error(request, error.message)
         return redirect(respondent)
-    return render(request, "survey/respond_submit.html", {"wave": respondent.wave, "respondent": respondent})
+    return render(
+        request,
+        "survey/respond_submit.html",
+        {"wave": respondent.wave, "respondent": respondent, "previous": _previous_item(respondent, None)},
+    )

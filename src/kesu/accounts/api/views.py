@@ -12,8 +12,8 @@ from kesu.accounts.models import Membership
 
 
 class MembershipSerializer(serializers.ModelSerializer):
-    region: Any = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    unit: Any = serializers.PrimaryKeyRelatedField(read_only=True)
+    region: Any = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    unit: Any = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = Membership

@@ -35,7 +35,7 @@ def test_failures_from_another_address_do_not_lock_the_owner_out(world: World) -
     attacker = Client()
     for _ in range(5):
         login(attacker, "203.0.113.66", "wrong-password")
-    assert "账号已临时锁定" in login(attacker, "203.0.113.66", PASSWORD).content.decode()
+    assert login(attacker, "203.0.113.66", PASSWORD).status_code == 429
     assert login(Client(), "198.51.100.7", PASSWORD).status_code == 302  # the owner, from the office
 
 
@@ -43,7 +43,7 @@ def test_a_forged_forwarded_header_does_not_escape_the_lockout(world: World) -> 
     attacker = Client()
     for n in range(3):  # forged left-most entries; nginx appends the real peer on the right
         login(attacker, f"192.0.2.{n}, 203.0.113.66", "wrong-password")
-    assert "账号已临时锁定" in login(attacker, "192.0.2.99, 203.0.113.66", PASSWORD).content.decode()
+    assert login(attacker, "192.0.2.99, 203.0.113.66", PASSWORD).status_code == 429
 
 
 def test_an_address_that_keeps_guessing_is_stopped_for_every_account(world: World, settings) -> None:

@@ -9,8 +9,9 @@ from kesu.core.models import AuditEvent
 
 
 class AuditEventSerializer(serializers.ModelSerializer):
-    actor: Any = serializers.StringRelatedField()
-    region: Any = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    # System events have no actor, national ones no region: both may be null, and the schema says so.
+    actor: Any = serializers.StringRelatedField(allow_null=True)
+    region: Any = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = AuditEvent

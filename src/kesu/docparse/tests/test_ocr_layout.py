@@ -69,7 +69,7 @@ def test_page_numbers_and_a_running_header_are_dropped_but_a_first_page_title_is
 
 def test_two_columns_are_read_left_column_first() -> None:
     left = [line(f"左栏第{i}行文字内容" * 1, 200, i, x1=780) for i in range(6)]
-    right = [line(f"右栏第{i}行文字内容", 880, i, x1=1440) for i in range(6)]
+    right = [line(f"右栏第{i}行文字内容", 838, i, x1=1440) for i in range(6)]  # a gutter of 1.45 line heights
     title = line("两栏排版的标题横跨整页宽度的一行文字", 300, -2, x1=1300)
     page = layout.page_layout([title, *right, *left], PAGE_W, PAGE_H)
     text = "".join(p.text for p in page.paragraphs)
@@ -122,6 +122,8 @@ def test_unsure_characters_keep_their_offsets_in_the_joined_text() -> None:
 def test_year_ranges_get_the_documents_dash_and_low_confidence_specks_go() -> None:
     text, sure = ocr._normalise("（2021－2035年）科，学", [0.99] * 13 + [0.3, 0.99])
     assert text == "（2021—2035年）科学" and len(sure) == len(text)
+    assert ocr._normalise("达到9.0%", [0.99, 0.99, 0.99, 0.4, 0.99, 0.99])[0] == "达到90%"  # a speck, unsure
+    assert ocr._normalise("达到7.0%", [0.99] * 6)[0] == "达到7.0%"  # a decimal point read with confidence
     assert ocr._unsure_runs([0.99, 0.5, 0.99, 0.4, 0.99, 0.99, 0.99, 0.2]) == ((1, 4), (7, 8))
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from rest_framework import renderers, serializers, viewsets
 
+from kesu.core.exports import csv_cell
 from kesu.indicators.filters import IndicatorFilterSet, IndicatorValueFilterSet
 from kesu.indicators.models import Indicator, IndicatorValue
 
@@ -45,12 +46,13 @@ class ValueCSVRenderer(renderers.BaseRenderer):
             row["disaggregation"] = ";".join(
                 f"{k}={v}" for k, v in sorted((row.get("disaggregation") or {}).items())
             )
-            writer.writerow(["" if row.get(f) is None else row.get(f) for f in CSV_FIELDS])
+            writer.writerow([csv_cell(row.get(f)) for f in CSV_FIELDS])
         return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
 class IndicatorSerializer(serializers.ModelSerializer):
-    region: Any = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    # A catalogue indicator belongs to no region: null, as the schema says.
+    region: Any = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = Indicator

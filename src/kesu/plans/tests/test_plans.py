@@ -81,11 +81,12 @@ def test_unknown_unit_names_wait_for_review_and_block_publication(world: World, 
 def test_the_breakdown_table_exports_in_the_circulated_form(world: World, client_for) -> None:
     plan = pingdingshan_plan(world)
     response = client_for(world.pds_office).get(f"/plans/{plan.pk}/?format=xlsx")
-    rows = list(load_workbook(io.BytesIO(response.content)).active.values)
-    assert rows[0] == ("序号", "任务", "主要内容", "牵头单位", "参与单位", "目标指标", "完成时限")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.values)[1:]  # under the print title
+    assert rows[0] == ("序号", "所属行动/工程", "任务", "主要内容", "牵头单位", "参与单位", "目标指标", "完成时限")
     assert len(rows) == plan.tasks.count() + 1
-    assert "市教育体育局" in rows[1][3]
-    assert any("150" in (r[5] or "") for r in rows[1:])
+    assert "市教育体育局" in rows[1][4] and rows[1][1]
+    assert any("150" in (r[6] or "") for r in rows[1:])
 
 
 def test_reimporting_a_corrected_version_updates_tasks_in_place(world: World, client_for) -> None:

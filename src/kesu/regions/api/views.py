@@ -6,26 +6,42 @@ from rest_framework import serializers, viewsets
 from rest_framework.exceptions import PermissionDenied
 
 from kesu.accounts.models import User
+from kesu.core.api.serializers import CleanTextModelSerializer
 from kesu.regions import actions
 from kesu.regions.filters import RegionFilterSet, UnitFilterSet
 from kesu.regions.models import Region, Unit
 
 
 class RegionSerializer(serializers.ModelSerializer):
-    parent: Any = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent: Any = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )  # a province has none
 
     class Meta:
         model = Region
         fields = ["code", "name", "level", "parent"]
 
 
-class UnitSerializer(serializers.ModelSerializer):
+class UnitSerializer(CleanTextModelSerializer):
     region: Any = serializers.SlugRelatedField(slug_field="code", queryset=Region.objects.all())
     aliases: Any = serializers.SlugRelatedField(slug_field="alias", many=True, read_only=True)
 
     class Meta:
         model = Unit
         fields = ["id", "region", "name", "kind", "is_member", "is_office", "aliases"]
+        validators: list[Any] = []  # the name's uniqueness is checked below, in Chinese, also on PATCH
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        region = attrs.get("region") or (self.instance.region if self.instance else None)
+        name = (attrs.get("name") or (self.instance.name if self.instance else "")).strip()
+        taken = Unit.objects.filter(region=region, name=name)
+        if self.instance is not None:
+            taken = taken.exclude(pk=self.instance.pk)
+        if region is not None and taken.exists():
+            raise serializers.ValidationError(
+                {"name": [f"{region.name}已有名为“{name}”的单位。"]}, code="unique"
+            )
+        return attrs
 
 
 class ScopedViewSetMixin:

@@ -7,7 +7,6 @@ from datetime import date
 
 import pytest
 from openpyxl import load_workbook
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from kesu.accounts import actions as account_actions
@@ -20,7 +19,7 @@ from kesu.regions.models import Region, UnitKind
 from kesu.reporting import actions
 from kesu.reporting.models import Cycle, Entry, Report, ReportStatus, Submission
 from kesu.reporting.testing import PNG, fill_report, open_test_cycle, reporting_plan
-from kesu.testing import PASSWORD, World
+from kesu.testing import PASSWORD, World, api_token
 
 pytestmark = pytest.mark.django_db
 
@@ -73,7 +72,7 @@ def test_a_liaison_sees_and_acts_only_on_its_units_report(world: World, cycle: C
     todo = edu.get("/reporting/todo/").content.decode()
     assert "任务1" in todo and "市科协" not in todo
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=world.edu_liaison).key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token(world.edu_liaison)}")
     assert [r["id"] for r in api.get("/api/reporting/reports/").json()["results"]] == [edu_report.pk]
     assert api.post(f"/api/reporting/reports/{kexie_report.pk}/submit/").status_code == 404
 
@@ -86,7 +85,7 @@ def test_an_office_acts_only_on_its_subtree(world: World, cycle: Cycle, client_f
     assert xz.get(f"/reporting/reports/{report.pk}/").status_code == 404
     assert xz.post(f"/reporting/reports/{report.pk}/review/", {"decision": "approve"}).status_code == 404
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=world.xz_office).key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token(world.xz_office)}")
     assert api.get("/api/reporting/reports/").json()["results"] == []
     assert api.get(f"/api/reporting/cycles/{cycle.pk}/").status_code == 404
 

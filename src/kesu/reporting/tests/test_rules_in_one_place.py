@@ -10,7 +10,6 @@ import pytest
 from django.core import mail
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from kesu.accounts import actions as account_actions
@@ -21,7 +20,7 @@ from kesu.regions.models import Unit
 from kesu.reporting import actions, supervision
 from kesu.reporting.models import Cycle, Entry, Notice, Notification, Report, ReportStatus
 from kesu.reporting.testing import fill_report, open_test_cycle
-from kesu.testing import PASSWORD, World
+from kesu.testing import PASSWORD, World, api_token
 
 DEADLINE = date(2099, 7, 31)
 
@@ -164,7 +163,7 @@ def bystander(world: World) -> tuple[Unit, User]:
 
 def _api(user: User) -> APIClient:
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
     return api
 
 

@@ -126,7 +126,7 @@ def _scheme_xlsx(scheme: Scheme, ranked: assessment.Rankings) -> HttpResponse:
         "评议人",
         "评议时间",
     ]
-    return xlsx_response(f"{scheme}.xlsx", "考核结果", headers, rows)
+    return xlsx_response(f"{scheme}.xlsx", "考核结果", headers, rows, print_title="")
 
 
 def score_judge(request: AuthedRequest, score_id: int) -> HttpResponse:

@@ -16,7 +16,7 @@ from kesu.regions.models import Unit
 from kesu.reporting import actions, board, documents
 from kesu.reporting.filters import CycleTaskFilterSet
 from kesu.reporting.forms import CycleForm
-from kesu.reporting.models import HANDED_IN, Cycle
+from kesu.reporting.models import HANDED_IN, Cycle, Report
 from kesu.reporting.views.common import attachment, today
 
 
@@ -95,6 +95,12 @@ def cycle_board(request: AuthedRequest, cycle_id: int) -> HttpResponse:
                 dict.fromkeys(tasks.exclude(part="").order_by("order").values_list("part", flat=True))
             ),
             "tab": request.GET.get("tab", "tasks"),
+            "can_notice": Report.objects.reviewable_by(request.user).filter(cycle=cycle).exists(),
+            "approvable": Report.objects.reviewable_by(request.user)
+            .filter(cycle=cycle)
+            .awaiting_review()
+            .with_no_returned_task()
+            .count(),
         },
     )
 
@@ -126,7 +132,7 @@ def _board_xlsx(cycle: Cycle, result: board.Board, *, units: bool) -> HttpRespon
             "历次报送率（%）",
             "历次及时率（%）",
         ]
-        return xlsx_response(f"{cycle}-单位报送.xlsx", "单位报送", headers, rows)
+        return xlsx_response(f"{cycle}-单位报送.xlsx", "单位报送", headers, rows, print_title="")
     task_rows = (
         (
             t.task.title,
@@ -144,6 +150,7 @@ def _board_xlsx(cycle: Cycle, result: board.Board, *, units: bool) -> HttpRespon
         "任务状态",
         ["任务", "所属行动或工程", "灯号", "原因", "进展", "完成比例", "单位"],
         task_rows,
+        print_title="",
     )
 
 

@@ -6,8 +6,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponse
+from django.core.files.uploadedfile import UploadedFile
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST, require_safe
 
 from kesu.core.http import AuthedRequest
@@ -15,6 +18,7 @@ from kesu.core.models import AuditEvent
 from kesu.reporting import actions
 from kesu.reporting.forms import EntryForm, EvidenceForm
 from kesu.reporting.models import Entry, Evidence, Notice, Report
+from kesu.reporting.sniff import IMAGE_KINDS, INLINE_TYPES
 from kesu.reporting.views.common import Step, review_comments, task_order, today
 
 if TYPE_CHECKING:
@@ -63,9 +67,14 @@ def entry_detail(request: AuthedRequest, entry_id: int) -> HttpResponse:
             except actions.ReportingError as error:
                 form.add_error(None, str(error))
             else:
+                uploads = request.FILES.getlist("file")
                 messages.success(request, "已保存草稿。")
+                _store_evidence(request, entry, uploads)
                 following = _position(entry).next if request.POST.get("then") == "next" else None
                 return redirect("reporting:entry", entry_id=following.pk if following else entry.pk)
+        if request.FILES.getlist("file"):
+            # A browser cannot put a chosen file back into the form: say so, the typed text stays.
+            form.add_error(None, "所选文件尚未上传：请先处理上面的问题，再重新选择文件上传。")
     return render(
         request,
         "reporting/entry_detail.html",
@@ -120,7 +129,8 @@ def _entry_context(request: AuthedRequest, entry: Entry) -> dict[str, Any]:
         "leads": list(same_task.leads().prefetch_related("values__target")),
         "history": task_history(entry, request.user),
         "earlier": _earlier_periods(request, entry),
-        "evidence_form": EvidenceForm(),
+        "evidence_form": EvidenceForm(attach_to="entry-form"),
+        "image_kinds": IMAGE_KINDS,
         "can_notice": Report.objects.reviewable_by(request.user).filter(pk=entry.report_id).exists(),
         "targets": [(t, values.get(t.pk)) for t in entry.task.targets.all()],
     }
@@ -168,38 +178,91 @@ def task_history(entry: Entry, user: AnyUser) -> list[Step]:
     return steps
 
 
-@require_POST
-def evidence_upload(request: AuthedRequest, entry_id: int) -> HttpResponse:
-    entry = get_object_or_404(
+def _store_evidence(request: AuthedRequest, entry: Entry, uploads: list[UploadedFile]) -> None:
+    """Each chosen file as evidence, one message per file: a refused file does not stop the others."""
+    limit = actions.EVIDENCE_MAX_MB * 1024 * 1024
+    for upload in uploads:
+        name = upload.name or "未命名文件"
+        if upload.size is not None and upload.size > limit:
+            messages.error(request, f"“{name}”超过 {actions.EVIDENCE_MAX_MB} MB 的上限，请压缩后再上传。")
+            continue
+        try:
+            actions.add_evidence(request.user, entry, upload.read(), name)
+        except actions.ReportingError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, f"已上传“{name}”。")
+
+
+def _writable_entry(request: AuthedRequest, entry_id: int) -> Entry:
+    return get_object_or_404(
         Entry.objects.filter(report__in=Report.objects.writable_by(request.user)).select_related(
             "report__cycle__plan__region"
         ),
         pk=entry_id,
     )
-    form = EvidenceForm(request.POST, request.FILES)
-    if not form.is_valid():
+
+
+@require_POST
+def evidence_upload(request: AuthedRequest, entry_id: int) -> HttpResponse:
+    entry = _writable_entry(request, entry_id)
+    uploads = request.FILES.getlist("file")
+    if not uploads:
         messages.error(request, "请选择要上传的文件。")
-        return redirect("reporting:entry", entry_id=entry.pk)
-    upload = form.cleaned_data["file"]
-    limit = actions.EVIDENCE_MAX_MB * 1024 * 1024
-    if upload.size > limit:
-        messages.error(request, f"文件超过 {actions.EVIDENCE_MAX_MB} MB 的上限，请压缩后再上传。")
-        return redirect("reporting:entry", entry_id=entry.pk)
-    try:
-        actions.add_evidence(request.user, entry, upload.read(), upload.name)
-    except actions.ReportingError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, f"已上传“{upload.name}”。")
+    _store_evidence(request, entry, uploads)
     return redirect("reporting:entry", entry_id=entry.pk)
 
 
+@require_POST
+def entry_autosave(request: AuthedRequest, entry_id: int) -> JsonResponse:
+    """The draft saving itself while the liaison types: the same save as the button, answered in JSON
+    with the new version (the page carries it on, so its next save is not taken for someone else's)."""
+    entry = _writable_entry(request, entry_id)
+    entry = (
+        Entry.objects.select_related("report__cycle__plan__region", "task")
+        .prefetch_related("task__targets", "values")
+        .get(pk=entry.pk)
+    )
+    form = EntryForm(request.POST, entry=entry)
+    if not form.is_valid():
+        return JsonResponse({"saved": False, "message": "有填写不正确的项，未自动保存。"}, status=400)
+    data = form.cleaned_data
+    try:
+        saved = actions.save_entry(
+            request.user,
+            entry,
+            version=_posted_version(request),
+            status=data.get("status", ""),
+            percent=data.get("percent"),
+            narrative=data["narrative"],
+            values=form.target_values(),
+        )
+    except actions.Conflict:
+        message = "他人已保存了这项任务，未自动保存；请点击“保存草稿”查看对方的修改。"
+        return JsonResponse({"saved": False, "message": message}, status=409)
+    except actions.ReportingError as error:
+        return JsonResponse({"saved": False, "message": str(error)}, status=400)
+    at = timezone.localtime(saved.updated_at).strftime("%H:%M") if saved.updated_at else ""
+    return JsonResponse({"saved": True, "version": saved.version, "message": f"草稿已自动保存（{at}）"})
+
+
 @require_safe
+@xframe_options_sameorigin
 def evidence_file(request: AuthedRequest, evidence_id: int) -> FileResponse:
+    """The file as a download; ``?view=1`` shows an image or a PDF in the page (thumbnail, preview).
+    Only kinds read from the content are shown inline, with their own type, so nothing is guessed."""
     evidence = get_object_or_404(
         Evidence.objects.filter(entry__in=Entry.objects.visible_to(request.user)), pk=evidence_id
     )
-    return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.filename)
+    inline_type = INLINE_TYPES.get(evidence.kind) if request.GET.get("view") else None
+    if inline_type is None:
+        return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.filename)
+    response = FileResponse(evidence.file.open("rb"), content_type=inline_type, filename=evidence.filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    # Framed by our own page only (the site's policy forbids all framing); no object-src limit here,
+    # since the browser's PDF viewer counts as a plugin.
+    response["Content-Security-Policy"] = "frame-ancestors 'self'"
+    return response
 
 
 @require_POST

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from kesu.core.exports import xlsx_response
@@ -17,13 +18,16 @@ from kesu.core.http import AuthedRequest, current_region
 from kesu.core.models import AuditEvent
 from kesu.reporting import actions, documents, supervision
 from kesu.reporting.filters import NoticeFilterSet
-from kesu.reporting.forms import NOTICE_STEP_FORMS, NoticeForm
-from kesu.reporting.models import Entry, Notice, Report
+from kesu.reporting.forms import NOTICE_STEP_FORMS, NoticeForm, ReportNoticeForm
+from kesu.reporting.models import Entry, Notice, Report, ReportStatus
 from kesu.reporting.views.common import Step, attachment
 
 
 @require_safe
 def notice_list(request: AuthedRequest) -> HttpResponse:
+    chosen = request.GET.get("report", "")
+    if chosen.isdigit():  # the list's 向单位发督办单 picker
+        return redirect("reporting:report_notice", report_id=int(chosen))
     notices = Notice.objects.visible_to(request.user).select_related("unit", "task", "region")
     region = current_region(request)
     if region is not None and not request.user.access.is_liaison:
@@ -66,14 +70,24 @@ def notice_list(request: AuthedRequest) -> HttpResponse:
             "办理情况",
             "办结 / 升级意见",
         ]
-        return xlsx_response("督办通报.xlsx", "督办通报", headers, rows)
+        return xlsx_response("督办通报.xlsx", "督办通报", headers, rows, print_title="")
     if fmt == "docx":
         title = f"{region.name if region else ''}全民科学素质行动督办事项通报"
         return attachment(
             documents.notices_docx(list(filterset.qs), title), "督办通报.docx", documents.DOCX_TYPE
         )
     page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
-    return render(request, "reporting/notice_list.html", {"page": page, "filterset": filterset})
+    # Reports an office may send a 督办 about from here: its own region's, in cycles still collecting.
+    reports = (
+        Report.objects.reviewable_by(request.user)
+        .exclude(status=ReportStatus.APPROVED)
+        .filter(cycle__due_date__gte=timezone.localdate() - timedelta(days=366))
+        .select_related("unit", "cycle")
+        .order_by("-cycle__due_date", "unit__name")[:300]
+    )
+    return render(
+        request, "reporting/notice_list.html", {"page": page, "filterset": filterset, "reports": reports}
+    )
 
 
 def notice_new(request: AuthedRequest, entry_id: int) -> HttpResponse:
@@ -103,6 +117,37 @@ def notice_new(request: AuthedRequest, entry_id: int) -> HttpResponse:
     return render(request, "reporting/notice_new.html", {"entry": entry, "form": form})
 
 
+def report_notice(request: AuthedRequest, report_id: int) -> HttpResponse:
+    """Issue a 督办 to a report's unit from the list or the board; for a report not yet handed in it
+    reads as 催报 (a reminder to submit, with the cycle's due date)."""
+    report = get_object_or_404(
+        Report.objects.reviewable_by(request.user).select_related("unit", "cycle__plan__region"), pk=report_id
+    )
+    initial = {}
+    if not report.is_handed_in:
+        initial["requirement"] = (
+            f"催报：请尽快完成并提交{report.cycle.period_label}报送（截止 {day_text(report.cycle.due_date)}）。"
+        )
+    form = ReportNoticeForm(request.POST or None, report=report, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        entry = form.cleaned_data["entry"]
+        try:
+            notice = supervision.issue_notice(
+                request.user,
+                entry.task,
+                report.unit,
+                form.cleaned_data["requirement"],
+                form.cleaned_data["deadline"],
+                report.cycle,
+            )
+        except actions.ReportingError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"已向{notice.unit.name}交办督办单 {notice.number}。")
+            return redirect(notice)
+    return render(request, "reporting/notice_new.html", {"report": report, "form": form})
+
+
 def notice_detail(request: AuthedRequest, notice_id: int) -> HttpResponse:
     notice = get_object_or_404(
         Notice.objects.visible_to(request.user).select_related("unit", "task", "cycle"), pk=notice_id
@@ -116,7 +161,7 @@ def notice_detail(request: AuthedRequest, notice_id: int) -> HttpResponse:
         allowed = {"sign": can_answer, "respond": can_answer, "close": can_manage, "escalate": can_manage}
         if not allowed.get(step):
             raise Http404
-        form = step_forms[step] = NOTICE_STEP_FORMS[step](request.POST, auto_id=f"{step}_%s")
+        form = step_forms[step] = NOTICE_STEP_FORMS[step](request.POST, request.FILES, auto_id=f"{step}_%s")
         if form.is_valid():
             try:
                 messages.success(request, _notice_step(request, notice, step, form.cleaned_data))
@@ -138,13 +183,25 @@ def notice_detail(request: AuthedRequest, notice_id: int) -> HttpResponse:
     )
 
 
+@require_safe
+def notice_attachment(request: AuthedRequest, notice_id: int) -> FileResponse:
+    notice = get_object_or_404(
+        Notice.objects.visible_to(request.user).exclude(response_file=""), pk=notice_id
+    )
+    return FileResponse(
+        notice.response_file.open("rb"), as_attachment=True, filename=notice.response_filename
+    )
+
+
 def _notice_step(request: AuthedRequest, notice: Notice, step: str, data: dict[str, Any]) -> str:
     """Runs one validated step and says what happened."""
     if step == "sign":
         supervision.sign_notice(request.user, notice)
         return "已签收，请在办理时限内反馈办理情况。"
     if step == "respond":
-        supervision.respond_notice(request.user, notice, data["response"])
+        upload = data.get("attachment")
+        attachment = (upload.read(), upload.name or "附件") if upload else None
+        supervision.respond_notice(request.user, notice, data["response"], attachment)
         return "已反馈办理情况，等待素质办审核办结。"
     if step == "close":
         supervision.close_notice(request.user, notice, data["note"])

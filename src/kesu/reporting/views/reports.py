@@ -17,7 +17,9 @@ from kesu.plans.models import Target
 from kesu.reporting import actions, board, workbook
 from kesu.reporting.forms import UploadForm
 from kesu.reporting.models import Cycle, Entry, ProgressStatus, Report, ReportStatus
+from kesu.reporting.sniff import IMAGE_KINDS
 from kesu.reporting.views.common import Step, attachment, review_comments, task_order, today
+from kesu.reporting.views.review import next_waiting
 
 
 def _report(request: AuthedRequest, report_id: int) -> Report:
@@ -72,7 +74,11 @@ def report_detail(request: AuthedRequest, report_id: int) -> HttpResponse:
             for e in entries
         )
         return xlsx_response(
-            f"{report}.xlsx", "报送", ["任务", "角色", "进展状态", "完成比例", "进展情况", "审核意见"], rows
+            f"{report}.xlsx",
+            "报送",
+            ["任务", "角色", "进展状态", "完成比例", "进展情况", "审核意见"],
+            rows,
+            print_title="",
         )
     can_write = Report.objects.writable_by(request.user).filter(pk=report.pk).exists()
     can_review = Report.objects.reviewable_by(request.user).filter(pk=report.pk).exists()
@@ -99,6 +105,8 @@ def report_detail(request: AuthedRequest, report_id: int) -> HttpResponse:
             "to_fix": to_fix,
             "revised": sum(line.revised for line in to_fix),
             "days_left": (report.cycle.due_date - today()).days,
+            "image_kinds": IMAGE_KINDS,
+            "next_report": next_waiting(request.user, report) if can_review else None,
         },
     )
 

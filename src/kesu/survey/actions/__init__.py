@@ -40,8 +40,10 @@ from kesu.survey.actions.questionnaire import (
 from kesu.survey.actions.responses import (
     RESPONSE_COLUMNS,
     RESPONSE_TEMPLATE_NOTE,
+    RESPONSES_JOB,
     import_responses,
     response_template_headers,
+    start_responses_import,
 )
 from kesu.survey.actions.waves import (
     FRAME_COLUMNS,
@@ -50,6 +52,8 @@ from kesu.survey.actions.waves import (
     import_margins,
     issue_codes,
     parse_quotas,
+    population_margins,
+    prefill_margins,
     quota_progress,
     set_quotas,
     set_status,
@@ -57,6 +61,8 @@ from kesu.survey.actions.waves import (
 )
 
 __all__ = [
+    "RESPONSES_JOB",
+    "start_responses_import",
     "EXPORT_HEADERS",
     "FRAME_COLUMNS",
     "INDICATOR_CODE",
@@ -87,6 +93,8 @@ __all__ = [
     "next_item",
     "parse_items",
     "parse_quotas",
+    "population_margins",
+    "prefill_margins",
     "published_figures",
     "quota_progress",
     "record_indicators",

@@ -198,6 +198,15 @@ def submit_response(respondent: Respondent) -> None:
         raise SurveyError("这份问卷已经提交过了：每个答题码只能提交一次。")
     if next_item(locked) is not None:
         raise SurveyError("还有题目没有回答。")
+    before = {"status": locked.status}
     locked.status, locked.submitted_at = RespondentStatus.COMPLETE, timezone.now()
     locked.save(update_fields=["status", "submitted_at"])
-    audit.record(None, "survey.response_submit", locked, region=locked.wave.region, note="网络问卷")
+    audit.record(
+        None,
+        "survey.response_submit",
+        locked,
+        region=locked.wave.region,
+        before=before,
+        after={"status": locked.status},
+        note="网络问卷",
+    )

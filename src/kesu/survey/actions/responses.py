@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.utils import timezone
 
-from kesu.core import audit
+from kesu.core import audit, uploads
+from kesu.core.jobs import Progress, start_job
 from kesu.survey.actions._common import SurveyError, _fail_if, _read
 from kesu.survey.actions.questionnaire import check_profile
 from kesu.survey.models import (
@@ -25,6 +26,7 @@ from kesu.survey.tables import TableError
 
 if TYPE_CHECKING:
     from kesu.accounts.models import User
+    from kesu.core.models import Job
 
 
 RESPONSE_COLUMNS: dict[str, Sequence[str]] = {
@@ -49,10 +51,29 @@ def _option_of(item: Item, text: str) -> str | None:
     return None
 
 
+RESPONSES_JOB = "survey_responses_import"
+
+
+def start_responses_import(actor: User, wave: Wave, data: bytes, filename: str) -> Job:
+    """A large questionnaire file, held for a background job (``job_kinds.import_response_file``)."""
+    path = uploads.hold(data, filename)
+    title = f"导入问卷：{wave.title}（{filename}）"[:200]
+    return start_job(
+        actor, RESPONSES_JOB, title, region=wave.region, path=path, filename=filename, wave_id=wave.pk
+    )
+
+
 @transaction.atomic
-def import_responses(actor: User | None, wave: Wave, data: bytes, filename: str) -> int:
-    """Completed paper or CAPI questionnaires: validated in full, then written all at once."""
+def import_responses(
+    actor: User | None, wave: Wave, data: bytes, filename: str, progress: Progress | None = None
+) -> int:
+    """Completed paper or CAPI questionnaires: validated in full, then written all at once.
+
+    ``progress`` (a background job's) hears when the file is read and when the rows are written.
+    """
     table = _read(data, filename)
+    if progress:
+        progress(30, f"已读取 {len(table.rows)} 行，正在检查")
     items = list(wave.instrument.items.order_by("order"))
     wanted = dict(RESPONSE_COLUMNS) | {f"item:{i.pk}": (i.code,) for i in items}
     try:
@@ -119,6 +140,8 @@ def import_responses(actor: User | None, wave: Wave, data: bytes, filename: str)
         )
         answers.append(row_answers)
     _fail_if(errors)
+    if progress:
+        progress(60, f"检查通过，正在写入 {len(respondents)} 份问卷")
     created = Respondent.objects.bulk_create(respondents)
     Answer.objects.bulk_create(
         [

@@ -9,12 +9,15 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 
 from kesu.core import audit
+from kesu.indicators.models import IndicatorValue
 from kesu.periods import Period
 from kesu.regions.models import Region
 from kesu.survey import analysis
 from kesu.survey.actions._common import SurveyError, _fail_if, _read
 from kesu.survey.demographics import (
+    AGE_GROUPS,
     MARGIN_VARIABLES,
+    SEXES,
     variable_code,
     variable_label,
 )
@@ -284,3 +287,65 @@ def issue_codes(actor: User | None, wave: Wave, unit: FrameUnit, count: int) -> 
         actor, "survey.codes_issue", wave, region=wave.region, after={"count": count, "psu": str(unit)}
     )
     return respondents
+
+
+# 18—69岁常住人口 by group, as statistics offices publish it; the disaggregation keys Kesu reads.
+POPULATION_INDICATOR = "adult_population"
+POPULATION_KEYS = {"sex": ("性别",), "age_group": ("年龄组", "年龄")}
+
+
+def _age_category(text: str) -> str:
+    """“18—29岁”, “18～29” or “18-29” as the survey's age group 18-29."""
+    cleaned = text.strip().removesuffix("岁").removesuffix("周岁")
+    for dash in ("—", "–", "～", "~", "至", "－"):
+        cleaned = cleaned.replace(dash, "-")
+    return cleaned.replace(" ", "")
+
+
+def population_margins(region: Region) -> tuple[str, dict[str, dict[str, float]]]:
+    """The region's latest 18—69岁常住人口 by sex and by age group that Kesu holds, complete tables only:
+    (period, {"sex": {"男": …, "女": …}, "age_group": {…}}); ("", {}) when none is held."""
+    values = IndicatorValue.objects.filter(
+        indicator__code=POPULATION_INDICATOR, region=region, value__isnull=False
+    ).exclude(disaggregation_key="")
+    by_period: dict[str, dict[str, dict[str, float]]] = {}
+    for value in values:
+        if len(value.disaggregation) != 1:
+            continue  # a cross-tabulation (性别 × 年龄组) is not a margin
+        ((key, category),) = value.disaggregation.items()
+        for variable, keys in POPULATION_KEYS.items():
+            if key in keys:
+                label = _age_category(category) if variable == "age_group" else category.strip()
+                by_period.setdefault(value.period, {}).setdefault(variable, {})[label] = float(
+                    value.value or 0
+                )
+    expected = {"sex": set(SEXES), "age_group": set(AGE_GROUPS)}
+    for period in sorted(by_period, reverse=True):
+        tables = {v: t for v, t in by_period[period].items() if set(t) == expected[v]}
+        if tables:
+            return period, tables
+    return "", {}
+
+
+@transaction.atomic
+def prefill_margins(actor: User | None, wave: Wave) -> int:
+    """The wave's census margins from the 常住人口 Kesu holds for its region, when the wave has none yet."""
+    if wave.margins.exists():
+        return 0
+    period, tables = population_margins(wave.region)
+    if not tables:
+        return 0
+    rows = [
+        Margin(wave=wave, variable=variable, category=category, population=population)
+        for variable, table in tables.items()
+        for category, population in table.items()
+    ]
+    Margin.objects.bulk_create(rows)
+    audit.record(
+        actor,
+        "survey.margins_prefill",
+        wave,
+        region=wave.region,
+        after={"rows": len(rows), "period": period, "variables": sorted(tables)},
+    )
+    return len(rows)

@@ -1,0 +1,45 @@
+"""Large uploads handed to a background job instead of being read in the request.
+
+An import checks every row before it stores any; for tens of thousands of rows that takes longer
+than a page should wait, and it would hold a web worker all that time. So an importer checks what
+costs nothing (the file size, what the xlsx unpacks to, the declared sheet size, the first row:
+the hostile files are refused here, in the request) and, when the file is larger than
+``BACKGROUND_BYTES``, keeps it under ``MEDIA_ROOT/pending/imports`` and starts a job that reads and
+stores it with progress. The job removes the held file whatever happens.
+"""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+
+from kesu import tables
+
+BACKGROUND_BYTES = 512 * 1024  # about 10,000 rows of a tidy CSV: checked in a few seconds at most
+
+
+def goes_to_background(data: bytes) -> bool:
+    return len(data) > BACKGROUND_BYTES
+
+
+def precheck(data: bytes, filename: str, limits: tables.Limits) -> None:
+    """Raise ``tables.TableError`` when the file breaks a limit that is cheap to see (everything but the rows)."""
+    for _ in tables.iter_rows(data, filename, limits):
+        break
+
+
+def hold(data: bytes, filename: str) -> str:
+    """Keep an upload for a job; the path goes in the job's params."""
+    folder = Path(settings.MEDIA_ROOT) / "pending" / "imports" / uuid.uuid4().hex
+    folder.mkdir(parents=True)
+    path = folder / f"upload{Path(filename).suffix.lower()[:6]}"
+    path.write_bytes(data)
+    return str(path)
+
+
+def release(path: str) -> None:
+    """Remove a held upload (and its folder); nothing is left in media once its job ends."""
+    shutil.rmtree(Path(path).parent, ignore_errors=True)
