@@ -106,7 +106,8 @@ def guesser(base: str, stop: threading.Event, statuses: Counter[int], lock: thre
 
 
 def measure(base: str, seconds: float, flood: bool) -> dict[str, object]:
-    stop, samples = threading.Event(), []
+    stop = threading.Event()
+    samples: list[float] = []
     statuses: Counter[int] = Counter()
     lock = threading.Lock()
     threads = [threading.Thread(target=healthz_latency, args=(base, stop, samples))]

@@ -277,7 +277,7 @@ def session_cookie(user: Any) -> str:
 def post_file(
     path: str, session: str, filename: str, data: bytes, fields: dict[str, str]
 ) -> tuple[int, str, str]:
-    """Multipart POST as a browser behind the TLS proxy would; (status, Location, body)."""
+    """Multipart POST as a browser behind the TLS proxy would; (status, Location#messages cookie, body)."""
     boundary = uuid.uuid4().hex
     parts = [
         f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
@@ -309,14 +309,17 @@ def post_file(
     response = connection.getresponse()
     text = response.read().decode("utf-8", errors="replace")
     connection.close()
-    return response.status, response.getheader("Location") or "", text
+    # A redirect carries its flash message in the "messages" cookie: keep it for the next page.
+    flash = re.search(r"messages=([^;]*)", response.getheader("Set-Cookie") or "")
+    location = response.getheader("Location") or ""
+    return response.status, location + (f"#messages={flash.group(1)}" if flash else ""), text
 
 
-def start(command: list[str]) -> subprocess.Popen:  # type: ignore[type-arg]
+def start(command: list[str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen(command, cwd=ROOT, env={**os.environ, "DEBUG": "0"})
 
 
-def start_server() -> subprocess.Popen:  # type: ignore[type-arg]
+def start_server() -> subprocess.Popen[bytes]:
     server = start(
         [
             str(ROOT / ".venv/bin/gunicorn"),
@@ -440,13 +443,28 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-def verdict(status: int, location: str, body: str) -> str:
+def next_page(path: str, session: str) -> str:
+    """The page a redirect leads to, where the report workbook import shows its message."""
+    path, _, flash = path.partition("#")
+    cookie = f"sessionid={session}" + (f"; {flash}" if flash else "")
+    connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
+    connection.request(
+        "GET", path, headers={"Cookie": cookie, "Host": "127.0.0.1", "X-Forwarded-Proto": "https"}
+    )
+    text = connection.getresponse().read().decode("utf-8", errors="replace")
+    connection.close()
+    return text
+
+
+def verdict(status: int, location: str, body: str, session: str) -> str:
     if status >= 500:
         return "5xx"
     if "/jobs/" in location:
         return "handed to a job"
     if status in (301, 302, 303):
-        return "redirect (message on the next page)"
+        page = next_page(location, session)
+        match = re.search(r"未导入任何内容[^<]{0,60}", page)
+        return f"refused (next page): {match.group(0)}" if match else "redirected, no refusal shown"
     match = re.search(r"(超过[^<。；]{0,40}|无法[^<。；]{0,30}|空字符|不是[^<。；]{0,20})", body)
     return f"refused: {match.group(0)}" if match else f"answered {status}"
 
@@ -511,13 +529,13 @@ def main() -> None:
                 status, location, body = 0, "", str(error)
             seconds = time.perf_counter() - started
             time.sleep(0.15)  # one more /healthz poll inside this upload's window
-            said = verdict(status, location, body)
+            said = verdict(status, location, body, session)
             rows.append(
                 Row(kind, len(data), label, status, said, seconds, watch.take_peak(), watch.take_health())
             )
             print(f"  {kind} → {label}: {status} in {seconds:.2f} s", flush=True)
             if "/jobs/" in location:
-                jobs.append(int(location.rstrip("/").split("/")[-1]))
+                jobs.append(int(re.findall(r"/jobs/(\d+)/", location)[0]))
         during_uploads = list(watch.health)
         finished = wait_for_jobs(jobs)
         during_jobs = watch.window

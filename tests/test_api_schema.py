@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]
 import pytest
 from rest_framework.test import APIClient
 

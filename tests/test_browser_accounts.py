@@ -36,7 +36,6 @@ def test_an_office_adds_imports_resets_and_a_liaison_sets_its_own_password_on_a_
 ) -> None:
     world = build_world()
     page = browser_page
-    page.on("dialog", lambda dialog: dialog.accept())
     log_in(page, live_server.url, "pds-office", PASSWORD)
 
     # Add a county office: the region picker finds 宝丰县 by typing, among thousands of regions.
@@ -53,7 +52,10 @@ def test_an_office_adds_imports_resets_and_a_liaison_sets_its_own_password_on_a_
     page.wait_for_load_state("networkidle")
     assert "已创建用户" in page.locator("h1").inner_text()
     assert len(page.locator("#one-time-password").inner_text().strip()) == 12
-    assert User.objects.get(username="bf-office").memberships.get().region.code == "410421000000"
+    assert (
+        User.objects.get(username="bf-office").memberships.get().region_id
+        == world.pingdingshan.children.get(name="宝丰县").pk
+    )
 
     # Bulk liaisons: the file button is Chinese, the result offers the passwords' sheet.
     page.goto(f"{live_server.url}/accounts/users/import/")
@@ -79,6 +81,7 @@ def test_an_office_adds_imports_resets_and_a_liaison_sets_its_own_password_on_a_
     page.goto(f"{live_server.url}/accounts/users/{world.edu_liaison.pk}/")
     page.screenshot(path=SCREENSHOTS / "accounts-user-edit.png", full_page=True)
     page.click("text=重置为一次性密码")
+    page.click("#kesu-confirm [data-kesu-confirmed]")  # the confirmation asks first
     page.wait_for_load_state("networkidle")
     one_time = page.locator("#one-time-password").inner_text().strip()
     page.screenshot(path=SCREENSHOTS / "accounts-one-time-password.png", full_page=True)
@@ -107,6 +110,7 @@ def test_an_office_adds_imports_resets_and_a_liaison_sets_its_own_password_on_a_
     page.goto(f"{live_server.url}/accounts/users/{world.edu_liaison.pk}/")
     page.fill("#id_reason", "调离本单位")
     page.click("text=停用账号")
+    page.click("#kesu-confirm [data-kesu-confirmed]")  # the confirmation asks first
     page.wait_for_load_state("networkidle")
     assert "已停用" in page.locator("h1").inner_text()
     phone.goto(f"{live_server.url}/reporting/todo/")

@@ -32,7 +32,14 @@ PUBLIC = {
     "indicators:public",
 }
 # Writes to one's own session or account, which every signed-in user may make.
-SELF_SERVICE = {"accounts:token_reset", "accounts:password_change", "core:switch_region", "logout"}
+SELF_SERVICE = {
+    "accounts:token_reset",
+    "accounts:tokens",
+    "accounts:token_revoke",  # one's own token; another's is refused (accounts/tests/test_tokens.py)
+    "accounts:password_change",
+    "core:switch_region",
+    "logout",
+}
 # A POST body that every write form would accept if the persona were allowed: a rename, an entry
 # save, a submit, an approval, a 督办 step, a reopening, a 考核 judgement.
 WRITE = {

@@ -170,9 +170,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        # First, so a refused token answers 401 with a WWW-Authenticate header (DRF asks the first).
-        "kesu.accounts.api.auth.HashedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
+        "kesu.accounts.api.auth.HashedTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["kesu.core.api.permissions.ReadOnlyUnlessAllowed"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

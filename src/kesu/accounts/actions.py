@@ -352,6 +352,26 @@ def hand_over_liaison(actor: User, unit: Unit, predecessor: User, successor: Use
         revoke_all_access(predecessor, by=actor)
 
 
+@transaction.atomic
+def hand_over_to_new_account(
+    actor: User, unit: Unit, predecessor: User, *, display_name: str, mobile: str
+) -> tuple[User, str]:
+    """The hand-over to a colleague without an account yet: the account (user name = mobile number,
+    a one-time password) and the hand-over in one transaction."""
+    password = one_time_password()
+    successor = create_user(
+        actor,
+        mobile,
+        password,
+        display_name=display_name,
+        mobile=mobile,
+        must_change_password=True,
+        validate=False,
+    )
+    hand_over_liaison(actor, unit, predecessor, successor)
+    return successor, password
+
+
 @dataclass(frozen=True)
 class NewLiaison:
     unit: Unit

@@ -6,8 +6,9 @@ class AccountsConfig(AppConfig):
     verbose_name = "用户与权限"
 
     def ready(self) -> None:
-        from kesu.accounts import demo  # noqa: F401  (registers the first demo step: regions, units, accounts)
-        from kesu.accounts import signals  # noqa: F401  (sign-ins and sign-outs in the audit trail)
+        # Imported for what they register: the first demo step (regions, units, accounts), and the
+        # audit of sign-outs and failed sign-ins.
+        from kesu.accounts import demo, signals  # noqa: F401
         from kesu.core.models import register_verbs
 
         register_verbs(

@@ -68,7 +68,7 @@ class RoleFields(StyledFormMixin, forms.Form):
         top = regions.aggregate(top=Min("level"))["top"] or RegionLevel.PROVINCE
         shown = regions.filter(level__lte=top + 1).select_related("parent").order_by("path")[:SHOWN]
         chosen = self.data.get(self.add_prefix("region")) or self.initial.get("region")
-        region_field.widget.choices = [("", "请选择或搜索区划")] + [  # type: ignore[attr-defined]
+        region_field.widget.choices = [("", "请选择或搜索区划")] + [
             (r.code, region_label(r)) for r in _with_chosen(shown, regions, chosen)
         ]
         self.fields["unit"].queryset = (  # type: ignore[attr-defined]

@@ -230,17 +230,11 @@ def liaison_handover(request: AuthedRequest, user_id: int, unit_id: int) -> Http
         password = None
         successor = data["successor"]
         if successor is None:
-            password = actions.one_time_password()
-            successor = actions.create_user(
-                request.user,
-                data["mobile"],
-                password,
-                display_name=data["display_name"],
-                mobile=data["mobile"],
-                must_change_password=True,
-                validate=False,
+            successor, password = actions.hand_over_to_new_account(
+                request.user, unit, predecessor, display_name=data["display_name"], mobile=data["mobile"]
             )
-        actions.hand_over_liaison(request.user, unit, predecessor, successor)
+        else:
+            actions.hand_over_liaison(request.user, unit, predecessor, successor)
         if password:
             return _show_one_time_password(request, successor, password, f"{unit.name}联络员已交接给新账号")
         messages.success(request, f"{unit.name}的联络员已由 {predecessor} 交接给 {successor}")

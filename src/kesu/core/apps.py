@@ -6,5 +6,4 @@ class CoreConfig(AppConfig):
     verbose_name = "平台"
 
     def ready(self) -> None:
-        from kesu.core import job_kinds  # noqa: F401  (registers the job kinds)
-        from kesu.core import checks  # noqa: F401  (registers the deployment checks)
+        from kesu.core import checks, job_kinds  # noqa: F401  (register the deployment checks, the job kinds)

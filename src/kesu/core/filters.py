@@ -7,7 +7,7 @@ tags) on those columns. Only the declared columns sort: ``?sort=`` with anything
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import django_filters
@@ -38,6 +38,19 @@ def sort_filter(columns: Mapping[str, tuple[str, str]]) -> django_filters.Orderi
         fields={field: key for key, (field, _label) in columns.items()},
         field_labels={field: label for _key, (field, label) in columns.items()},
     )
+
+
+def sorted_rows(rows: list[Any], sort: str, columns: Mapping[str, Callable[[Any], Any]]) -> list[Any]:
+    """Rows computed in Python (a status board) sorted by ``?sort=key`` / ``-key`` over the whitelisted
+    ``columns`` (key → the value to sort by); anything else leaves the order as it was. Empty values
+    go last either way."""
+    key = sort.removeprefix("-")
+    if key not in columns:
+        return rows
+    value = columns[key]
+    present = [row for row in rows if value(row) not in (None, "")]
+    missing = [row for row in rows if value(row) in (None, "")]
+    return sorted(present, key=value, reverse=sort.startswith("-")) + missing
 
 
 class AuditEventFilterSet(django_filters.FilterSet):

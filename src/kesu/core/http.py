@@ -140,9 +140,9 @@ def managed_region(request: AuthedRequest) -> Region:
 def writable_or_403(writable: QuerySet[M], visible: QuerySet[M], **lookup: Any) -> M:
     """The object for a write: one the user may write; one they only read answers 403 无权限 with a way
     back (not a 404 that claims it does not exist); one outside their scope answers 404."""
-    try:
-        return writable.get(**lookup)
-    except writable.model.DoesNotExist:
-        if visible.filter(**lookup).exists():
-            raise PermissionDenied(READ_ONLY) from None
-        raise Http404 from None
+    found = writable.filter(**lookup).first()
+    if found is not None:
+        return found
+    if visible.filter(**lookup).exists():
+        raise PermissionDenied(READ_ONLY)
+    raise Http404

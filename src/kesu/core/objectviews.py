@@ -6,7 +6,8 @@ table's columns (which are also the xlsx export's), and the action function that
 every page must get right is done once here:
 
 - rows come from ``visible_to(user)``, edits from ``manageable_by(user)``: an object out of scope
-  is a 404, never a 403 that confirms it exists;
+  is a 404, never a 403 that confirms it exists; one the user reads but may not change is a 403
+  无权限 with a way back (``core.http.writable_or_403``);
 - every write goes through the app's action (one transaction, one audit event); the view only
   turns the action's domain error into a message on the form;
 - ``?format=xlsx`` downloads exactly the filtered rows with the page's columns (``core.exports``);
@@ -35,7 +36,7 @@ from django.views import View
 from kesu.core import audit
 from kesu.core.exports import wants_xlsx, xlsx_response
 from kesu.core.forms import StyledFormMixin
-from kesu.core.http import AuthedRequest
+from kesu.core.http import AuthedRequest, writable_or_403
 from kesu.core.models import AuditEvent
 from kesu.tables import TableError
 
@@ -272,10 +273,14 @@ class ObjectEditView(ObjectFormView):
     pk_url_kwarg: ClassVar[str] = "pk"
 
     def get(self, request: AuthedRequest, **kwargs: Any) -> HttpResponse:
-        return self.handle(request, _get_or_404(self.get_manageable(), kwargs[self.pk_url_kwarg]))
+        return self.handle(request, self.get_object(kwargs[self.pk_url_kwarg]))
 
     def post(self, request: AuthedRequest, **kwargs: Any) -> HttpResponse:
-        return self.handle(request, _get_or_404(self.get_manageable(), kwargs[self.pk_url_kwarg]))
+        return self.handle(request, self.get_object(kwargs[self.pk_url_kwarg]))
+
+    def get_object(self, pk: Any) -> Any:
+        visible = self.model._default_manager.visible_to(self.request.user)  # type: ignore[attr-defined]
+        return writable_or_403(self.get_manageable(), visible, pk=pk)
 
 
 # ---- import -------------------------------------------------------------------------------------

@@ -59,10 +59,9 @@ def audit_list(request: AuthedRequest) -> HttpResponse:
         audit.record_export(
             request.user, "审计日志.xlsx", rows=min(events.count(), 50000), note=request.GET.urlencode()
         )
-        rows = ((e.at, e.actor, e.verb, e.target_repr, e.region, e.note) for e in events[:50000])
-        return xlsx_response(
-            "审计日志.xlsx", "审计日志", ["时间", "操作人", "操作", "对象", "区划", "说明"], rows
-        )
+        rows = ((e.at, e.actor, e.verb, e.target_repr, e.region, e.note, e.ip) for e in events[:50000])
+        headers = ["时间", "操作人", "操作", "对象", "区划", "说明", "来源地址"]
+        return xlsx_response("审计日志.xlsx", "审计日志", headers, rows)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     return render(request, "core/audit_list.html", {"page": page, "filterset": filterset})
 
@@ -114,7 +113,9 @@ def health(request: HttpRequest) -> JsonResponse:
     except DatabaseError as error:
         logger.error("healthz: database unavailable: %s", error)
         return JsonResponse(
-            {"status": "error", "database": "unavailable", "message": "数据库无法连接"}, status=503
+            {"status": "error", "database": "unavailable", "message": "数据库无法连接"},
+            status=503,
+            json_dumps_params={"ensure_ascii": False},
         )
     return JsonResponse({"status": "ok", "database": "ok"})
 

@@ -178,18 +178,37 @@ def _drop_second_copy(mapped: MappedText) -> tuple[MappedText, bool]:
     compact = "".join(r for _, r in runs)
     if len(compact) < 4 * _PROBE:
         return mapped, False
-    probe = compact[:_PROBE]
-    at = compact.find(probe, _PROBE)
-    if at < 0:
+    at = -1
+    for skip in (0, _PROBE, 2 * _PROBE):  # a scan's copy may misread a character of the opening
+        found = compact.find(compact[skip : skip + _PROBE], skip + _PROBE)
+        if found >= 0:
+            at = found - skip
+            break
+    if at <= 0:
         return mapped, False
     shared = _common_prefix_length(compact, 0, at)
     rest = len(compact) - at
     if shared < min(300, rest) or shared < 0.6 * min(at, rest):
-        return mapped, False
+        # a scan's two copies differ by the recogniser's slips: compare them character by character
+        span = min(at, rest, _SIMILAR_SPAN)
+        shared = _similar_length(compact[:span], compact[at : at + span])
+        if shared < min(300, rest) or shared < 0.9 * span:
+            return mapped, False
     cut = _source_offset(runs, at)
     if rest > at:
         return mapped.edit([(0, cut, "")]), True
     return mapped.edit([(cut, len(text), "\n")]), True
+
+
+_SIMILAR_SPAN = 2000
+
+
+def _similar_length(a: str, b: str) -> int:
+    """Characters of ``a`` and ``b`` that line up (difflib), for copies with OCR slips."""
+    import difflib
+
+    blocks = difflib.SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()
+    return sum(block.size for block in blocks)
 
 
 def _common_prefix_length(s: str, a: int, b: int) -> int:

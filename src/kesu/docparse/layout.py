@@ -116,7 +116,8 @@ def _merge_split_lines(lines: list[OcrLine]) -> list[OcrLine]:
             overlap = min(line.y1, other.y1) - max(line.y0, other.y0)
             gap = line.x0 - other.x1
             if (
-                overlap > 0.6 * min(line.height, other.height)
+                line.column == other.column  # never across a gutter found in the pixels
+                and overlap > 0.6 * min(line.height, other.height)
                 and -0.5 * line.height < gap < 0.8 * line.height
             ):
                 out[i] = _joined(other, line)
@@ -138,11 +139,14 @@ def _joined(a: OcrLine, b: OcrLine) -> OcrLine:
         max(a.y1, b.y1),
         confidence,
         a.unsure + tuple((s + shift, e + shift) for s, e in b.unsure),
+        a.column,
     )
 
 
 def _columns(lines: list[OcrLine], em: float) -> list[list[OcrLine]]:
     """Reading order: full-width lines in place, between them the left column then the right."""
+    if any(line.column for line in lines):
+        return _tagged_columns(lines)
     left = min(line.x0 for line in lines)
     right = max(line.x1 for line in lines)
     gutter = _gutter(lines, left, right, em)
@@ -162,6 +166,23 @@ def _columns(lines: list[OcrLine], em: float) -> list[list[OcrLine]]:
     if band:
         blocks.extend(_split_band(band, gutter))
     return blocks
+
+
+def _tagged_columns(lines: list[OcrLine]) -> list[list[OcrLine]]:
+    """Lines of a page whose columns were found in its pixels (``ocr.page_regions``): bands
+    across the page in place, between them column 1 then column 2."""
+    blocks: list[list[OcrLine]] = []
+    for line in sorted(lines, key=lambda ln: ln.y0):
+        if not blocks or (line.column == 0) != (blocks[-1][0].column == 0):
+            blocks.append([])
+        blocks[-1].append(line)
+    out: list[list[OcrLine]] = []
+    for block in blocks:
+        if block[0].column == 0:
+            out.append(block)
+        else:
+            out.extend(c for c in ([ln for ln in block if ln.column == k] for k in (1, 2)) if c)
+    return out
 
 
 def _split_band(band: list[OcrLine], gutter: float) -> list[list[OcrLine]]:

@@ -8,6 +8,7 @@ puts them in reading order.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ class OcrLine:
     unsure: tuple[
         tuple[int, int], ...
     ] = ()  # [start, end) character runs of ``text`` read with low confidence
+    column: int = 0  # 1 or 2 where the page was found set in two columns; 0 across the page
 
     @property
     def height(self) -> float:
@@ -66,11 +68,20 @@ def recognise(image: Image.Image) -> list[OcrLine]:
     import numpy as np
 
     grey = np.asarray(_ink(image))
-    rgb = np.ascontiguousarray(np.repeat(grey[:, :, None], 3, axis=2))
-    with _lock:
-        found = _detect_and_read(_engine(), rgb)
+    regions = page_regions(grey)
+    found: list[tuple[int, Any, str, float, list[float]]] = []
+    for region in regions:
+        crop, dx, dy = region.crop(grey)
+        if len(regions) > 1 and not (crop < 128).any():
+            continue  # nothing inked: a blank band above or below the columns
+        rgb = np.ascontiguousarray(np.repeat(crop[:, :, None], 3, axis=2))
+        with _lock:
+            read = _detect_and_read(_engine(), rgb)
+        column = _COLUMN_OF[region.side]
+        found.extend((column, [[x + dx, y + dy] for x, y in box], *rest) for box, *rest in read)
+    _release_memory()
     lines: list[OcrLine] = []
-    for box, text, score, confidences in found:
+    for column, box, text, score, confidences in found:
         if score < DROP_BELOW or not text.strip():
             continue
         xs, ys = [p[0] for p in box], [p[1] for p in box]
@@ -83,9 +94,189 @@ def recognise(image: Image.Image) -> list[OcrLine]:
             float(max(ys)),
             float(score),
             _unsure_runs(confidences),
+            column,
         )
         lines.append(_restore_dash(line, grey))
     return [line for line in lines if line.text.strip()]
+
+
+# --- two columns: split the page before detection -------------------------------------------
+# Detection bridges a narrow gutter where the lines of both columns sit at the same height and
+# returns one box for two lines. So the gutter is found in the pixels first, and each column is
+# detected and read on its own; bands spanning the page (title, header, page number, a wide
+# table) are read across the whole width.
+
+_STRIP = 0.02  # strips of this share of the page height (about a line) are looked at one by one
+_MIN_GUTTER = 0.035  # a gutter is at least this share of the page width (7 mm on A4, 1½ characters)
+_MIN_SPLIT_STRIPS = 6
+_COLUMN_OF = {"full": 0, "left": 1, "right": 2}
+
+
+@dataclass(frozen=True)
+class Region:
+    """Rows [top, bottom) of the page; ``side`` "full", "left" or "right" of the gutter, which
+    runs along x = a + b·y (slanted like the scan)."""
+
+    top: int
+    bottom: int
+    side: str = "full"
+    a: float = 0.0
+    b: float = 0.0
+
+    def crop(self, grey: np.ndarray) -> tuple[np.ndarray, int, int]:
+        """The region's pixels (the other column whitened) and its offset in the page."""
+        import numpy as np
+
+        band = grey[self.top : self.bottom]
+        if self.side == "full":
+            return band, 0, self.top
+        ys = np.arange(self.top, self.bottom, dtype=np.float64)
+        gutter = np.clip(self.a + self.b * ys, 0, grey.shape[1]).astype(np.int64)
+        xs = np.arange(grey.shape[1])[None, :]
+        if self.side == "left":
+            right = int(gutter.max())
+            out = band[:, :right].copy()
+            out[xs[:, :right] >= gutter[:, None]] = 255
+            return out, 0, self.top
+        left = int(gutter.min())
+        out = band[:, left:].copy()
+        out[xs[:, left:] < gutter[:, None]] = 255
+        return out, left, self.top
+
+
+def page_regions(grey: np.ndarray) -> list[Region]:
+    """The page as one region, or, when it is set in two columns, as bands spanning the page
+    and pairs of left and right columns, top to bottom. A gutter is a vertical strip of paper in
+    the middle third with text on both sides, found strip by strip (so a skewed scan's slanted
+    gutter is followed) and consistent along most of the text."""
+    import numpy as np
+
+    height, width = grey.shape
+    whole = [Region(0, height)]
+    if height < 200 or width < 200:
+        return whole
+    ink = grey < min(160.0, float(np.median(grey)) - 50)
+    strip = max(8, round(height * _STRIP))
+    tolerance = max(1, strip // 20)  # specks of a scan
+    min_gap = max(4, round(width * _MIN_GUTTER))
+    low, high = width // 3, 2 * width // 3
+    inked_of: dict[int, np.ndarray] = {}  # strips holding more than specks
+    runs: dict[int, tuple[int, int]] = {}  # strips with text both sides of a clear run
+    for index, top in enumerate(range(0, height, strip)):
+        counts = ink[top : top + strip].sum(axis=0)
+        inked = counts > tolerance
+        if inked.sum() < 0.05 * width:  # blank, or specks only
+            continue
+        inked_of[index] = counts > max(tolerance, strip // 8)  # strokes: a speck is a dot
+        run = _widest_clear_run(inked[low:high])
+        if run is not None and run[1] - run[0] >= min_gap:
+            lo, hi = run[0] + low, run[1] + low
+            if min(inked[:lo].sum(), inked[hi:].sum()) >= 0.1 * width:  # text, not specks
+                runs[index] = (lo, hi)
+    if len(runs) < _MIN_SPLIT_STRIPS:
+        return whole
+    line = _gutter_line(runs, strip)
+    if line is None:
+        return whole
+    a, b = line
+
+    def clear_run_at_gutter(i: int) -> tuple[int, int]:
+        x = int(np.clip(round(a + b * (i + 0.5) * strip), 0, width - 1))
+        inked = inked_of[i]
+        left = np.flatnonzero(inked[:x])
+        right = np.flatnonzero(inked[x:])
+        return (int(left[-1]) + 1 if len(left) else 0, x + int(right[0]) if len(right) else width)
+
+    fits = {i for i in inked_of if (r := clear_run_at_gutter(i))[1] - r[0] >= 0.8 * min_gap}
+    agree = sorted(i for i in runs if i in fits)
+    if len(agree) < _MIN_SPLIT_STRIPS:
+        return whole
+    first, last = agree[0], agree[-1]
+    crossing = [i for i in inked_of if first <= i <= last and i not in fits]
+    if len(agree) < 1.5 * len(crossing):
+        return whole
+    # the few strips crossing the gutter between the columns are mostly a line run into it: they
+    # are cut at the gutter too (a band across the page there would reorder both columns)
+    # a column's short last line, beside nothing, is still read with its column (not a centred
+    # page number or footer: those cross the gutter)
+    below = last + 1
+    while below < last + 4 and (below not in inked_of or below in fits):
+        if below in inked_of:
+            last = below
+        below += 1
+    # bands: strips above and below the columns span the page
+    count = (height + strip - 1) // strip
+    labels = ["split" if first <= i <= last else "full" for i in range(count)]
+    bands: list[tuple[str, int]] = []  # (label, first strip)
+    for i, label in enumerate(labels):
+        if not bands or bands[-1][0] != label:
+            bands.append((label, i))
+    cuts = [0] + [_quiet_row(ink, i * strip, strip) for _, i in bands[1:]] + [height]
+    regions: list[Region] = []
+    for (label, _), top, bottom in zip(bands, cuts[:-1], cuts[1:], strict=True):
+        if bottom <= top:
+            continue
+        if label == "full":
+            regions.append(Region(top, bottom))
+        else:
+            regions += [Region(top, bottom, "left", a, b), Region(top, bottom, "right", a, b)]
+    return regions
+
+
+def _widest_clear_run(inked: np.ndarray) -> tuple[int, int] | None:
+    import numpy as np
+
+    clear = np.concatenate(([False], ~inked, [False])).astype(np.int8)
+    edges = np.flatnonzero(np.diff(clear))
+    if len(edges) < 2:
+        return None
+    starts, ends = edges[0::2], edges[1::2]
+    best = int(np.argmax(ends - starts))
+    return int(starts[best]), int(ends[best])
+
+
+def _gutter_line(runs: dict[int, tuple[int, int]], strip: int) -> tuple[float, float] | None:
+    """x = a + b·y through the middles of the narrowest runs (lines full on both sides), b at
+    most a 3° slant."""
+    import numpy as np
+
+    widths = np.array([hi - lo for lo, hi in runs.values()])
+    limit = 1.5 * float(np.median(widths))
+    points = [((i + 0.5) * strip, (lo + hi) / 2) for i, (lo, hi) in runs.items() if hi - lo <= limit]
+    if len(points) < 3:
+        return None
+    ys, xs = np.array([p[0] for p in points]), np.array([p[1] for p in points])
+    if float(np.ptp(ys)) == 0:
+        return float(xs.mean()), 0.0
+    b, a = np.polyfit(ys, xs, 1)
+    near = np.abs(xs - (a + b * ys)) <= max(4.0, float(np.median(widths)) / 4)  # once more without strays
+    if near.sum() >= 3 and float(np.ptp(ys[near])) > 0:
+        b, a = np.polyfit(ys[near], xs[near], 1)
+    if abs(b) > 0.05:
+        return None
+    return float(a), float(b)
+
+
+def _quiet_row(ink: np.ndarray, around: int, strip: int) -> int:
+    """The row with the least ink near ``around``: a band is cut between lines, not through one."""
+    import numpy as np
+
+    top, bottom = max(0, around - strip // 2), min(ink.shape[0], around + strip // 2)
+    if bottom <= top:
+        return around
+    return top + int(np.argmin(ink[top:bottom].sum(axis=1)))
+
+
+def _release_memory() -> None:
+    """Hand freed heap back to the system after a page: the line crops differ in size from page
+    to page, and glibc keeps the freed blocks otherwise (the worker's RSS grows page by page)."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    if name:
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(name).malloc_trim(0)
 
 
 def _ink(image: Image.Image) -> Image.Image:
@@ -186,7 +377,9 @@ def _restore_dash(line: OcrLine, grey: np.ndarray) -> OcrLine:
     rest = rest.lstrip("一—－-_~～。.·")
     shift = 2 - (len(line.text) - len(rest))
     unsure = tuple((max(2, s + shift), e + shift) for s, e in line.unsure if e + shift > 2)
-    return OcrLine("——" + rest, min(line.x0, start), line.y0, line.x1, line.y1, line.confidence, unsure)
+    return OcrLine(
+        "——" + rest, min(line.x0, start), line.y0, line.x1, line.y1, line.confidence, unsure, line.column
+    )
 
 
 def _dash_stroke_start(grey: np.ndarray, line: OcrLine) -> float | None:

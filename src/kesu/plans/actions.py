@@ -42,8 +42,11 @@ if TYPE_CHECKING:
     from kesu.accounts.models import User
     from kesu.core.models import Job
 
-ROLE_KEYS = ((Role.LEAD, "lead_units"), (Role.PARTICIPATING, "participating_units"),
-             (Role.RESPONSIBLE, "responsible_units"))
+ROLE_KEYS = (
+    (Role.LEAD, "lead_units"),
+    (Role.PARTICIPATING, "participating_units"),
+    (Role.RESPONSIBLE, "responsible_units"),
+)
 
 
 class PlanError(ValueError):
@@ -62,8 +65,14 @@ def guess_kind(draft: docparse.PlanDraft) -> str:
 
 @transaction.atomic
 def import_plan(
-    actor: User | None, region: Region, data: bytes, filename: str, *, kind: str | None = None,
-    parent: Plan | None = None, max_bytes: int = docparse.DEFAULT_MAX_BYTES,
+    actor: User | None,
+    region: Region,
+    data: bytes,
+    filename: str,
+    *,
+    kind: str | None = None,
+    parent: Plan | None = None,
+    max_bytes: int = docparse.DEFAULT_MAX_BYTES,
 ) -> Plan:
     draft, text = parse_upload(data, filename, max_bytes)
     plan = Plan(region=region, kind=kind or guess_kind(draft), parent=parent, created_by=actor)
@@ -71,8 +80,13 @@ def import_plan(
     plan.save()
     _store_document(actor, plan, data, filename, text, draft.uncertain_spans)
     _write_structure(plan, draft, {})
-    audit.record(actor, "plan.import", plan, region=region,
-                 after={"title": plan.title, "tasks": plan.tasks.count(), "file": filename})
+    audit.record(
+        actor,
+        "plan.import",
+        plan,
+        region=region,
+        after={"title": plan.title, "tasks": plan.tasks.count(), "file": filename},
+    )
     return plan
 
 
@@ -85,8 +99,14 @@ def _scan_dir() -> Path:
     return Path(settings.MEDIA_ROOT) / "pending" / "scans"
 
 
-def start_scan_import(actor: User, region: Region, files: list[tuple[bytes, str]], *, kind: str | None = None,
-                      parent: Plan | None = None) -> Job:
+def start_scan_import(
+    actor: User,
+    region: Region,
+    files: list[tuple[bytes, str]],
+    *,
+    kind: str | None = None,
+    parent: Plan | None = None,
+) -> Job:
     """Hold the pages of a scan and start reading them in a worker. JPG/PNG pages are checked (size
     declared in the header, then a full decode) here, so a bad page is refused before any job."""
     if len(files) > 1 or docparse.scan.sniff_image(files[0][0]):
@@ -101,13 +121,27 @@ def start_scan_import(actor: User, region: Region, files: list[tuple[bytes, str]
         path.write_bytes(data)
         held.append([str(path), name])
     title = f"识别扫描件：{files[0][1]}" + (f" 等 {len(files)} 页图片" if len(files) > 1 else "")
-    return start_job(actor, SCAN_JOB, title[:200], region=region, folder=str(folder), files=held,
-                     plan_kind=kind or "", parent_id=parent.pk if parent else None)
+    return start_job(
+        actor,
+        SCAN_JOB,
+        title[:200],
+        region=region,
+        folder=str(folder),
+        files=held,
+        plan_kind=kind or "",
+        parent_id=parent.pk if parent else None,
+    )
 
 
-def import_scanned_plan(actor: User | None, region: Region, files: list[tuple[bytes, str]], *,
-                        kind: str | None = None, parent: Plan | None = None,
-                        progress: docparse.PageProgress | None = None) -> Plan:
+def import_scanned_plan(
+    actor: User | None,
+    region: Region,
+    files: list[tuple[bytes, str]],
+    *,
+    kind: str | None = None,
+    parent: Plan | None = None,
+    progress: docparse.PageProgress | None = None,
+) -> Plan:
     """OCR first (minutes, outside any transaction), then the plan in one transaction."""
     if len(files) == 1:
         extraction = docparse.extract_document(files[0][0], files[0][1], progress=progress)
@@ -129,16 +163,34 @@ def _pages_archive(files: list[tuple[bytes, str]]) -> bytes:
 
 
 @transaction.atomic
-def _import_draft(actor: User | None, region: Region, draft: docparse.PlanDraft, data: bytes, filename: str, *,
-                  kind: str | None, parent: Plan | None) -> Plan:
+def _import_draft(
+    actor: User | None,
+    region: Region,
+    draft: docparse.PlanDraft,
+    data: bytes,
+    filename: str,
+    *,
+    kind: str | None,
+    parent: Plan | None,
+) -> Plan:
     plan = Plan(region=region, kind=kind or guess_kind(draft), parent=parent, created_by=actor)
     _apply_header(plan, draft)
     plan.save()
     _store_document(actor, plan, data, filename, draft.text, draft.uncertain_spans)
     _write_structure(plan, draft, {})
-    audit.record(actor, "plan.import", plan, region=region,
-                 after={"title": plan.title, "tasks": plan.tasks.count(), "file": filename, "ocr": True,
-                        "uncertain_spans": len(draft.uncertain_spans)})
+    audit.record(
+        actor,
+        "plan.import",
+        plan,
+        region=region,
+        after={
+            "title": plan.title,
+            "tasks": plan.tasks.count(),
+            "file": filename,
+            "ocr": True,
+            "uncertain_spans": len(draft.uncertain_spans),
+        },
+    )
     return plan
 
 
@@ -157,12 +209,24 @@ def _apply_header(plan: Plan, draft: docparse.PlanDraft) -> None:
     plan.goal_text = goal.text if goal else ""
 
 
-def _store_document(actor: User | None, plan: Plan, data: bytes, filename: str, text: str,
-                    uncertain: list[tuple[int, int]] | None = None) -> PlanDocument:
+def _store_document(
+    actor: User | None,
+    plan: Plan,
+    data: bytes,
+    filename: str,
+    text: str,
+    uncertain: list[tuple[int, int]] | None = None,
+) -> PlanDocument:
     version = plan.documents.count() + 1
-    document = PlanDocument(plan=plan, version=version, filename=filename[:200], text=text,
-                            uncertain_spans=[list(span) for span in uncertain or []],
-                            sha256=hashlib.sha256(data).hexdigest(), uploaded_by=actor)
+    document = PlanDocument(
+        plan=plan,
+        version=version,
+        filename=filename[:200],
+        text=text,
+        uncertain_spans=[list(span) for span in uncertain or []],
+        sha256=hashlib.sha256(data).hexdigest(),
+        uploaded_by=actor,
+    )
     document.file.save(f"plan-{plan.pk}-v{version}-{filename[-60:]}", ContentFile(data), save=False)
     try:
         document.save()
@@ -199,9 +263,17 @@ def _write_sections(plan: Plan, sections: list[docparse.Section]) -> dict[str, S
         nonlocal counter
         for node in nodes:
             counter += 1
-            row = Section.objects.create(plan=plan, parent=parent, number=node.number[:20], kind=node.kind,
-                                         title=node.title[:300], order=counter, span_start=node.span[0],
-                                         span_end=node.span[1], general=node.general)
+            row = Section.objects.create(
+                plan=plan,
+                parent=parent,
+                number=node.number[:20],
+                kind=node.kind,
+                title=node.title[:300],
+                order=counter,
+                span_start=node.span[0],
+                span_end=node.span[1],
+                general=node.general,
+            )
             if node.task is not None:
                 section_of[node.task.id] = parent or row
             walk(node.children, row)
@@ -221,17 +293,23 @@ def _fill_task(task: Task, parsed: docparse.Task, order: int, section: Section |
     task.is_active = True
 
 
-def _write_responsibilities(resolve: Callable[[str], Unit | UnitGroup | None], task: Task,
-                            parsed: docparse.Task) -> None:
+def _write_responsibilities(
+    resolve: Callable[[str], Unit | UnitGroup | None], task: Task, parsed: docparse.Task
+) -> None:
     rows = []
     for role, key in ROLE_KEYS:
         for order, mention in enumerate(dict.fromkeys(getattr(parsed, key))):
             found = resolve(mention)
-            rows.append(Responsibility(
-                task=task, role=role, mention=mention[:100], order=order,
-                unit=found if isinstance(found, Unit) else None,
-                group=found if isinstance(found, UnitGroup) else None,
-            ))
+            rows.append(
+                Responsibility(
+                    task=task,
+                    role=role,
+                    mention=mention[:100],
+                    order=order,
+                    unit=found if isinstance(found, Unit) else None,
+                    group=found if isinstance(found, UnitGroup) else None,
+                )
+            )
     Responsibility.objects.bulk_create(without_duplicate_units(rows))
 
 
@@ -274,8 +352,18 @@ def _drop_duplicate_units(task_ids: list[int]) -> int:
 
 def _write_targets(task: Task, parsed: docparse.Task) -> None:
     Target.objects.bulk_create(
-        Target(task=task, indicator=t.indicator[:200], value=t.value, unit=t.unit[:10], comparator=t.comparator,
-               year=t.year, per_year=t.per_year, text=t.text[:300], span_start=t.span[0], span_end=t.span[1])
+        Target(
+            task=task,
+            indicator=t.indicator[:200],
+            value=t.value,
+            unit=t.unit[:10],
+            comparator=t.comparator,
+            year=t.year,
+            per_year=t.per_year,
+            text=t.text[:300],
+            span_start=t.span[0],
+            span_end=t.span[1],
+        )
         for t in parsed.targets
     )
 
@@ -324,7 +412,9 @@ def _task_changes(task: Task, parsed: docparse.Task) -> list[str]:
     if task.text != parsed.text:
         changes.append("内容")
     for role, key in ROLE_KEYS:
-        if sorted(r.mention for r in task.responsibilities.all() if r.role == role) != sorted(getattr(parsed, key)):
+        if sorted(r.mention for r in task.responsibilities.all() if r.role == role) != sorted(
+            getattr(parsed, key)
+        ):
             changes.append(f"{Role(role).label}单位")
     old_targets = sorted((t.value, t.unit) for t in task.targets.all())
     if old_targets != sorted((t.value, t.unit) for t in parsed.targets):
@@ -333,8 +423,9 @@ def _task_changes(task: Task, parsed: docparse.Task) -> list[str]:
 
 
 @transaction.atomic
-def reimport_plan(actor: User | None, plan: Plan, data: bytes, filename: str,
-                  max_bytes: int = docparse.DEFAULT_MAX_BYTES) -> ReimportDiff:
+def reimport_plan(
+    actor: User | None, plan: Plan, data: bytes, filename: str, max_bytes: int = docparse.DEFAULT_MAX_BYTES
+) -> ReimportDiff:
     """Update a plan in place from a corrected document: same ids keep their tasks and all attached."""
     draft, text = parse_upload(data, filename, max_bytes)
     diff = diff_reimport(plan, draft)
@@ -344,8 +435,13 @@ def reimport_plan(actor: User | None, plan: Plan, data: bytes, filename: str,
     _store_document(actor, plan, data, filename, text, draft.uncertain_spans)
     kept = _write_structure(plan, draft, existing)
     plan.tasks.exclude(pk__in=[t.pk for t in kept]).update(is_active=False)
-    audit.record(actor, "plan.reimport", plan, region=plan.region,
-                 after={"added": len(diff.added), "removed": len(diff.removed), "changed": len(diff.changed)})
+    audit.record(
+        actor,
+        "plan.reimport",
+        plan,
+        region=plan.region,
+        after={"added": len(diff.added), "removed": len(diff.removed), "changed": len(diff.changed)},
+    )
     return diff
 
 
@@ -384,13 +480,16 @@ def hold_reimport(plan: Plan, data: bytes, filename: str) -> str:
 
 
 @transaction.atomic
-def confirm_reimport(actor: User | None, plan: Plan, token: str,
-                     max_bytes: int = docparse.DEFAULT_MAX_BYTES) -> ReimportDiff:
+def confirm_reimport(
+    actor: User | None, plan: Plan, token: str, max_bytes: int = docparse.DEFAULT_MAX_BYTES
+) -> ReimportDiff:
     """Apply the version held under the token, then let it go once the update has committed."""
     data_path, name_path = _pending_paths(plan, token)
     if not (data_path.is_file() and name_path.is_file()):
         raise PlanError(PENDING_EXPIRED)
-    diff = reimport_plan(actor, plan, data_path.read_bytes(), name_path.read_text(encoding="utf-8"), max_bytes)
+    diff = reimport_plan(
+        actor, plan, data_path.read_bytes(), name_path.read_text(encoding="utf-8"), max_bytes
+    )
     transaction.on_commit(partial(_forget_pending, data_path, name_path))
     return diff
 
@@ -403,29 +502,42 @@ def _forget_pending(*paths: Path) -> None:
 def unresolved_mentions(plan: Plan) -> list[tuple[str, int]]:
     """Names in the plan that match no unit, alias or group, with how many tasks use them."""
     counts: dict[str, int] = {}
-    rows = Responsibility.objects.filter(task__plan=plan, task__is_active=True, unit__isnull=True, group__isnull=True)
+    rows = Responsibility.objects.filter(
+        task__plan=plan, task__is_active=True, unit__isnull=True, group__isnull=True
+    )
     for mention in rows.values_list("mention", flat=True):
         counts[mention] = counts.get(mention, 0) + 1
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
 
 @transaction.atomic
-def resolve_mention(actor: User | None, plan: Plan, mention: str, *, unit: Unit | None = None,
-                    new_unit_name: str = "") -> Unit:
+def resolve_mention(
+    actor: User | None, plan: Plan, mention: str, *, unit: Unit | None = None, new_unit_name: str = ""
+) -> Unit:
     """Point a name at a unit: an alias of an existing one, or a new unit of the region."""
     if unit is None:
         name = new_unit_name.strip() or mention
         unit = region_actions.create_unit(actor, plan.region, name, kind=guess_unit_kind(name))
     if unit.name != mention and not unit.aliases.filter(alias=mention).exists():
         region_actions.add_alias(actor, unit, mention)
-    rows = Responsibility.objects.filter(task__plan__region=plan.region, mention=mention, unit__isnull=True,
-                                         group__isnull=True)
+    rows = Responsibility.objects.filter(
+        task__plan__region=plan.region, mention=mention, unit__isnull=True, group__isnull=True
+    )
     task_ids = list(rows.values_list("task_id", flat=True).distinct())
     count = rows.update(unit=unit)
     merged = _drop_duplicate_units(task_ids)
-    audit.record(actor, "plan.resolve_mention", plan, region=plan.region,
-                 after={"mention": mention, "unit": unit.name, "responsibilities": count - merged,
-                        "merged_duplicates": merged})
+    audit.record(
+        actor,
+        "plan.resolve_mention",
+        plan,
+        region=plan.region,
+        after={
+            "mention": mention,
+            "unit": unit.name,
+            "responsibilities": count - merged,
+            "merged_duplicates": merged,
+        },
+    )
     return unit
 
 
@@ -440,16 +552,22 @@ def publish_plan(actor: User | None, plan: Plan) -> Plan:
     pending = unresolved_mentions(plan)
     if pending:
         names = "、".join(m for m, _ in pending[:5])
-        raise PlanError(f"还有 {len(pending)} 个单位名称未对应到本地区的单位（{names}…），请先在“单位核对”中处理。")
+        raise PlanError(
+            f"还有 {len(pending)} 个单位名称未对应到本地区的单位（{names}…），请先在“单位核对”中处理。"
+        )
     before = audit.snapshot(plan, ["status"])
     plan.status, plan.published_at = PlanStatus.PUBLISHED, timezone.now()
     plan.save(update_fields=["status", "published_at"])
-    audit.record(actor, "plan.publish", plan, region=plan.region, before=before, after=audit.snapshot(plan, ["status"]))
+    audit.record(
+        actor, "plan.publish", plan, region=plan.region, before=before, after=audit.snapshot(plan, ["status"])
+    )
     return plan
 
 
 @transaction.atomic
-def update_task(actor: User | None, task: Task, *, title: str, text: str, units: dict[str, list[str]]) -> Task:
+def update_task(
+    actor: User | None, task: Task, *, title: str, text: str, units: dict[str, list[str]]
+) -> Task:
     """Correct a task's heading, text and responsible units (names as written, resolved again)."""
     before = {"title": task.title, "text": task.text, **{r: task.units_in_role(r) for r in Role.values}}
     task.title, task.text = title[:300], text
@@ -459,9 +577,16 @@ def update_task(actor: User | None, task: Task, *, title: str, text: str, units:
     for role in Role.values:
         for order, mention in enumerate(dict.fromkeys(m.strip() for m in units.get(role, []) if m.strip())):
             found = region_actions.resolve_unit_name(task.plan.region, mention)
-            rows.append(Responsibility(task=task, role=role, mention=mention[:100], order=order,
-                                       unit=found if isinstance(found, Unit) else None,
-                                       group=found if isinstance(found, UnitGroup) else None))
+            rows.append(
+                Responsibility(
+                    task=task,
+                    role=role,
+                    mention=mention[:100],
+                    order=order,
+                    unit=found if isinstance(found, Unit) else None,
+                    group=found if isinstance(found, UnitGroup) else None,
+                )
+            )
     Responsibility.objects.bulk_create(without_duplicate_units(rows))
     after = {"title": task.title, "text": task.text, **{r: task.units_in_role(r) for r in Role.values}}
     audit.record(actor, "task.update", task, region=task.plan.region, before=before, after=after)
@@ -469,22 +594,51 @@ def update_task(actor: User | None, task: Task, *, title: str, text: str, units:
 
 
 @transaction.atomic
-def update_goal(actor: User | None, plan: Plan, *, value: float | None, year: int | None, comparator: str) -> Plan:
+def update_goal(
+    actor: User | None, plan: Plan, *, value: float | None, year: int | None, comparator: str
+) -> Plan:
     before = audit.snapshot(plan, ["goal_value", "goal_year", "goal_comparator"])
     plan.goal_value, plan.goal_year, plan.goal_comparator = value, year, comparator
     plan.save(update_fields=["goal_value", "goal_year", "goal_comparator"])
-    audit.record(actor, "plan.goal_update", plan, region=plan.region, before=before,
-                 after=audit.snapshot(plan, ["goal_value", "goal_year", "goal_comparator"]))
+    audit.record(
+        actor,
+        "plan.goal_update",
+        plan,
+        region=plan.region,
+        before=before,
+        after=audit.snapshot(plan, ["goal_value", "goal_year", "goal_comparator"]),
+    )
     return plan
 
 
 # What a target correction may change; the source span and quoted text stay as parsed.
-TARGET_FIELDS = ["indicator", "value", "unit", "comparator", "year", "per_year", "text", "span_start", "span_end"]
+TARGET_FIELDS = [
+    "indicator",
+    "value",
+    "unit",
+    "comparator",
+    "year",
+    "per_year",
+    "text",
+    "span_start",
+    "span_end",
+]
 
 
 @transaction.atomic
-def save_target(actor: User | None, task: Task, target: Target | None, *, indicator: str, value: float,
-                unit: str, comparator: str, year: int | None, per_year: bool, quote: str = "") -> Target:
+def save_target(
+    actor: User | None,
+    task: Task,
+    target: Target | None,
+    *,
+    indicator: str,
+    value: float,
+    unit: str,
+    comparator: str,
+    year: int | None,
+    per_year: bool,
+    quote: str = "",
+) -> Target:
     """Add a target to a task or correct one. A corrected target keeps its place in the source; a new
     one may quote the words it comes from, found in the task's source text."""
     before = audit.snapshot(target, TARGET_FIELDS) if target is not None else None
@@ -496,8 +650,14 @@ def save_target(actor: User | None, task: Task, target: Target | None, *, indica
     target.per_year = per_year
     target.year = None if per_year else year
     target.save()
-    audit.record(actor, "target.add" if before is None else "target.update", task, region=task.plan.region,
-                 before=before, after={"target": target.pk, **audit.snapshot(target, TARGET_FIELDS)})
+    audit.record(
+        actor,
+        "target.add" if before is None else "target.update",
+        task,
+        region=task.plan.region,
+        before=before,
+        after={"target": target.pk, **audit.snapshot(target, TARGET_FIELDS)},
+    )
     return target
 
 
@@ -517,8 +677,13 @@ def _place_quote(target: Target, task: Task, quote: str) -> None:
 def delete_target(actor: User | None, target: Target) -> None:
     if target.reported_values.exists():
         raise PlanError("该目标已有成员单位填报的数值，不能删除；如有误请直接修改。")
-    audit.record(actor, "target.delete", target.task, region=target.task.plan.region,
-                 before={"target": target.pk, **audit.snapshot(target, TARGET_FIELDS)})
+    audit.record(
+        actor,
+        "target.delete",
+        target.task,
+        region=target.task.plan.region,
+        before={"target": target.pk, **audit.snapshot(target, TARGET_FIELDS)},
+    )
     target.delete()
 
 
@@ -536,13 +701,22 @@ def unpublish_plan(actor: User | None, plan: Plan, reason: str) -> Plan:
     approved = plan.cycles.filter(reports__status="approved").values_list("period", flat=True).distinct()
     if approved:
         periods = "、".join(str(p) for p in approved[:3])
-        raise PlanError(f"该方案已有审核通过的报送（{periods}），不能撤回发布：撤回会使已锁定的数据失去依据。"
-                        "如方案有误，请“导入修订版”发布新版本。")
+        raise PlanError(
+            f"该方案已有审核通过的报送（{periods}），不能撤回发布：撤回会使已锁定的数据失去依据。"
+            "如方案有误，请“导入修订版”发布新版本。"
+        )
     before = audit.snapshot(plan, ["status"])
     plan.status, plan.published_at = PlanStatus.DRAFT, None
     plan.save(update_fields=["status", "published_at"])
-    audit.record(actor, "plan.unpublish", plan, region=plan.region, before=before,
-                 after=audit.snapshot(plan, ["status"]), note=reason)
+    audit.record(
+        actor,
+        "plan.unpublish",
+        plan,
+        region=plan.region,
+        before=before,
+        after=audit.snapshot(plan, ["status"]),
+        note=reason,
+    )
     return plan
 
 
@@ -555,8 +729,13 @@ def delete_draft_plan(actor: User | None, plan: Plan) -> None:
         raise PlanError("该方案已开启过报送周期，不能删除。")
     if plan.children.exists():
         raise PlanError("有下级方案以该方案为上级方案，不能删除。")
-    audit.record(actor, "plan.delete", plan, region=plan.region,
-                 before={"title": plan.title, "tasks": plan.tasks.count()})
+    audit.record(
+        actor,
+        "plan.delete",
+        plan,
+        region=plan.region,
+        before={"title": plan.title, "tasks": plan.tasks.count()},
+    )
     files = [document.file for document in plan.documents.all() if document.file]
     try:
         plan.delete()

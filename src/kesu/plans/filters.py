@@ -15,12 +15,19 @@ class TaskFilterSet(django_filters.FilterSet):
     plan = django_filters.ModelChoiceFilter(label="方案", queryset=Plan.objects.none())
     part_kind = django_filters.ChoiceFilter(label="行动或工程", choices=PartKind.choices)
     part = django_filters.CharFilter(label="所属行动或工程", field_name="part")  # one 提升行动 or 重点工程
-    key_group = django_filters.ChoiceFilter(label="重点人群", choices=[(g, g) for g in KEY_GROUPS],
-                                            method="filter_key_group")
+    key_group = django_filters.ChoiceFilter(
+        label="重点人群", choices=[(g, g) for g in KEY_GROUPS], method="filter_key_group"
+    )
     unit = django_filters.NumberFilter(label="单位", method="filter_unit")
     q = django_filters.CharFilter(label="关键词", method="filter_text")
-    sort = sort_filter({"order": ("order", "序号"), "title": ("title", "任务"), "plan": ("plan__title", "方案"),
-                        "part": ("part", "所属行动或工程")})
+    sort = sort_filter(
+        {
+            "order": ("order", "序号"),
+            "title": ("title", "任务"),
+            "plan": ("plan__title", "方案"),
+            "part": ("part", "所属行动或工程"),
+        }
+    )
 
     class Meta:
         model = Task

@@ -33,10 +33,12 @@ class MultipleFileField(forms.FileField):
 
 
 class PlanUploadForm(StyledFormMixin, forms.Form):
-    file = MultipleFileField(label="方案文件",
-                             help_text="支持 txt（UTF-8 或 GBK）、docx、pdf（含扫描件）、doc、wps；"
-                                       "拍照的纸质方案可一次选择多张 JPG/PNG 页面，按页序排列",
-                             widget=MultipleFileInput(attrs={"accept": ACCEPTED_WITH_SCANS}))
+    file = MultipleFileField(
+        label="方案文件",
+        help_text="支持 txt（UTF-8 或 GBK）、docx、pdf（含扫描件）、doc、wps；"
+        "拍照的纸质方案可一次选择多张 JPG/PNG 页面，按页序排列",
+        widget=MultipleFileInput(attrs={"accept": ACCEPTED_WITH_SCANS}),
+    )
     kind = forms.ChoiceField(label="类型", choices=[("", "自动识别"), *PlanKind.choices], required=False)
     parent = forms.ModelChoiceField(label="上级方案（可选）", queryset=Plan.objects.none(), required=False)
 
@@ -55,7 +57,8 @@ class PlanUploadForm(StyledFormMixin, forms.Form):
                 upload.seek(0)
                 if sniff_image(head) is None:
                     raise forms.ValidationError(
-                        f"“{upload.name}”不是 JPG/PNG 图片：一次选择多个文件时，只能是同一份方案按页排列的照片或扫描图片。")
+                        f"“{upload.name}”不是 JPG/PNG 图片：一次选择多个文件时，只能是同一份方案按页排列的照片或扫描图片。"
+                    )
         return files
 
     def ordered_files(self) -> list[Any]:
@@ -72,18 +75,25 @@ class PlanUploadForm(StyledFormMixin, forms.Form):
 
 
 class ReimportForm(StyledFormMixin, forms.Form):
-    file = forms.FileField(label="修订后的方案文件", widget=forms.ClearableFileInput(attrs={"accept": ACCEPTED}))
+    file = forms.FileField(
+        label="修订后的方案文件", widget=forms.ClearableFileInput(attrs={"accept": ACCEPTED})
+    )
 
 
 class TaskForm(StyledFormMixin, forms.Form):
     title = forms.CharField(label="任务", max_length=300)
     text = forms.CharField(label="主要内容", widget=forms.Textarea(attrs={"rows": 6}))
     lead = forms.CharField(label="牵头单位", required=False, help_text="用顿号分隔")
-    participating = forms.CharField(label="参与单位", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    participating = forms.CharField(
+        label="参与单位", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     responsible = forms.CharField(label="责任单位", required=False)
 
     def units(self) -> dict[str, list[str]]:
-        return {role: split_names(self.cleaned_data.get(role, "")) for role in ("lead", "participating", "responsible")}
+        return {
+            role: split_names(self.cleaned_data.get(role, ""))
+            for role in ("lead", "participating", "responsible")
+        }
 
 
 def split_names(raw: str) -> list[str]:
@@ -92,7 +102,13 @@ def split_names(raw: str) -> list[str]:
     return [name.strip() for name in raw.split("、") if name.strip()]
 
 
-COMPARATORS = [(">=", "不少于（≥）"), (">", "超过（＞）"), ("=", "等于（＝）"), ("<=", "不超过（≤）"), ("<", "低于（＜）")]
+COMPARATORS = [
+    (">=", "不少于（≥）"),
+    (">", "超过（＞）"),
+    ("=", "等于（＝）"),
+    ("<=", "不超过（≤）"),
+    ("<", "低于（＜）"),
+]
 
 
 class TargetForm(StyledFormMixin, forms.Form):
@@ -104,8 +120,12 @@ class TargetForm(StyledFormMixin, forms.Form):
     unit = forms.CharField(label="单位", max_length=10, required=False, help_text="如 个、场次、人次、%")
     year = forms.IntegerField(label="完成年份", required=False, min_value=2000, max_value=2100)
     per_year = forms.BooleanField(label="每年", required=False, help_text="每年都要达到，不填完成年份")
-    quote = forms.CharField(label="原文（可选）", required=False, max_length=300,
-                            help_text="新增目标时可粘贴方案中的原句，便于对照")
+    quote = forms.CharField(
+        label="原文（可选）",
+        required=False,
+        max_length=300,
+        help_text="新增目标时可粘贴方案中的原句，便于对照",
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -116,8 +136,9 @@ class TargetForm(StyledFormMixin, forms.Form):
 
 class MentionForm(StyledFormMixin, forms.Form):
     mention = forms.CharField(widget=forms.HiddenInput)
-    unit = forms.ModelChoiceField(label="对应已有单位", queryset=Unit.objects.none(), required=False,
-                                  empty_label="选择已有单位…")
+    unit = forms.ModelChoiceField(
+        label="对应已有单位", queryset=Unit.objects.none(), required=False, empty_label="选择已有单位…"
+    )
     new_unit_name = forms.CharField(label="或新建单位", required=False)
 
     def __init__(self, *args: Any, region: Any, **kwargs: Any) -> None:

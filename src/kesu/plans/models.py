@@ -30,9 +30,19 @@ class PlanQuerySet(models.QuerySet["Plan"]):
     def visible_to(self, user: AnyUser) -> PlanQuerySet:
         """Offices and leaders see their subtree's plans; a liaison sees published plans it has tasks in."""
         # A subquery, not a join: a join through tasks would repeat each plan once per responsibility.
-        return scoped(self, user, lambda access: access.region_q("region__path") | Q(
-            status=PlanStatus.PUBLISHED, pk__in=Responsibility.objects.filter(
-                unit__in=access.liaison_unit_ids).values("task__plan_id")))
+        return scoped(
+            self,
+            user,
+            lambda access: (
+                access.region_q("region__path")
+                | Q(
+                    status=PlanStatus.PUBLISHED,
+                    pk__in=Responsibility.objects.filter(unit__in=access.liaison_unit_ids).values(
+                        "task__plan_id"
+                    ),
+                )
+            ),
+        )
 
     def manageable_by(self, user: AnyUser) -> PlanQuerySet:
         return scoped(self, user, lambda access: access.office_q("region__path"))
@@ -42,14 +52,22 @@ class PlanQuerySet(models.QuerySet["Plan"]):
 
 
 class Plan(models.Model):
-    region = models.ForeignKey("regions.Region", verbose_name=_("区划"), on_delete=models.PROTECT, related_name="plans")
+    region = models.ForeignKey(
+        "regions.Region", verbose_name=_("区划"), on_delete=models.PROTECT, related_name="plans"
+    )
     kind = models.CharField(_("类型"), max_length=20, choices=PlanKind.choices, default=PlanKind.FIVE_YEAR)
     title = models.CharField(_("标题"), max_length=200)
     doc_number = models.CharField(_("文号"), max_length=60, blank=True)
     period_start = models.PositiveSmallIntegerField(_("起始年"), null=True, blank=True)
     period_end = models.PositiveSmallIntegerField(_("截止年"), null=True, blank=True)
-    parent = models.ForeignKey("self", verbose_name=_("上级方案"), null=True, blank=True, on_delete=models.SET_NULL,
-                               related_name="children")
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("上级方案"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="children",
+    )
     status = models.CharField(_("状态"), max_length=20, choices=PlanStatus.choices, default=PlanStatus.DRAFT)
     goal_indicator = models.CharField(_("总体目标指标"), max_length=100, blank=True)
     goal_value = models.FloatField(_("目标值（%）"), null=True, blank=True)
@@ -58,7 +76,9 @@ class Plan(models.Model):
     goal_text = models.TextField(_("目标原文"), blank=True)
     reporting_deadlines = models.JSONField(_("报送时限"), default=list, blank=True)
     warnings = models.JSONField(default=list, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(null=True, blank=True)
 
@@ -107,12 +127,16 @@ class PlanDocument(models.Model):
     text = models.TextField()
     # [start, end) spans of ``text`` the OCR engine was unsure of (scanned plans): marked for checking
     uncertain_spans = models.JSONField(default=list, blank=True)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["plan", "version"]
-        constraints = [models.UniqueConstraint(fields=["plan", "version"], name="plan_document_version_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "version"], name="plan_document_version_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.filename} v{self.version}"
@@ -126,7 +150,9 @@ class PartKind(models.TextChoices):
 
 class Section(models.Model):
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="sections")
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
     number = models.CharField(max_length=20, blank=True)
     kind = models.CharField(max_length=10)  # part / section / item
     title = models.CharField(max_length=300)
@@ -145,9 +171,17 @@ class Section(models.Model):
 class TaskQuerySet(models.QuerySet["Task"]):
     def visible_to(self, user: AnyUser) -> TaskQuerySet:
         """An office or leader sees its subtree's tasks; a liaison only its unit's tasks of published plans."""
-        return scoped(self, user, lambda access: access.region_q("plan__region__path") | Q(
-            plan__status=PlanStatus.PUBLISHED, pk__in=Responsibility.objects.filter(
-                unit__in=access.liaison_unit_ids).values("task_id")))
+        return scoped(
+            self,
+            user,
+            lambda access: (
+                access.region_q("plan__region__path")
+                | Q(
+                    plan__status=PlanStatus.PUBLISHED,
+                    pk__in=Responsibility.objects.filter(unit__in=access.liaison_unit_ids).values("task_id"),
+                )
+            ),
+        )
 
     def active(self) -> TaskQuerySet:
         return self.filter(is_active=True)
@@ -160,7 +194,9 @@ class Task(models.Model):
     """A leaf item of the plan that units are held to; ``external_id`` survives re-imports."""
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="tasks")
-    section = models.ForeignKey(Section, null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks")
+    section = models.ForeignKey(
+        Section, null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks"
+    )
     external_id = models.CharField(_("任务编号"), max_length=64)
     order = models.PositiveIntegerField()
     number = models.CharField(_("序号"), max_length=20, blank=True)
@@ -179,7 +215,9 @@ class Task(models.Model):
 
     class Meta:
         ordering = ["plan", "order"]
-        constraints = [models.UniqueConstraint(fields=["plan", "external_id"], name="task_external_id_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "external_id"], name="task_external_id_unique")
+        ]
         verbose_name = _("任务")
         verbose_name_plural = _("任务")
 
@@ -225,14 +263,19 @@ class Responsibility(models.Model):
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="responsibilities")
     role = models.CharField(_("角色"), max_length=20, choices=Role.choices)
     mention = models.CharField(_("文中名称"), max_length=100)
-    unit = models.ForeignKey("regions.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="responsibilities")
-    group = models.ForeignKey("regions.UnitGroup", null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="responsibilities")
+    unit = models.ForeignKey(
+        "regions.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="responsibilities"
+    )
+    group = models.ForeignKey(
+        "regions.UnitGroup", null=True, blank=True, on_delete=models.PROTECT, related_name="responsibilities"
+    )
     order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["task", "role", "order"]
-        constraints = [models.UniqueConstraint(fields=["task", "role", "mention"], name="responsibility_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["task", "role", "mention"], name="responsibility_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.display_name}（{self.get_role_display()}）"

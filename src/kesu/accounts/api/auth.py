@@ -46,7 +46,7 @@ class HashedTokenAuthentication(BaseAuthentication):
         return "Token"
 
 
-class HashedTokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
+class HashedTokenScheme(OpenApiAuthenticationExtension):
     target_class = "kesu.accounts.api.auth.HashedTokenAuthentication"
     name = "tokenAuth"
 

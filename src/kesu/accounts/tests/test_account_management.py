@@ -12,6 +12,8 @@ from kesu.accounts import actions
 from kesu.accounts.models import ApiToken, Membership, Role, User
 from kesu.core.models import AuditEvent
 from kesu.regions import actions as region_actions
+from kesu.regions.models import Region
+from kesu.reporting.testing import open_test_cycle
 from kesu.testing import PASSWORD, World
 
 pytestmark = pytest.mark.django_db
@@ -193,7 +195,9 @@ def test_the_region_picker_searches_the_offices_subtree_only(world: World) -> No
         "/accounts/users/new/",
         {"username": "bf-new", "display_name": "宝丰素质办", "role": "office", "region": "410421000000"},
     )
-    assert User.objects.get(username="bf-new").memberships.get().region.code == "410421000000"
+    assert User.objects.get(username="bf-new").memberships.get().region == Region.objects.get(
+        code="410421000000"
+    )
 
 
 def test_an_office_cannot_lock_itself_out_and_a_liaison_manages_nobody(world: World) -> None:
@@ -214,8 +218,15 @@ def test_an_office_below_cannot_touch_the_citys_accounts(world: World) -> None:
     assert User.objects.get(pk=world.edu_liaison.pk).is_active
 
 
-def test_units_without_a_liaison_are_listed(world: World) -> None:
-    region_actions.create_unit(None, world.pingdingshan, "市新设局")
+def test_units_without_a_liaison_are_listed_on_the_home_page_and_the_board(world: World) -> None:
+    new_unit = region_actions.create_unit(None, world.pingdingshan, "市新设局")
+    cycle = open_test_cycle(new_unit, partner=world.edu_bureau)
     office = signed_in("pds-office")
     home = office.get("/").content.decode()
     assert "无联络员" in home and "市新设局" in home
+    board = office.get(f"/reporting/cycles/{cycle.pk}/").content.decode()
+    notice = board[board.index("<strong>无联络员</strong>") :][:600]
+    assert "市新设局" in notice and "市教育体育局" not in notice  # the bureau has its liaison
+    actions.disable_user(world.pds_office, world.edu_liaison)  # a disabled liaison reports for nobody
+    board = office.get(f"/reporting/cycles/{cycle.pk}/").content.decode()
+    assert "市教育体育局" in board[board.index("<strong>无联络员</strong>") :][:600]

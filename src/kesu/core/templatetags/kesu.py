@@ -57,4 +57,4 @@ def choice_label(value: Any, field_path: str) -> Any:
     ``{{ d.rule|choice_label:"survey.Wave.rule_kind" }}``."""
     app_label, model_name, field_name = field_path.rsplit(".", 2)
     field = apps.get_model(app_label, model_name)._meta.get_field(field_name)
-    return dict(field.flatchoices).get(value, value)  # type: ignore[union-attr]
+    return dict(field.flatchoices).get(value, value)

@@ -12,13 +12,14 @@ register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def sort_header(context: dict[str, Any], key: str, label: str) -> SafeString:
+def sort_header(context: dict[str, Any], key: str, label: str, param: str = "sort") -> SafeString:
     """A header link that sorts by ``key`` (again: the other way), keeping every other parameter
-    but the page number; the current direction is shown with an arrow and told to screen readers."""
+    but the page number; the current direction is shown with an arrow and told to screen readers.
+    ``param`` names the parameter when a page has two sortable tables."""
     request = context["request"]
     params = request.GET.copy()
-    current = params.get("sort", "")
-    params["sort"] = f"-{key}" if current == key else key
+    current = params.get(param, "")
+    params[param] = f"-{key}" if current == key else key
     params.pop("page", None)
     params.pop("format", None)
     if current == key:

@@ -83,7 +83,7 @@ def test_exporting_the_audit_log_and_personal_data_is_audited(world: World, clie
     assert client.get("/accounts/users/?format=xlsx").status_code == 200
     exports = AuditEvent.objects.filter(verb="export", actor=world.pds_office).order_by("pk")
     assert [e.target_repr for e in exports] == ["审计日志.xlsx", "用户.xlsx"]
-    assert exports[1].after["rows"] >= 1
+    assert (exports[1].after or {})["rows"] >= 1
     # The office reads its own exports in the trail (they belong to its region).
     assert exports[1].region == world.pingdingshan
 

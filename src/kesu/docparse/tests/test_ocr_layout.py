@@ -4,13 +4,18 @@ decoding; no OCR runs here (see test_ocr_scans.py for that)."""
 from __future__ import annotations
 
 import io
+import random
 import struct
 import zlib
 
+import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
 
-from kesu.docparse import errors, layout, ocr, scan
+from kesu.docparse import errors, layout, ocr, parse_plan_text, scan
+
+from . import scans
+from .conftest import sample_text
 
 EM = 40.0
 PAGE_W, PAGE_H = 1654.0, 2339.0
@@ -167,3 +172,83 @@ def test_a_head_set_apart_above_the_body_is_dropped_even_when_it_appears_once() 
     ]
     kept = layout.page_layout([head, *body], PAGE_W, PAGE_H, first=True).paragraphs
     assert kept[0].text == "某某区全民科学素质行动实施方案"
+
+
+# --- two-column pages are cut at the gutter before detection ---------------------------------
+
+
+def _plan_text() -> str:
+    return scans.leading_paragraphs(sample_text("xinzheng_2021_2025.txt"), 2500)
+
+
+def _page(columns: int, title: str = "", seed: int = 3) -> np.ndarray:
+    if scans.font_path() is None:
+        pytest.skip("Noto CJK font missing: cannot typeset test pages")
+    page = scans.typeset(_plan_text(), scans.PageSpec(dpi=150, columns=columns))[0]
+    if title:
+        draw = ImageDraw.Draw(page)
+        font = ImageFont.truetype(scans.font_path() or "", 36, index=2)
+        draw.text((page.width / 2, 100), title, font=font, fill=0, anchor="mm")
+    return np.asarray(ocr._ink(scans.scanner(page, random.Random(seed))))
+
+
+def test_a_two_column_scan_is_read_column_by_column_below_its_page_wide_bands() -> None:
+    regions = ocr.page_regions(_page(columns=2))
+    sides = [r.side for r in regions]
+    assert sides.count("left") == 1 and sides.count("right") == 1
+    (left,) = [r for r in regions if r.side == "left"]
+    width = _page(columns=2).shape[1]
+    assert width * 0.4 < left.a + left.b * (left.top + left.bottom) / 2 < width * 0.6
+    assert regions[-1].side == "full"  # the page number under both columns
+
+
+def test_a_one_column_scan_is_not_split_whatever_its_skew() -> None:
+    for seed in range(4):
+        page = _page(columns=1, seed=seed)
+        assert ocr.page_regions(page) == [ocr.Region(0, page.shape[0])]
+
+
+def test_a_one_column_page_whose_lines_repeat_one_pattern_is_not_split_at_its_aligned_commas() -> None:
+    text = "\n".join(
+        f"（{n}）加强第{n}项科普能力建设。推动科普基础设施共建共享，完善科普工作体系，"
+        "提升公民科学素质，到2025年建成示范基地五个以上，每年开展科普活动不少于十次。"
+        for n in "一二三四五六七八九十"
+    )
+    for dpi in (150, 200):
+        page = scans.typeset(text, scans.PageSpec(dpi=dpi, columns=1))[0]
+        grey = np.asarray(ocr._ink(scans.scanner(page, random.Random(1))))
+        assert len(ocr.page_regions(grey)) == 1
+
+
+def test_a_title_across_the_top_of_a_two_column_page_is_read_across_the_page() -> None:
+    page = _page(columns=2, title="平顶山市全民科学素质行动工作要点")
+    regions = ocr.page_regions(page)
+    assert regions[0].side == "full" and regions[0].bottom > 110  # the title's band, whole
+    assert [r.side for r in regions[1:3]] == ["left", "right"]
+    crop, dx, dy = regions[1].crop(page)
+    assert (dx, dy) == (0, regions[1].top)
+    assert crop.shape[1] < page.shape[1] * 0.6  # the left column alone
+
+
+def test_a_scanned_plan_pasted_twice_keeps_one_copy_though_the_copies_differ_by_misread_characters() -> None:
+    text = scans.leading_paragraphs(sample_text("pingyin_2021_2025.txt"), 2500)
+    second = text
+    for right, misread in {"科普": "科昔", "推动": "推勤", "体系": "休系"}.items():
+        second = second.replace(right, misread, 3)
+    draft = parse_plan_text(text + "\n" + second)
+    assert any("两遍" in w for w in draft.warnings)
+    assert len(draft.tasks) == len(parse_plan_text(text).tasks)
+
+
+def test_columns_found_in_the_pixels_are_read_left_then_right_under_the_page_wide_title() -> None:
+    title = ocr.OcrLine("两栏排版的标题横跨整页宽度", 300, 150, 1300, 190, 0.95)
+    # a left line reaching into the gutter must not be taken for a line across the page
+    left = [
+        ocr.OcrLine(f"左栏第{i}行", 200, 300 + 66 * i, 900, 340 + 66 * i, 0.95, column=1) for i in range(4)
+    ]
+    right = [
+        ocr.OcrLine(f"右栏第{i}行", 850, 300 + 66 * i, 1440, 340 + 66 * i, 0.95, column=2) for i in range(4)
+    ]
+    page = layout.page_layout([*right, title, *left], PAGE_W, PAGE_H)
+    text = "".join(p.text for p in page.paragraphs)
+    assert text.index("标题") < text.index("左栏第0行") < text.index("左栏第3行") < text.index("右栏第0行")

@@ -117,3 +117,12 @@ def test_uncertain_spans_of_a_scan_point_into_the_draft_text() -> None:
         assert 0 <= start < end <= len(draft.text)
     if draft.uncertain_spans:
         assert any("把握不大" in w for w in draft.warnings)
+
+
+def test_a_two_column_scan_reads_the_left_column_before_the_right() -> None:
+    text = opening("pingdingshan_2017_work_points.txt", 1500)
+    (page,) = scans.scanned_pages(text, "twocol", dpi=200, seed=2, max_pages=1)
+    extraction = extract_document(scans.image_pdf([page], 200), "两栏扫描件.pdf")
+    recognised = _SPACE.sub("", extraction.text)
+    # lines read across the gutter as one (what detection does with the whole page) score 0.93
+    assert similarity(_SPACE.sub("", text)[: len(recognised)], recognised) > 0.97

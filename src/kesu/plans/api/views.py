@@ -29,8 +29,20 @@ class TaskSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Task
-        fields = ["id", "plan", "external_id", "number", "part", "section_title", "part_kind", "key_groups",
-                  "title", "text", "responsibilities", "targets"]
+        fields = [
+            "id",
+            "plan",
+            "external_id",
+            "number",
+            "part",
+            "section_title",
+            "part_kind",
+            "key_groups",
+            "title",
+            "text",
+            "responsibilities",
+            "targets",
+        ]
 
 
 class PlanSerializer(serializers.ModelSerializer):
@@ -38,8 +50,22 @@ class PlanSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Plan
-        fields = ["id", "region", "kind", "title", "doc_number", "period_start", "period_end", "parent", "status",
-                  "goal_indicator", "goal_value", "goal_comparator", "goal_year", "reporting_deadlines"]
+        fields = [
+            "id",
+            "region",
+            "kind",
+            "title",
+            "doc_number",
+            "period_start",
+            "period_end",
+            "parent",
+            "status",
+            "goal_indicator",
+            "goal_value",
+            "goal_comparator",
+            "goal_year",
+            "reporting_deadlines",
+        ]
 
 
 class PlanViewSet(viewsets.ReadOnlyModelViewSet):
@@ -54,5 +80,8 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet):
     filterset_class = TaskFilterSet
 
     def get_queryset(self) -> Any:
-        return (Task.objects.visible_to(self.request.user).active()
-                .prefetch_related("responsibilities", "targets"))
+        return (
+            Task.objects.visible_to(self.request.user)
+            .active()
+            .prefetch_related("responsibilities", "targets")
+        )

@@ -52,7 +52,9 @@ def test_a_broken_upload_says_why_in_chinese_and_keeps_nothing(world: World, cli
     assert not Plan.objects.exists()
 
 
-def test_an_upload_over_the_size_limit_is_refused_with_the_limit_named(world: World, client_for, settings) -> None:
+def test_an_upload_over_the_size_limit_is_refused_with_the_limit_named(
+    world: World, client_for, settings
+) -> None:
     settings.KESU_MAX_UPLOAD_MB = 1
     response = upload(client_for(world.pds_office), "大.txt", b"x" * (1024 * 1024 + 10))
     assert "1 MB" in response.content.decode()
@@ -83,7 +85,16 @@ def test_the_breakdown_table_exports_in_the_circulated_form(world: World, client
     response = client_for(world.pds_office).get(f"/plans/{plan.pk}/?format=xlsx")
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.values)[1:]  # under the print title
-    assert rows[0] == ("序号", "所属行动/工程", "任务", "主要内容", "牵头单位", "参与单位", "目标指标", "完成时限")
+    assert rows[0] == (
+        "序号",
+        "所属行动/工程",
+        "任务",
+        "主要内容",
+        "牵头单位",
+        "参与单位",
+        "目标指标",
+        "完成时限",
+    )
     assert len(rows) == plan.tasks.count() + 1
     assert "市教育体育局" in rows[1][4] and rows[1][1]
     assert any("150" in (r[6] or "") for r in rows[1:])
@@ -96,7 +107,9 @@ def test_reimporting_a_corrected_version_updates_tasks_in_place(world: World, cl
     text = (SAMPLES / "pingdingshan_2021_2025.txt").read_text(encoding="utf-8")
     corrected = text.replace("加强中小学教师科学素质建设。", "加强中小学教师和校长科学素质建设。", 1)
     client = client_for(world.pds_office)
-    preview = client.post(f"/plans/{plan.pk}/reimport/", {"file": SimpleUploadedFile("v2.txt", corrected.encode())})
+    preview = client.post(
+        f"/plans/{plan.pk}/reimport/", {"file": SimpleUploadedFile("v2.txt", corrected.encode())}
+    )
     page = preview.content.decode()
     assert "确认更新" in page and "加强中小学教师" in page
     assert plan.documents.count() == 1  # nothing applied before confirmation
@@ -110,8 +123,9 @@ def test_reimporting_a_corrected_version_updates_tasks_in_place(world: World, cl
 def test_a_failed_reimport_leaves_the_plan_as_it_was(world: World, client_for) -> None:
     plan = pingdingshan_plan(world)
     tasks_before = list(plan.tasks.values_list("pk", "title"))
-    response = client_for(world.pds_office).post(f"/plans/{plan.pk}/reimport/",
-                                                 {"file": SimpleUploadedFile("坏.pdf", b"%PDF-1.4 garbage")})
+    response = client_for(world.pds_office).post(
+        f"/plans/{plan.pk}/reimport/", {"file": SimpleUploadedFile("坏.pdf", b"%PDF-1.4 garbage")}
+    )
     assert "原方案未做任何改动" in response.content.decode()
     assert list(plan.tasks.values_list("pk", "title")) == tasks_before
 
@@ -154,9 +168,16 @@ def test_correcting_a_task_is_audited_with_before_and_after(world: World, client
     plan = pingdingshan_plan(world)
     task = plan.tasks.order_by("order").first()
     assert task is not None
-    client_for(world.pds_office).post(f"/plans/tasks/{task.pk}/", {
-        "title": task.title, "text": task.text, "lead": "市教育体育局、市科协", "participating": "", "responsible": "",
-    })
+    client_for(world.pds_office).post(
+        f"/plans/tasks/{task.pk}/",
+        {
+            "title": task.title,
+            "text": task.text,
+            "lead": "市教育体育局、市科协",
+            "participating": "",
+            "responsible": "",
+        },
+    )
     assert task.lead_names == ["市教育体育局", "市科协"]
     from kesu.core.models import AuditEvent
 
@@ -168,7 +189,9 @@ def test_plans_compare_side_by_side_on_their_literacy_goals(world: World, client
     pingdingshan_plan(world)
     data = (SAMPLES / "pingyin_2021_2025.txt").read_bytes()
     actions.import_plan(None, world.pingyin, data, "pingyin.txt")
-    page = client_for(world.admin).get("/plans/compare/?drafts=1", follow=True).content.decode()  # both drafts
+    page = (
+        client_for(world.admin).get("/plans/compare/?drafts=1", follow=True).content.decode()
+    )  # both drafts
     assert "15%" in page and "18.5%" in page
 
 
@@ -191,16 +214,23 @@ def test_a_liaisons_home_page_shows_its_unit_tasks(world: World, client_for) -> 
     assert "本单位承担的任务" in page and f"<strong>{led}</strong> 项" in page
 
 
-def test_confirming_a_reimport_with_a_broken_or_foreign_token_asks_to_upload_again(world: World, client_for) -> None:
+def test_confirming_a_reimport_with_a_broken_or_foreign_token_asks_to_upload_again(
+    world: World, client_for
+) -> None:
     plan = pingdingshan_plan(world)
     client = client_for(world.pds_office)
     for token in ("not-a-uuid", "../../settings", "00000000-0000-0000-0000-000000000000"):
-        response = client.post(f"/plans/{plan.pk}/reimport/", {"token": token, "filename": "v2.txt"}, follow=True)
+        response = client.post(
+            f"/plans/{plan.pk}/reimport/", {"token": token, "filename": "v2.txt"}, follow=True
+        )
         assert response.status_code == 200 and "请重新上传" in response.content.decode()
-    other = actions.import_plan(None, world.xinzheng, (SAMPLES / "xinzheng_2021_2025.txt").read_bytes(), "xz.txt")
+    other = actions.import_plan(
+        None, world.xinzheng, (SAMPLES / "xinzheng_2021_2025.txt").read_bytes(), "xz.txt"
+    )
     text = (SAMPLES / "pingdingshan_2021_2025.txt").read_bytes()
     preview = client.post(f"/plans/{plan.pk}/reimport/", {"file": SimpleUploadedFile("v2.txt", text)})
-    foreign = client_for(world.xz_office).post(f"/plans/{other.pk}/reimport/",
-                                                {"token": preview.context["token"]}, follow=True)
+    foreign = client_for(world.xz_office).post(
+        f"/plans/{other.pk}/reimport/", {"token": preview.context["token"]}, follow=True
+    )
     assert "请重新上传" in foreign.content.decode() and other.documents.count() == 1
     assert plan.documents.count() == 1

@@ -40,14 +40,25 @@ def test_the_office_changes_a_targets_value_unit_comparator_and_year_and_its_sou
     task = first_task(work_points(world))
     target = task.targets.get()
     span = (target.span_start, target.span_end, target.text)
-    response = client_for(world.pds_office).post(f"/plans/tasks/{task.pk}/targets/{target.pk}/", {
-        f"t{target.pk}-indicator": "校园科技馆", f"t{target.pk}-comparator": ">", f"t{target.pk}-value": "25",
-        f"t{target.pk}-unit": "个", f"t{target.pk}-year": "2025",
-    })
+    response = client_for(world.pds_office).post(
+        f"/plans/tasks/{task.pk}/targets/{target.pk}/",
+        {
+            f"t{target.pk}-indicator": "校园科技馆",
+            f"t{target.pk}-comparator": ">",
+            f"t{target.pk}-value": "25",
+            f"t{target.pk}-unit": "个",
+            f"t{target.pk}-year": "2025",
+        },
+    )
     assert response.status_code == 302
     target.refresh_from_db()
     assert (target.indicator, target.comparator, target.value, target.unit, target.year) == (
-        "校园科技馆", ">", 25, "个", 2025)
+        "校园科技馆",
+        ">",
+        25,
+        "个",
+        2025,
+    )
     assert (target.span_start, target.span_end, target.text) == span
     event = AuditEvent.objects.get(verb="target.update")
     assert (event.before or {})["value"] == 20 and (event.after or {})["value"] == 25
@@ -57,10 +68,16 @@ def test_the_office_changes_a_targets_value_unit_comparator_and_year_and_its_sou
 def test_a_target_made_per_year_loses_its_year(world: World, client_for) -> None:
     task = first_task(work_points(world))
     target = task.targets.get()
-    client_for(world.pds_office).post(f"/plans/tasks/{task.pk}/targets/{target.pk}/", {
-        f"t{target.pk}-indicator": "校园科技馆", f"t{target.pk}-comparator": ">=", f"t{target.pk}-value": "5",
-        f"t{target.pk}-unit": "所", f"t{target.pk}-per_year": "on",
-    })
+    client_for(world.pds_office).post(
+        f"/plans/tasks/{task.pk}/targets/{target.pk}/",
+        {
+            f"t{target.pk}-indicator": "校园科技馆",
+            f"t{target.pk}-comparator": ">=",
+            f"t{target.pk}-value": "5",
+            f"t{target.pk}-unit": "所",
+            f"t{target.pk}-per_year": "on",
+        },
+    )
     target.refresh_from_db()
     assert target.per_year and target.year is None
 
@@ -68,10 +85,17 @@ def test_a_target_made_per_year_loses_its_year(world: World, client_for) -> None
 def test_the_office_adds_a_target_with_its_quote_located_in_the_source(world: World, client_for) -> None:
     plan = work_points(world)
     task = plan.tasks.order_by("order")[1]
-    client_for(world.pds_office).post(f"/plans/tasks/{task.pk}/targets/", {
-        "new-indicator": "科普讲座听众", "new-comparator": ">=", "new-value": "3000", "new-unit": "人次",
-        "new-year": "2024", "new-quote": "全年开展科普讲座",
-    })
+    client_for(world.pds_office).post(
+        f"/plans/tasks/{task.pk}/targets/",
+        {
+            "new-indicator": "科普讲座听众",
+            "new-comparator": ">=",
+            "new-value": "3000",
+            "new-unit": "人次",
+            "new-year": "2024",
+            "new-quote": "全年开展科普讲座",
+        },
+    )
     added = task.targets.get(indicator="科普讲座听众")
     document = plan.current_document
     assert document is not None
@@ -84,10 +108,21 @@ def test_a_bad_target_correction_is_refused_with_a_chinese_message_and_nothing_c
 ) -> None:
     task = first_task(work_points(world))
     target = task.targets.get()
-    page = client_for(world.pds_office).post(f"/plans/tasks/{task.pk}/targets/{target.pk}/", {
-        f"t{target.pk}-indicator": "校园科技馆", f"t{target.pk}-comparator": ">=", f"t{target.pk}-value": "-3",
-        f"t{target.pk}-unit": "所", f"t{target.pk}-year": "2024", f"t{target.pk}-per_year": "on",
-    }).content.decode()
+    page = (
+        client_for(world.pds_office)
+        .post(
+            f"/plans/tasks/{task.pk}/targets/{target.pk}/",
+            {
+                f"t{target.pk}-indicator": "校园科技馆",
+                f"t{target.pk}-comparator": ">=",
+                f"t{target.pk}-value": "-3",
+                f"t{target.pk}-unit": "所",
+                f"t{target.pk}-year": "2024",
+                f"t{target.pk}-per_year": "on",
+            },
+        )
+        .content.decode()
+    )
     assert "目标填写有误" in page and "“每年”的目标不填完成年份" in page
     target.refresh_from_db()
     assert target.value == 20
@@ -122,11 +157,15 @@ def test_a_name_and_its_alias_on_one_task_give_the_unit_once(world: World) -> No
     task = work_points(world).tasks.order_by("order")[1]
     # 参与单位 names 市教体局 (an alias of 市教育体育局) and 市科协, which already leads
     assert [(r.role, r.unit) for r in task.responsibilities.all()] == [
-        ("lead", world.kexie), ("participating", world.edu_bureau)]
+        ("lead", world.kexie),
+        ("participating", world.edu_bureau),
+    ]
 
 
 def test_mapping_a_name_to_a_unit_already_on_the_task_leaves_one_row(world: World) -> None:
-    text = WORK_POINTS.replace("牵头单位：市科协\n参与单位：市教体局、市科协", "牵头单位：市教育体育局\n参与单位：教体局")
+    text = WORK_POINTS.replace(
+        "牵头单位：市科协\n参与单位：市教体局、市科协", "牵头单位：市教育体育局\n参与单位：教体局"
+    )
     plan = actions.import_plan(world.pds_office, world.pingdingshan, text.encode(), "要点.txt")
     assert "教体局" in dict(actions.unresolved_mentions(plan))
     actions.resolve_mention(world.pds_office, plan, "教体局", unit=world.edu_bureau)
@@ -146,20 +185,33 @@ def test_the_review_page_lists_what_the_parser_skipped_or_doubted(world: World, 
 def test_every_one_line_item_of_an_uploaded_work_plan_is_a_task(world: World) -> None:
     plan = work_points(world)
     assert list(plan.tasks.order_by("order").values_list("title", flat=True)) == [
-        "建设校园科技馆20所", "全年开展科普讲座不少于60场次"]
+        "建设校园科技馆20所",
+        "全年开展科普讲座不少于60场次",
+    ]
     assert [t.indicator for t in Target.objects.filter(task__plan=plan).order_by("task__order")] == [
-        "建设校园科技馆", "开展科普讲座"]
+        "建设校园科技馆",
+        "开展科普讲座",
+    ]
 
 
-def test_an_uploaded_docx_with_a_task_table_gives_a_task_per_row_with_its_units(world: World, client_for) -> None:
+def test_an_uploaded_docx_with_a_task_table_gives_a_task_per_row_with_its_units(
+    world: World, client_for
+) -> None:
     from kesu.docparse.tests.test_plan_shapes import task_table_docx
 
-    response = client_for(world.pds_office).post("/plans/upload/", {
-        "file": SimpleUploadedFile("要点.docx", task_table_docx())})
+    response = client_for(world.pds_office).post(
+        "/plans/upload/", {"file": SimpleUploadedFile("要点.docx", task_table_docx())}
+    )
     assert response.status_code == 302
     plan = Plan.objects.get()
     titles = list(plan.tasks.order_by("order").values_list("title", flat=True))
-    assert titles == ["召开全县科学素质工作推进会", "建设校园科技馆", "开展科普讲座", "培育高素质农民", "加强督促检查"]
+    assert titles == [
+        "召开全县科学素质工作推进会",
+        "建设校园科技馆",
+        "开展科普讲座",
+        "培育高素质农民",
+        "加强督促检查",
+    ]
     built = plan.tasks.get(title="建设校园科技馆")
     assert built.lead_names == ["县教体局"] and built.participating_names == ["县科协", "县财政局"]
     page = client_for(world.pds_office).get(f"/plans/{plan.pk}/").content.decode()

@@ -90,6 +90,8 @@ def test_the_unit_mapping_list_is_sorted_searchable_and_suggests_the_closest_uni
     assert suggest_units("市卫生健康委", units)[0] == health
     assert suggest_units("市教体局", units)[0] == world.edu_bureau  # through its alias
     assert suggest_units("某某公司", units) == []
+    assert suggest_units("市气象局", units) == []  # 市…局 in common is no likeness
+    assert suggest_units("市科技局", units) == []
     plan = actions.import_plan(world.pds_office, world.pingdingshan, SAMPLE.read_bytes(), "pds.txt")
     page = client_for(world.pds_office).get(f"/plans/{plan.pk}/mentions/").content.decode()
     assert "data-filter-options=" in page and "搜索单位名称" in page

@@ -170,7 +170,7 @@ def test_review_returns_with_comments_then_approval_locks_and_reopening_is_audit
     assert "已审核通过并锁定" in locked.content.decode()
     entry.refresh_from_db()
     assert entry.narrative == "已补充：新建基地 12 个"
-    assert liaison.post(f"/reporting/reports/{report.pk}/reopen/", {"reason": "x"}).status_code == 404
+    assert liaison.post(f"/reporting/reports/{report.pk}/reopen/", {"reason": "x"}).status_code == 403
     office.post(f"/reporting/reports/{report.pk}/reopen/", {"reason": "数据有误"})
     report.refresh_from_db()
     assert report.status == ReportStatus.RETURNED
@@ -278,7 +278,7 @@ def test_a_sub_region_office_submits_its_report_upward(world: World, client_for)
     assert report.status == ReportStatus.SUBMITTED
     assert (
         county_client.post(f"/reporting/reports/{report.pk}/review/", {"decision": "approve"}).status_code
-        == 404
+        == 403  # it reads its own report, so the refusal says 无权限
     )
     client_for(world.pds_office).post(f"/reporting/reports/{report.pk}/review/", {"decision": "approve"})
     report.refresh_from_db()
@@ -321,7 +321,7 @@ def test_the_city_office_reviews_a_county_but_neither_writes_its_report_nor_appr
     assert city.get(f"/reporting/reports/{county_report.pk}/").status_code == 200
     assert (
         city.post(f"/reporting/reports/{county_report.pk}/review/", {"decision": "approve"}).status_code
-        == 404
+        == 403
     )
     county_report.refresh_from_db()
     assert county_report.status == ReportStatus.SUBMITTED

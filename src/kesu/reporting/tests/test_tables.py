@@ -160,3 +160,28 @@ def test_an_office_issues_a_reminder_to_a_unit_from_the_board_or_the_notice_list
     assert notice.task_id == entry.task_id and notice.cycle_id == cycle.pk
     assert AuditEvent.objects.for_target(notice).filter(verb="notice.issue").exists()
     assert client_for(world.kexie_liaison).get(f"/reporting/reports/{report.pk}/notice/").status_code == 404
+
+
+def test_the_boards_unit_tab_sorts_and_searches_reports_and_exports_what_it_shows(
+    world: World, cycle: Cycle, client_for
+) -> None:
+    from kesu.reporting import actions
+    from kesu.reporting.testing import fill_report
+
+    report = cycle.reports.get(unit=world.kexie)
+    fill_report(report)
+    actions.submit_report(None, report)
+    office = client_for(world.pds_office)
+    base = f"/reporting/cycles/{cycle.pk}/?tab=units"
+
+    def order(page: str) -> bool:
+        return page.index(">市科协</a>") < page.index(">市教育体育局</a>")
+
+    by_name = office.get(f"{base}&usort=unit").content.decode()
+    assert order(by_name) != order(office.get(f"{base}&usort=-unit").content.decode())
+    submitted_first = office.get(f"{base}&usort=submitted").content.decode()
+    assert order(submitted_first)  # the unsubmitted report (no time) goes last
+    found = office.get(f"{base}&uq=科协").content.decode()
+    assert ">市科协</a>" in found and ">市教育体育局</a>" not in found
+    sheet = load_workbook(io.BytesIO(office.get(f"{base}&uq=科协&table=units&format=xlsx").content)).active
+    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == ["市科协"]

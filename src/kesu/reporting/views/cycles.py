@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
@@ -10,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
 
 from kesu.core.exports import wants_xlsx, xlsx_response
+from kesu.core.filters import sorted_rows
 from kesu.core.http import AuthedRequest, current_region
 from kesu.plans.models import Task
 from kesu.regions.models import Unit
@@ -79,6 +83,10 @@ def cycle_board(request: AuthedRequest, cycle_id: int) -> HttpResponse:
     filterset = CycleTaskFilterSet(request.GET, queryset=tasks, request=request, cycle=cycle)
     unit_id = filterset.form.cleaned_data.get("unit") if filterset.is_valid() else None
     result = board.build_board(cycle, filterset.qs, today(), unit_id=int(unit_id) if unit_id else None)
+    result.units = sorted_rows(result.units, request.GET.get("usort", ""), UNIT_SORTS)
+    query = request.GET.get("uq", "").strip()
+    if query:  # the 按单位 tab's search: a unit's name
+        result.units = [u for u in result.units if query in u.report.unit.name]
     if wants_xlsx(request):
         return _board_xlsx(cycle, result, units=request.GET.get("table") == "units")
     page = Paginator(result.tasks, 50).get_page(request.GET.get("page"))
@@ -103,6 +111,16 @@ def cycle_board(request: AuthedRequest, cycle_id: int) -> HttpResponse:
             .count(),
         },
     )
+
+
+# The 按单位 tab's sortable columns (``?usort=``; the tasks tab sorts with ``?sort=``).
+UNIT_SORTS: dict[str, Callable[[board.UnitRow], Any]] = {
+    "unit": lambda u: u.report.unit.name,
+    "status": lambda u: u.report.status,
+    "filled": lambda u: u.filled / u.entries if u.entries else 0,
+    "submitted": lambda u: u.report.first_submitted_at,
+    "rate": lambda u: u.history.reporting_rate,
+}
 
 
 def _board_xlsx(cycle: Cycle, result: board.Board, *, units: bool) -> HttpResponse:

@@ -17,6 +17,12 @@ from kesu.survey.tests.conftest import RESPONSE_HEADERS, csv_bytes, response_row
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def own_media(settings: Any, tmp_path: Path) -> None:
+    """Files in a media folder of this test's own, so other tests' files never count as left behind."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 def held_files() -> list[Path]:
     folder = Path(settings.MEDIA_ROOT) / "pending" / "imports"
     return [path for path in folder.rglob("*") if path.is_file()] if folder.exists() else []

@@ -129,7 +129,7 @@ def test_a_leader_reads_the_survey_and_its_report_but_changes_nothing(
     assert "写入指标库" not in client.get(f"/survey/waves/{pingyin_wave.pk}/report/").content.decode()
     events = AuditEvent.objects.count()
     for url in ("weighting/", "status/", "indicators/", "codes/", "quotas/"):
-        assert client.post(f"/survey/waves/{pingyin_wave.pk}/{url}", {"status": "open"}).status_code == 404
+        assert client.post(f"/survey/waves/{pingyin_wave.pk}/{url}", {"status": "open"}).status_code == 403
     assert AuditEvent.objects.count() == events
 
 
@@ -562,7 +562,7 @@ def test_an_office_creates_a_wave_with_custom_thresholds_and_bad_periods_are_ref
     client = client_for(world.py_office)
     form = {
         "title": "县调查",
-        "period": "2025年",
+        "period": "2025年第三季度",
         "instrument": instrument.pk,
         "rule_kind": "custom",
         "pass_score": "60",
@@ -575,4 +575,4 @@ def test_an_office_creates_a_wave_with_custom_thresholds_and_bad_periods_are_ref
     assert wave.period == "2025H2" and rule.pass_score == 60 and rule.dimension_points["科学知识"] == 40  # type: ignore[attr-defined]
     miller = rule_for(Wave(rule_kind="miller", rule_params={"dimension_share": 0.5}, instrument=instrument))
     assert dict(miller.dimension_thresholds) == {"科学知识": 0.5, "科学方法": 0.5, "科学与社会": 0.5}  # type: ignore[attr-defined]
-    assert client_for(world.pds_leader).get("/survey/waves/new/").status_code == 404
+    assert client_for(world.pds_leader).get("/survey/waves/new/").status_code == 403

@@ -9,8 +9,10 @@ from kesu.docparse.cli import main
 
 
 class Command(BaseCommand):
-    help = ("解析一份实施方案或工作要点（txt、docx、pdf、doc、wps；扫描件 PDF 或按顺序列出的 JPG/PNG 页面用 OCR 识别），"
-            "在标准输出打印 JSON；不访问数据库")
+    help = (
+        "解析一份实施方案或工作要点（txt、docx、pdf、doc、wps；扫描件 PDF 或按顺序列出的 JPG/PNG 页面用 OCR 识别），"
+        "在标准输出打印 JSON；不访问数据库"
+    )
     requires_system_checks: list[str] = []
     requires_migrations_checks = False
 
