@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
@@ -248,7 +250,7 @@ VALUE_HEADERS = [
 ]
 
 
-def value_rows(values: object) -> list[list[object]]:
+def value_rows(values: Iterable[IndicatorValue]) -> list[list[object]]:
     return [
         [
             v.indicator.code,
@@ -264,10 +266,10 @@ def value_rows(values: object) -> list[list[object]]:
             v.provenance,
         ]
         for v in values
-    ]  # type: ignore[attr-defined]
+    ]
 
 
-def _values_download(request: AuthedRequest, values: object) -> HttpResponse:
+def _values_download(request: AuthedRequest, values: Iterable[IndicatorValue]) -> HttpResponse:
     rows = value_rows(values)
     if request.GET.get("format") == "csv":
         return dashboard.csv_response("指标数值.csv", VALUE_HEADERS, rows)
