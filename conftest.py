@@ -29,3 +29,15 @@ def client_for(world: Any):
         return client
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Any:
+    """Rate-limit counters live in the cache: each test starts with none (tests run in one process)."""
+    yield
+    from django.conf import settings
+
+    if settings.configured:
+        from django.core.cache import cache
+
+        cache.clear()

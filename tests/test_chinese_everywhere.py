@@ -30,7 +30,9 @@ SCRIPT = re.compile(r"<(script|style)\b.*?</\1>", re.S)
 TAG = re.compile(r"<[^>]+>")
 PERIOD_CODE = re.compile(r"\b20\d\dH[12]\b")
 CATALOGUE_CODE = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")  # volunteer_count, local_410400000000_1
-ENGLISH = re.compile(r"\b(?:Choose File|No file chosen|True|False|CAPI|PSU|Taylor|raking)\b")
+ENGLISH = re.compile(
+    r"\b(?:Choose File|No file chosen|True|False|CAPI|PSU|Taylor|[Rr]aking|Miller|Open SDG)\b"
+)
 
 
 def visible_text(html: str) -> str:
@@ -234,3 +236,9 @@ def test_a_county_office_signs_in_to_its_county(world: World) -> None:
     client = Client()
     client.post("/accounts/login/", {"username": "bf", "password": PASSWORD})
     assert "宝丰县 · 工作台" in client.get("/").content.decode()
+
+
+def test_the_wave_form_names_the_scoring_rules_in_chinese(world: World) -> None:
+    page = visible_text(signed_in(world.pds_office).get("/survey/waves/new/").content.decode())
+    assert "米勒三维度" in page
+    assert not ENGLISH.findall(page)

@@ -20,6 +20,7 @@ from rest_framework.authtoken.models import Token
 
 from kesu import tables
 from kesu.accounts import actions
+from kesu.accounts.filters import UserFilterSet
 from kesu.accounts.forms import (
     DisableForm,
     FirstPasswordForm,
@@ -68,16 +69,13 @@ def _manageable(request: AuthedRequest, user_id: int) -> User:
 @require_safe
 def user_list(request: AuthedRequest) -> HttpResponse:
     _require_office(request)
-    users = User.objects.visible_to(request.user).prefetch_related("memberships__region", "memberships__unit")
+    users = (
+        User.objects.visible_to(request.user)
+        .prefetch_related("memberships__region", "memberships__unit")
+        .order_by("-is_active", "username")  # unless a column header asks for another order
+    )
     query = request.GET.get("q", "").strip()
-    if query:
-        users = users.filter(
-            Q(username__icontains=query)
-            | Q(display_name__icontains=query)
-            | Q(mobile__contains=query)
-            | Q(memberships__unit__name__icontains=query)
-        ).distinct()
-    users = users.order_by("-is_active", "username")
+    users = UserFilterSet(request.GET, queryset=users).qs
     if wants_xlsx(request):
         rows = (
             (

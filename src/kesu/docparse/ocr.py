@@ -78,7 +78,8 @@ def recognise(image: Image.Image) -> list[OcrLine]:
         with _lock:
             read = _detect_and_read(_engine(), rgb)
         column = _COLUMN_OF[region.side]
-        found.extend((column, [[x + dx, y + dy] for x, y in box], *rest) for box, *rest in read)
+        for box, text, score, confidences in read:
+            found.append((column, [[x + dx, y + dy] for x, y in box], text, score, confidences))
     _release_memory()
     lines: list[OcrLine] = []
     for column, box, text, score, confidences in found:
@@ -171,7 +172,8 @@ def page_regions(grey: np.ndarray) -> list[Region]:
         run = _widest_clear_run(inked[low:high])
         if run is not None and run[1] - run[0] >= min_gap:
             lo, hi = run[0] + low, run[1] + low
-            if min(inked[:lo].sum(), inked[hi:].sum()) >= 0.1 * width:  # text, not specks
+            solid = inked_of[index]
+            if min(solid[:lo].sum(), solid[hi:].sum()) >= 0.05 * width:  # text, not specks
                 runs[index] = (lo, hi)
     if len(runs) < _MIN_SPLIT_STRIPS:
         return whole

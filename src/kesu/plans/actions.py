@@ -594,6 +594,23 @@ def update_task(
 
 
 @transaction.atomic
+def mark_not_reported(actor: User | None, task: Task, value: bool) -> Task:
+    """The office decides nobody reports on a task (or takes that back); cycles opened later follow."""
+    before = audit.snapshot(task, ["not_reported"])
+    task.not_reported = value
+    task.save(update_fields=["not_reported"])
+    audit.record(
+        actor,
+        "task.not_reported",
+        task,
+        region=task.plan.region,
+        before=before,
+        after=audit.snapshot(task, ["not_reported"]),
+    )
+    return task
+
+
+@transaction.atomic
 def update_goal(
     actor: User | None, plan: Plan, *, value: float | None, year: int | None, comparator: str
 ) -> Plan:

@@ -19,6 +19,7 @@ class PlansConfig(AppConfig):
                 "plan.resolve_mention": "核对单位名称",
                 "plan.goal_update": "修改总体目标",
                 "task.update": "更正任务",
+                "task.not_reported": "标记任务不报送",
                 "target.save": "保存目标",
                 "target.delete": "删除目标",
             }

@@ -210,6 +210,9 @@ class Task(models.Model):
     span_start = models.PositiveIntegerField(default=0)
     span_end = models.PositiveIntegerField(default=0)
     is_active = models.BooleanField(default=True)  # a task dropped by a re-import is kept, inactive
+    # The office decided nobody reports on this task (a 保障措施 paragraph): new cycles leave it out and
+    # the board shows it grey 不报送 rather than 无责任单位.
+    not_reported = models.BooleanField(_("不报送"), default=False)
 
     objects = TaskQuerySet.as_manager()
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("compare/", views.plan_compare, name="compare"),
     path("tasks/", views.task_list, name="task_list"),
     path("tasks/<int:task_id>/", views.task_detail, name="task"),
+    path("tasks/<int:task_id>/not-reported/", views.task_not_reported, name="task_not_reported"),
     path("tasks/<int:task_id>/targets/", views.task_target, name="task_target_add"),
     path("tasks/<int:task_id>/targets/<int:target_id>/", views.task_target, name="task_target"),
     path("units/<int:unit_id>/tasks/", views.unit_tasks, name="unit_tasks"),

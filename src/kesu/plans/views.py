@@ -11,6 +11,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
 from kesu.core.exports import wants_xlsx, xlsx_response
@@ -298,6 +299,25 @@ def task_target(request: AuthedRequest, task_id: int, target_id: int | None = No
         quote=data["quote"],
     )
     messages.success(request, "目标已保存" if target else "已新增目标")
+    return redirect(task)
+
+
+@require_POST
+def task_not_reported(request: AuthedRequest, task_id: int) -> HttpResponse:
+    """The office marks a task nobody reports on as 不报送 (or takes it back); a reader gets 403."""
+    task = writable_or_403(
+        Task.objects.filter(plan__in=Plan.objects.manageable_by(request.user)).select_related("plan__region"),
+        Task.objects.visible_to(request.user),
+        pk=task_id,
+    )
+    value = request.POST.get("value") == "1"
+    actions.mark_not_reported(request.user, task, value)
+    messages.success(
+        request, "已标记为不报送：以后开启的报送周期不再包含此任务。" if value else "已恢复报送。"
+    )
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
     return redirect(task)
 
 

@@ -64,9 +64,12 @@ def today() -> date:
 
 
 def assignments(plan: Plan) -> dict[int, dict[int, str]]:
-    """unit id → task id → role, for every unit named on an active task (groups resolved)."""
+    """unit id → task id → role, for every unit named on an active task the office has not marked
+    不报送 (groups resolved)."""
     result: dict[int, dict[int, str]] = {}
-    rows = Responsibility.objects.filter(task__plan=plan, task__is_active=True).select_related("group")
+    rows = Responsibility.objects.filter(
+        task__plan=plan, task__is_active=True, task__not_reported=False
+    ).select_related("group")
     for r in rows:
         unit_ids = (
             [r.unit_id]

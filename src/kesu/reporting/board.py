@@ -138,7 +138,7 @@ def _unit_rows(
 
 def _task_row(task: Task, pairs: list[tuple[Entry, rules.Light]]) -> TaskRow:
     leads = [(e, light) for e, light in pairs if e.is_lead] or pairs
-    light = rules.task_light([light for _, light in leads])
+    light = rules.task_light([light for _, light in leads], task.not_reported)
     if len(leads) > 1 and light.colour != rules.GREEN:  # several lead units: say whose light it is
         entry = next(e for e, candidate in leads if candidate == light)
         light = rules.Light(light.colour, f"{entry.report.unit.name}：{light.reason}")

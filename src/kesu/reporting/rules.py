@@ -176,9 +176,17 @@ def unassigned_light() -> Light:
     return Light(GREY, "方案未列责任单位（或尚未对应到单位），本周期无人报送此任务", NO_UNIT)
 
 
-def task_light(lead_lights: Sequence[Light]) -> Light:
-    """A task's light: its lead units' worst; with no unit reporting on it, grey 无责任单位."""
-    return worst(lead_lights) if lead_lights else unassigned_light()
+NOT_REPORTED = "不报送"
+
+
+def task_light(lead_lights: Sequence[Light], not_reported: bool = False) -> Light:
+    """A task's light: its lead units' worst; with no unit reporting on it, grey 不报送 when the office
+    marked it so, else grey 无责任单位 (to be assigned)."""
+    if lead_lights:
+        return worst(lead_lights)
+    if not_reported:
+        return Light(GREY, "办公室已标记此任务不报送", NOT_REPORTED)
+    return unassigned_light()
 
 
 def worst(lights: Iterable[Light]) -> Light:

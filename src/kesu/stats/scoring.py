@@ -143,7 +143,7 @@ BENCHMARK_2016_RULE = ItemPointsRule(
 # Miller's three dimensions as used before 2016. The thresholds are parameters: the defaults
 # (60% correct in each dimension) are a starting point, not the official cut-offs.
 MILLER_RULE = DimensionThresholdRule(
-    name="Miller 三维度",
+    name="米勒三维度",
     grades=(Grade(100, "具备"),),
     lowest_grade="不具备",
     dimension_thresholds={"科学知识": 0.6, "科学方法": 0.6, "科学与社会": 0.6},

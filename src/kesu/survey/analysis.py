@@ -33,7 +33,7 @@ def rule_for(wave: Wave) -> stats.ScoringRule:
     if wave.rule_kind == RuleKind.MILLER:
         share = float(params.get("dimension_share", 0.6))
         return stats.DimensionThresholdRule(
-            name="Miller 三维度",
+            name="米勒三维度",
             grades=(Grade(100, "具备"),),
             lowest_grade="不具备",
             dimension_thresholds=dict.fromkeys(stats.MILLER_RULE.dimension_thresholds, share),

@@ -97,7 +97,7 @@ class Item(models.Model):
 class RuleKind(models.TextChoices):
     CURRENT = "current", _("现行百分制（40/20/20/20，70 分具备）")
     BENCHMARK_2016 = "benchmark_2016", _("2016 基准（每题 2 分，答对 60% 具备）")
-    MILLER = "miller", _("Miller 三维度（各维度均达标）")
+    MILLER = "miller", _("米勒三维度（各维度均达标）")
     CUSTOM = "custom", _("自定义阈值（维度加权）")
 
 
@@ -108,7 +108,7 @@ class WaveStatus(models.TextChoices):
 
 
 class WeightingMethod(models.TextChoices):
-    RAKE = "rake", _("Raking 迭代比例调整")
+    RAKE = "rake", _("迭代比例加权（按多个边际轮流调整）")
     POSTSTRATIFY = "poststratify", _("事后分层")
     NONE = "none", _("仅用基础权数")
 
@@ -151,7 +151,10 @@ class Wave(models.Model):
     trim_lower = models.FloatField(_("权数下限（平均权数的倍数）"), null=True, blank=True)
     trim_upper = models.FloatField(_("权数上限（平均权数的倍数）"), null=True, blank=True)
     lonely_psu = models.CharField(
-        _("单 PSU 层的处理"), max_length=10, choices=LonelyPsu.choices, default=LonelyPsu.FAIL
+        _("只有一个初级抽样单元的层如何处理"),
+        max_length=10,
+        choices=LonelyPsu.choices,
+        default=LonelyPsu.FAIL,
     )
     is_demo = models.BooleanField(_("演示数据"), default=False)
     created_by = models.ForeignKey(
@@ -365,22 +368,3 @@ class Estimate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.outcome} {self.by} {self.level}: {self.estimate:.4f}"
-
-
-class PublicStart(models.Model):
-    """A response started through a wave's public link, kept an hour to limit how many one client starts.
-
-    The client is a keyed hash of its IP address, never the address itself; rows older than the
-    window are deleted as new ones arrive. A table (not a per-process cache) keeps the limit right
-    when several server processes answer the same link.
-    """
-
-    wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="+")
-    client = models.CharField(max_length=64)
-    created_at = models.DateTimeField(db_index=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["wave", "client", "created_at"], name="survey_start_client_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.wave_id} {self.client[:8]} {self.created_at:%H:%M}"

@@ -230,3 +230,20 @@ def test_units_without_a_liaison_are_listed_on_the_home_page_and_the_board(world
     actions.disable_user(world.pds_office, world.edu_liaison)  # a disabled liaison reports for nobody
     board = office.get(f"/reporting/cycles/{cycle.pk}/").content.decode()
     assert "市教育体育局" in board[board.index("<strong>无联络员</strong>") :][:600]
+
+
+def test_the_office_sorts_the_users_list_by_a_column_and_the_search_stays_in_the_links(
+    world: World,
+) -> None:
+    office = Client()
+    office.force_login(world.pds_office)
+    ascending = [u.username for u in office.get("/accounts/users/?sort=username").context["page"]]
+    descending = [u.username for u in office.get("/accounts/users/?sort=-username").context["page"]]
+    assert len(ascending) > 2 and ascending == sorted(ascending) and descending == ascending[::-1]
+    page = office.get("/accounts/users/?q=liaison&sort=username").content.decode()
+    assert "sort=-username" in page and "q=liaison" in page  # the header reverses, keeping the search
+    assert 'name="sort" value="username"' in page  # the search form keeps the order
+    sheet = office.get("/accounts/users/?q=liaison&sort=-username&format=xlsx")
+    names = [row[0] for row in load_workbook(io.BytesIO(sheet.content)).active.iter_rows(values_only=True)]
+    found = [n for n in names if n and "liaison" in str(n)]
+    assert found and found == sorted(found, reverse=True)

@@ -311,12 +311,12 @@ def test_the_city_office_reviews_a_county_but_neither_writes_its_report_nor_appr
     actions.submit_report(None, county_report)
     city = client_for(world.pds_office)
     assert city.get(f"/reporting/reports/{upward.pk}/").status_code == 200  # it sees the county's report
-    assert city.post(f"/reporting/reports/{upward.pk}/submit/").status_code == 404
+    assert city.post(f"/reporting/reports/{upward.pk}/submit/").status_code == 403  # seen, not written
     assert (
         city.post(
             f"/reporting/entries/{upward.entries.get().pk}/", {"version": 1, "narrative": "代填"}
         ).status_code
-        == 404
+        == 403
     )
     assert city.get(f"/reporting/reports/{county_report.pk}/").status_code == 200
     assert (
@@ -497,3 +497,24 @@ def test_the_to_do_and_home_pages_work_on_the_29th_of_february(
     liaison = client_for(world.edu_liaison)
     assert "任务1" in liaison.get("/reporting/todo/").content.decode()
     assert liaison.get("/").status_code == 200
+
+
+def test_the_office_writing_a_units_entry_is_told_no_permission_not_that_it_is_missing(
+    world: World, client_for
+) -> None:
+    report = open_test_cycle(world.edu_bureau, due=date(2099, 6, 30)).reports.get(unit=world.edu_bureau)
+    entry = report.entries.first()
+    assert entry is not None
+    office = client_for(world.pds_office)
+    assert office.get(f"/reporting/entries/{entry.pk}/").status_code == 200  # the office reads it
+    for url in (
+        f"/reporting/entries/{entry.pk}/",
+        f"/reporting/entries/{entry.pk}/autosave/",
+        f"/reporting/entries/{entry.pk}/evidence/",
+        f"/reporting/reports/{report.pk}/submit/",
+    ):
+        response = office.post(url, {"version": entry.version, "narrative": "代填"})
+        assert response.status_code == 403, url
+        assert "没有修改权限" in response.content.decode() and "返回上一页" in response.content.decode()
+    # An office of another region does not see the entry at all.
+    assert client_for(world.xz_office).post(f"/reporting/entries/{entry.pk}/evidence/").status_code == 404

@@ -173,3 +173,8 @@ def test_file_types_are_read_from_content_not_names() -> None:
     assert sniff(_zip(["[Content_Types].xml", "xl/workbook.xml"])) == "xlsx"
     assert sniff(_zip(["evil.exe"])) is None
     assert sniff(b"MZ\x90\x00") is None
+
+
+def test_a_task_the_office_marked_not_reported_is_grey_not_reported_not_no_responsible_unit() -> None:
+    light = rules.task_light([], not_reported=True)
+    assert light.colour == rules.GREY and light.label == "不报送"

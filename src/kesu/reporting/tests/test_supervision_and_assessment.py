@@ -32,7 +32,7 @@ def test_a_notice_goes_from_issue_to_close_with_every_step_audited(
         liaison.post(
             f"/reporting/entries/{entry.pk}/notice/", {"requirement": "x", "deadline": "2099-07-01"}
         ).status_code
-        == 404
+        == 403  # it reads its entry but issues no 督办
     )
     with django_capture_on_commit_callbacks(execute=True):  # the message goes out after the commit
         office.post(
@@ -44,7 +44,7 @@ def test_a_notice_goes_from_issue_to_close_with_every_step_audited(
         client_for(world.kexie_liaison).post(f"/reporting/notices/{notice.pk}/", {"step": "sign"}).status_code
         == 404
     )
-    assert office.post(f"/reporting/notices/{notice.pk}/", {"step": "sign"}).status_code == 404
+    assert office.post(f"/reporting/notices/{notice.pk}/", {"step": "sign"}).status_code == 403
     liaison.post(f"/reporting/notices/{notice.pk}/", {"step": "sign"})
     liaison.post(f"/reporting/notices/{notice.pk}/", {"step": "respond", "response": "已整改"})
     office.post(
@@ -349,12 +349,18 @@ def test_only_the_regions_own_office_changes_scores_leaders_read_and_others_see_
     page = leader.get(f"/reporting/scores/{edu.pk}/").content.decode()
     assert "承办全国科普日主场活动" in page and 'name="do"' not in page  # read only: no form to change it
     events = AuditEvent.objects.count()
-    for client in (leader, client_for(world.xz_office), client_for(world.edu_liaison)):
-        assert _add(client, edu, "bonus", 9, "x").status_code == 404
+    # The leader reads the scores, so a change is refused 403 无权限; the others do not see them: 404.
+    for client, refused in (
+        (leader, 403),
+        (client_for(world.xz_office), 404),
+        (client_for(world.edu_liaison), 404),
+    ):
+        assert _add(client, edu, "bonus", 9, "x").status_code == refused
         assert (
-            client.post(f"/reporting/scores/{edu.pk}/", {"do": "remove", "item": item.pk}).status_code == 404
+            client.post(f"/reporting/scores/{edu.pk}/", {"do": "remove", "item": item.pk}).status_code
+            == refused
         )
-        assert client.post(f"/reporting/assessments/{scheme.pk}/").status_code == 404
+        assert client.post(f"/reporting/assessments/{scheme.pk}/").status_code == refused
     for client in (
         client_for(world.xz_office),
         client_for(world.edu_liaison),
@@ -375,8 +381,8 @@ def test_only_the_regions_own_office_changes_scores_leaders_read_and_others_see_
     county_scheme = assessment.create_scheme(county_office, baofeng, 2024, rules.Weights())
     assert office.get(f"/reporting/assessments/{county_scheme.pk}/").status_code == 200  # the city reads it
     assert (
-        office.post(f"/reporting/assessments/{county_scheme.pk}/").status_code == 404
-    )  # but does not score it
+        office.post(f"/reporting/assessments/{county_scheme.pk}/").status_code == 403
+    )  # but does not score it: 403 无权限
 
 
 @pytest.mark.django_db(transaction=True)
@@ -534,3 +540,57 @@ def test_a_task_with_no_responsible_unit_is_grey_on_the_board_and_listed_for_the
     assert row.light.colour == rules.GREY and row.light.label == "无责任单位"
     page = response.content.decode()
     assert "1 项任务无责任单位" in page and safeguard.get_absolute_url() in page
+
+
+def _safeguard_task(world: World) -> tuple[Any, Any]:
+    from kesu.plans.models import Task
+    from kesu.reporting.testing import reporting_plan
+
+    plan = reporting_plan(world.edu_bureau)
+    safeguard = Task.objects.create(
+        plan=plan, external_id="9", order=9, title="加强组织领导", text="纳入议事日程。", part_kind="other"
+    )
+    return plan, safeguard
+
+
+def test_the_office_marks_a_task_with_no_unit_not_reported_and_it_leaves_the_boards_list(
+    world: World, client_for
+) -> None:
+    from kesu.periods import Period
+
+    plan, safeguard = _safeguard_task(world)
+    cycle = actions.open_cycle(None, plan, Period.parse("2025H1"), due_date=date(2099, 6, 30))
+    office = client_for(world.pds_office)
+    board_url = f"/reporting/cycles/{cycle.pk}/"
+    assert f"/plans/tasks/{safeguard.pk}/not-reported/" in office.get(board_url).content.decode()
+    response = office.post(f"/plans/tasks/{safeguard.pk}/not-reported/", {"value": "1", "next": board_url})
+    assert response.status_code == 302 and response["Location"] == board_url
+    response = office.get(board_url)
+    assert "项任务无责任单位" not in response.content.decode()
+    row = next(t for t in response.context["board"].tasks if t.task == safeguard)
+    assert row.light.colour == rules.GREY and row.light.label == "不报送"
+    assert "恢复报送" in office.get(safeguard.get_absolute_url()).content.decode()
+    event = AuditEvent.objects.for_target(safeguard).get(verb="task.not_reported")
+    assert event.before == {"not_reported": False} and event.after == {"not_reported": True}
+
+
+def test_a_liaison_cannot_mark_a_task_not_reported(world: World, client_for) -> None:
+    _, safeguard = _safeguard_task(world)
+    response = client_for(world.edu_liaison).post(
+        f"/plans/tasks/{safeguard.pk}/not-reported/", {"value": "1"}
+    )
+    assert response.status_code in (403, 404)
+    safeguard.refresh_from_db()
+    assert not safeguard.not_reported
+
+
+def test_a_new_cycle_has_no_entry_for_a_task_marked_not_reported(world: World, client_for) -> None:
+    from kesu.periods import Period
+    from kesu.plans.models import Responsibility
+
+    plan, safeguard = _safeguard_task(world)
+    Responsibility.objects.create(task=safeguard, role="lead", mention="市教体局", unit=world.edu_bureau)
+    client_for(world.pds_office).post(f"/plans/tasks/{safeguard.pk}/not-reported/", {"value": "1"})
+    cycle = actions.open_cycle(None, plan, Period.parse("2025H1"), due_date=date(2099, 6, 30))
+    assert cycle.reports.filter(unit=world.edu_bureau).exists()
+    assert not cycle.reports.filter(entries__task=safeguard).exists()

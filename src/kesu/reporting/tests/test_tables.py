@@ -159,7 +159,8 @@ def test_an_office_issues_a_reminder_to_a_unit_from_the_board_or_the_notice_list
     notice = Notice.objects.get(unit=world.kexie)
     assert notice.task_id == entry.task_id and notice.cycle_id == cycle.pk
     assert AuditEvent.objects.for_target(notice).filter(verb="notice.issue").exists()
-    assert client_for(world.kexie_liaison).get(f"/reporting/reports/{report.pk}/notice/").status_code == 404
+    # The liaison reads its own report but issues no 督办: 403 无权限, not a page that claims it is missing.
+    assert client_for(world.kexie_liaison).get(f"/reporting/reports/{report.pk}/notice/").status_code == 403
 
 
 def test_the_boards_unit_tab_sorts_and_searches_reports_and_exports_what_it_shows(

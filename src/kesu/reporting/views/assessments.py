@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from kesu.core.exports import wants_xlsx, xlsx_response
-from kesu.core.http import AuthedRequest, current_region
+from kesu.core.http import READ_ONLY, AuthedRequest, current_region
 from kesu.core.models import AuditEvent
 from kesu.regions.models import Region
 from kesu.reporting import assessment, rules
@@ -30,7 +31,7 @@ def scheme_list(request: AuthedRequest) -> HttpResponse:
     form = SchemeForm(request.POST or None, initial={"year": today().year})
     if request.method == "POST":
         if region is None or not can_manage:
-            raise Http404
+            raise PermissionDenied(READ_ONLY)  # a leader reads the schemes, the office writes them
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -59,7 +60,7 @@ def scheme_detail(request: AuthedRequest, scheme_id: int) -> HttpResponse:
     can_manage = Scheme.objects.manageable_by(request.user).filter(pk=scheme.pk).exists()
     if request.method == "POST":
         if not can_manage:
-            raise Http404
+            raise PermissionDenied(READ_ONLY)
         still_open = assessment.open_cycles(scheme)
         if still_open and not request.POST.get("provisional"):  # warn first; the office may go on
             messages.warning(
@@ -145,8 +146,10 @@ def score_judge(request: AuthedRequest, score_id: int) -> HttpResponse:
     }
     if request.method == "POST":
         step = request.POST.get("do", "")
-        if not can_manage or step not in ("quality", "add", "remove"):
+        if step not in ("quality", "add", "remove"):
             raise Http404
+        if not can_manage:
+            raise PermissionDenied(READ_ONLY)
         if step == "remove":
             return _remove_adjustment(request, score)
         form = score_forms[step] = (

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_safe
 from kesu.core.exports import wants_xlsx, xlsx_response
 from kesu.core.filters import sorted_rows
 from kesu.core.http import AuthedRequest, current_region
-from kesu.plans.models import Task
+from kesu.plans.models import Plan, Task
 from kesu.regions.models import Unit
 from kesu.reporting import actions, board, documents
 from kesu.reporting.filters import CycleTaskFilterSet
@@ -78,7 +78,7 @@ def cycle_board(request: AuthedRequest, cycle_id: int) -> HttpResponse:
     tasks = (
         Task.objects.filter(plan=cycle.plan)
         .active()
-        .only("pk", "title", "part", "part_kind", "order", "plan_id")
+        .only("pk", "title", "part", "part_kind", "order", "plan_id", "not_reported")
     )
     filterset = CycleTaskFilterSet(request.GET, queryset=tasks, request=request, cycle=cycle)
     unit_id = filterset.form.cleaned_data.get("unit") if filterset.is_valid() else None
@@ -104,6 +104,7 @@ def cycle_board(request: AuthedRequest, cycle_id: int) -> HttpResponse:
             ),
             "tab": request.GET.get("tab", "tasks"),
             "can_notice": Report.objects.reviewable_by(request.user).filter(cycle=cycle).exists(),
+            "can_manage_plan": Plan.objects.manageable_by(request.user).filter(pk=cycle.plan_id).exists(),
             "approvable": Report.objects.reviewable_by(request.user)
             .filter(cycle=cycle)
             .awaiting_review()

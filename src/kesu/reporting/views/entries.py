@@ -6,14 +6,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import FileResponse, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST, require_safe
 
-from kesu.core.http import AuthedRequest
+from kesu.core.http import READ_ONLY, AuthedRequest, writable_or_403
 from kesu.core.models import AuditEvent
 from kesu.reporting import actions
 from kesu.reporting.forms import EntryForm, EvidenceForm
@@ -42,7 +43,7 @@ def entry_detail(request: AuthedRequest, entry_id: int) -> HttpResponse:
     version, conflict = entry.version, None
     if request.method == "POST":
         if not can_write:
-            raise Http404
+            raise PermissionDenied(READ_ONLY)  # the entry is visible: say so, do not pretend it is missing
         version = _posted_version(request)
         if form.is_valid():
             data = form.cleaned_data
@@ -195,10 +196,11 @@ def _store_evidence(request: AuthedRequest, entry: Entry, uploads: list[Uploaded
 
 
 def _writable_entry(request: AuthedRequest, entry_id: int) -> Entry:
-    return get_object_or_404(
+    return writable_or_403(
         Entry.objects.filter(report__in=Report.objects.writable_by(request.user)).select_related(
             "report__cycle__plan__region"
         ),
+        Entry.objects.visible_to(request.user),
         pk=entry_id,
     )
 
@@ -267,10 +269,11 @@ def evidence_file(request: AuthedRequest, evidence_id: int) -> FileResponse:
 
 @require_POST
 def evidence_delete(request: AuthedRequest, evidence_id: int) -> HttpResponse:
-    evidence = get_object_or_404(
+    evidence = writable_or_403(
         Evidence.objects.filter(entry__report__in=Report.objects.writable_by(request.user)).select_related(
             "entry__report__cycle__plan__region"
         ),
+        Evidence.objects.filter(entry__in=Entry.objects.visible_to(request.user)),
         pk=evidence_id,
     )
     entry_id = evidence.entry_id

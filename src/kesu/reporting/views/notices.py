@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,7 +15,7 @@ from django.views.decorators.http import require_safe
 
 from kesu.core.exports import xlsx_response
 from kesu.core.formats import day_text
-from kesu.core.http import AuthedRequest, current_region
+from kesu.core.http import READ_ONLY, AuthedRequest, current_region, writable_or_403
 from kesu.core.models import AuditEvent
 from kesu.reporting import actions, documents, supervision
 from kesu.reporting.filters import NoticeFilterSet
@@ -92,10 +93,11 @@ def notice_list(request: AuthedRequest) -> HttpResponse:
 
 def notice_new(request: AuthedRequest, entry_id: int) -> HttpResponse:
     """Issue a 督办 notice about a task to the unit whose entry lags."""
-    entry = get_object_or_404(
+    entry = writable_or_403(
         Entry.objects.filter(report__in=Report.objects.reviewable_by(request.user)).select_related(
             "task__plan__region", "report__unit", "report__cycle"
         ),
+        Entry.objects.visible_to(request.user),
         pk=entry_id,
     )
     form = NoticeForm(request.POST or None)
@@ -120,8 +122,10 @@ def notice_new(request: AuthedRequest, entry_id: int) -> HttpResponse:
 def report_notice(request: AuthedRequest, report_id: int) -> HttpResponse:
     """Issue a 督办 to a report's unit from the list or the board; for a report not yet handed in it
     reads as 催报 (a reminder to submit, with the cycle's due date)."""
-    report = get_object_or_404(
-        Report.objects.reviewable_by(request.user).select_related("unit", "cycle__plan__region"), pk=report_id
+    report = writable_or_403(
+        Report.objects.reviewable_by(request.user).select_related("unit", "cycle__plan__region"),
+        Report.objects.visible_to(request.user),
+        pk=report_id,
     )
     initial = {}
     if not report.is_handed_in:
@@ -159,8 +163,10 @@ def notice_detail(request: AuthedRequest, notice_id: int) -> HttpResponse:
     if request.method == "POST":
         step = request.POST.get("step", "")
         allowed = {"sign": can_answer, "respond": can_answer, "close": can_manage, "escalate": can_manage}
-        if not allowed.get(step):
+        if step not in allowed:
             raise Http404
+        if not allowed[step]:
+            raise PermissionDenied(READ_ONLY)  # the notice is visible, the step is not this user's
         form = step_forms[step] = NOTICE_STEP_FORMS[step](request.POST, request.FILES, auto_id=f"{step}_%s")
         if form.is_valid():
             try:

@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
 from kesu.core.exports import XLSX_TYPE, wants_xlsx, xlsx_response
-from kesu.core.http import AuthedRequest
+from kesu.core.http import READ_ONLY, AuthedRequest, writable_or_403
 from kesu.core.models import AuditEvent
 from kesu.plans.models import Target
 from kesu.reporting import actions, board, workbook
@@ -125,8 +126,10 @@ def _subregion_summary(report: Report) -> dict[str, Any]:
 
 
 def _writable(request: AuthedRequest, report_id: int) -> Report:
-    return get_object_or_404(
-        Report.objects.writable_by(request.user).select_related("cycle__plan__region", "unit"), pk=report_id
+    return writable_or_403(
+        Report.objects.writable_by(request.user).select_related("cycle__plan__region", "unit"),
+        Report.objects.visible_to(request.user),
+        pk=report_id,
     )
 
 
@@ -137,6 +140,8 @@ def report_submit(request: AuthedRequest, report_id: int) -> HttpResponse:
             request.user, report_id, scope=Report.objects.writable_by(request.user)
         )
     except Report.DoesNotExist as missing:
+        if Report.objects.visible_to(request.user).filter(pk=report_id).exists():
+            raise PermissionDenied(READ_ONLY) from missing
         raise Http404 from missing
     except actions.ReportingError as error:
         messages.error(request, str(error))

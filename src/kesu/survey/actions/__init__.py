@@ -22,19 +22,16 @@ from kesu.survey.actions.instruments import (
     parse_items,
 )
 from kesu.survey.actions.questionnaire import (
-    START_WINDOW,
-    STARTS_PER_IP_PER_HOUR,
     QuotaFullError,
     TooManyStartsError,
     answer_item,
     check_profile,
-    client_key,
     mark_shown,
     next_item,
+    public_starts,
     refuse_full_quota,
     save_profile,
     start_public_response,
-    starts_per_hour,
     submit_response,
 )
 from kesu.survey.actions.responses import (
@@ -73,13 +70,10 @@ __all__ = [
     "RESPONSE_COLUMNS",
     "RESPONSE_TEMPLATE_NOTE",
     "STARTER_BANK",
-    "STARTS_PER_IP_PER_HOUR",
-    "START_WINDOW",
     "SurveyError",
     "TooManyStartsError",
     "answer_item",
     "check_profile",
-    "client_key",
     "create_wave",
     "import_frame",
     "import_instrument",
@@ -106,7 +100,7 @@ __all__ = [
     "set_status",
     "start_estimation",
     "start_public_response",
-    "starts_per_hour",
+    "public_starts",
     "submit_response",
     "update_weighting",
 ]

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -12,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kesu.core import audit
+from kesu.core.ratelimit import RateLimit
 from kesu.survey.actions._common import SurveyError
 from kesu.survey.demographics import (
     EDUCATION,
@@ -27,7 +25,6 @@ from kesu.survey.models import (
     FrameUnit,
     Item,
     ItemType,
-    PublicStart,
     Respondent,
     RespondentStatus,
     Source,
@@ -38,13 +35,6 @@ if TYPE_CHECKING:
     pass
 
 
-# Responses one client (IP address) may start through a public link per hour; the setting
-# KESU_SURVEY_STARTS_PER_IP_PER_HOUR overrides it. A household or an office behind one address
-# shares it, so the default leaves room for a family or a meeting room answering together.
-STARTS_PER_IP_PER_HOUR = 20
-START_WINDOW = timedelta(hours=1)
-
-
 class QuotaFullError(SurveyError):
     """A new respondent falls in a quota cell that already has its completed questionnaires."""
 
@@ -53,13 +43,10 @@ class TooManyStartsError(SurveyError):
     """One client has started as many responses through the public link as an hour allows."""
 
 
-def starts_per_hour() -> int:
-    return int(getattr(settings, "KESU_SURVEY_STARTS_PER_IP_PER_HOUR", STARTS_PER_IP_PER_HOUR))
-
-
-def client_key(ip: str) -> str:
-    """A keyed hash of the client's address: enough to count its starts, useless to identify it."""
-    return hmac.new(settings.SECRET_KEY.encode(), ip.encode(), hashlib.sha256).hexdigest()
+def public_starts() -> RateLimit:
+    """Starts per client address and wave in an hour, counted by the one rate limiter (core.ratelimit),
+    which keeps only a hash of the address."""
+    return RateLimit("survey-start", settings.KESU_SURVEY_STARTS_PER_IP_PER_HOUR, 3600)
 
 
 @transaction.atomic
@@ -76,13 +63,11 @@ def start_public_response(
     if unit is None or unit.wave_id != wave.pk:
         raise SurveyError("请选择您所在的乡镇（街道）。")
     refuse_full_quota(wave, profile, unit)
-    now, client = timezone.now(), client_key(client_ip)
-    PublicStart.objects.filter(wave=wave, created_at__lt=now - START_WINDOW).delete()
-    if PublicStart.objects.filter(wave=wave, client=client).count() >= starts_per_hour():
+    if not public_starts().hit(f"{wave.pk}:{client_ip}"):
         raise TooManyStartsError(
             "从您所在的网络发起的答卷已经很多，请一小时后再试。如已开始作答，请输入答题码继续。"
         )
-    PublicStart.objects.create(wave=wave, client=client, created_at=now)
+    now = timezone.now()
     return Respondent.objects.create(
         wave=wave, source=Source.WEB, status=RespondentStatus.STARTED, started_at=now, unit=unit, **profile
     )
