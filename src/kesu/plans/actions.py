@@ -299,17 +299,7 @@ def _write_responsibilities(
     rows = []
     for role, key in ROLE_KEYS:
         for order, mention in enumerate(dict.fromkeys(getattr(parsed, key))):
-            found = resolve(mention)
-            rows.append(
-                Responsibility(
-                    task=task,
-                    role=role,
-                    mention=mention[:100],
-                    order=order,
-                    unit=found if isinstance(found, Unit) else None,
-                    group=found if isinstance(found, UnitGroup) else None,
-                )
-            )
+            rows.append(responsibility(task, role, mention, order, resolve(mention)))
     Responsibility.objects.bulk_create(without_duplicate_units(rows))
 
 
@@ -324,6 +314,18 @@ def _unit_key(row: Responsibility) -> tuple[int, str, int] | None:
     if row.group_id is not None:
         return (row.task_id, "group", row.group_id)
     return None
+
+
+def responsibility(task: Task, role: str, mention: str, order: int, found: object) -> Responsibility:
+    """The unsaved row for a unit name as written, linked to the unit or group it resolved to."""
+    return Responsibility(
+        task=task,
+        role=role,
+        mention=mention[:100],
+        order=order,
+        unit=found if isinstance(found, Unit) else None,
+        group=found if isinstance(found, UnitGroup) else None,
+    )
 
 
 def without_duplicate_units(rows: list[Responsibility]) -> list[Responsibility]:
@@ -577,16 +579,7 @@ def update_task(
     for role in Role.values:
         for order, mention in enumerate(dict.fromkeys(m.strip() for m in units.get(role, []) if m.strip())):
             found = region_actions.resolve_unit_name(task.plan.region, mention)
-            rows.append(
-                Responsibility(
-                    task=task,
-                    role=role,
-                    mention=mention[:100],
-                    order=order,
-                    unit=found if isinstance(found, Unit) else None,
-                    group=found if isinstance(found, UnitGroup) else None,
-                )
-            )
+            rows.append(responsibility(task, role, mention, order, found))
     Responsibility.objects.bulk_create(without_duplicate_units(rows))
     after = {"title": task.title, "text": task.text, **{r: task.units_in_role(r) for r in Role.values}}
     audit.record(actor, "task.update", task, region=task.plan.region, before=before, after=after)
