@@ -23,6 +23,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from kesu.text import clean_text
 from kesu.textcodec import decode_chinese_text
 
 MB = 1024 * 1024
@@ -175,7 +176,7 @@ def sheet_rows(sheet: Any, limits: Limits = DEFAULT_LIMITS) -> Iterator[tuple[in
     rows = sheet.iter_rows(max_row=limits.max_rows + 2, values_only=True)
     try:
         for number, row in enumerate(rows, start=1):
-            cells = list(row)
+            cells = [clean_text(c) if isinstance(c, str) else c for c in row]
             counter.count(number, cells)
             yield number, cells
     except TableError:
@@ -231,7 +232,7 @@ def csv_rows(data: bytes, limits: Limits = DEFAULT_LIMITS) -> Iterator[tuple[int
             raise TableError(_csv_problem(number + 1, error, limits)) from error
         number += 1
         counter.count(number, row)
-        yield number, row
+        yield number, [clean_text(cell) for cell in row]
 
 
 def _csv_problem(number: int, error: csv.Error, limits: Limits) -> str:

@@ -6,7 +6,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 
-from kesu.core.text import clean_text
+from kesu.text import clean_text
 
 
 def within_upload_limit(upload: Any) -> Any:
@@ -18,7 +18,7 @@ def within_upload_limit(upload: Any) -> Any:
 
 
 class CleanTextMixin:
-    """Free text is stored clean (``core.text.clean_text``): a Word line break pasted into a narrative
+    """Free text is stored clean (``kesu.text.clean_text``): a Word line break pasted into a narrative
     becomes a newline, other control characters go, and the text is NFC. Done as each text field reads
     its input, so ``required``, ``max_length`` and the form's own checks see the cleaned text.
     Passwords are left exactly as typed."""

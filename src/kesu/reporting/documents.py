@@ -28,10 +28,10 @@ from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
 from kesu.core.formats import day_text, moment_text
-from kesu.core.text import printable
 from kesu.plans.models import PartKind, Target, Task
 from kesu.reporting import board, rules
 from kesu.reporting.models import Cycle, Entry, Notice, ReportStatus
+from kesu.text import printable
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 LATIN_FONT, BODY_FONT, HEADING_FONT = "Times New Roman", "宋体", "黑体"

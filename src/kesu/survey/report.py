@@ -6,12 +6,12 @@ import io
 from dataclasses import dataclass, field
 from typing import Any
 
-from kesu.core.text import printable
 from kesu.survey import charts
 from kesu.survey.actions import published_figures
 from kesu.survey.analysis import OUTCOME_LITERATE, OUTCOME_SCORE
 from kesu.survey.demographics import DOMAIN_VARIABLES, PUBLISHED_SERIES, variable_label
 from kesu.survey.models import Estimate, Wave, WeightingRun
+from kesu.text import printable
 
 XLSX_HEADERS = [
     "指标",

@@ -8,7 +8,7 @@ from django.db import models
 from rest_framework import serializers
 from rest_framework.fields import empty
 
-from kesu.core.text import clean_text
+from kesu.text import clean_text
 
 
 class CleanCharField(serializers.CharField):

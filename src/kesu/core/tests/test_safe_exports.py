@@ -16,7 +16,6 @@ from openpyxl import load_workbook
 
 from kesu.core.exports import append_row, csv_cell, xlsx_bytes
 from kesu.core.models import AuditEvent, Job, JobStatus
-from kesu.core.text import clean_text, csv_text, looks_like_formula
 from kesu.indicators import charts
 from kesu.indicators.models import Indicator
 from kesu.regions.models import Region, Unit
@@ -25,6 +24,7 @@ from kesu.reporting.models import Cycle, Entry, Notice, Scheme, Score
 from kesu.reporting.testing import fill_report, open_test_cycle
 from kesu.survey.tests.conftest import pingyin_wave  # noqa: F401  (a wave with its frame, for respondents)
 from kesu.testing import World
+from kesu.text import clean_text, csv_text, looks_like_formula
 
 pytestmark = pytest.mark.django_db
 

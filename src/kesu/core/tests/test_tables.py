@@ -52,6 +52,12 @@ def test_a_csv_reads_the_same_in_every_encoding_chinese_offices_save(encoding: s
     assert table.lines == [2, 4]  # the blank line keeps the numbering Excel shows
 
 
+def test_text_pasted_from_word_into_a_csv_arrives_clean_like_text_typed_into_a_form() -> None:
+    # A Word manual line break (\x0b), a bell and a decomposed 'é' (e + combining accent).
+    table = read_table("单位,说明\n市科协,第一行\x0b第二行\x07 cafe\u0301\n".encode(), "说明.csv")
+    assert table.rows == [["市科协", "第一行\n第二行 café"]]
+
+
 def test_an_xlsx_reads_numbers_as_typed_and_skips_blank_rows() -> None:
     table = read_table(
         _xlsx([["编号", "权数", None], [23.0, 1.5, None], [None, None, None], ["A1", 2, None]]), "框.xlsx"
