@@ -19,11 +19,12 @@ KESU = SRC / "kesu"
 # Bottom first. A package may import from its own layer and the layers before it.
 LAYERS: list[set[str]] = [
     {"env", "periods", "textcodec", "text", "tables", "docparse", "stats", "progress"},  # pure: no Django
-    {"core", "regions", "accounts"},  # the platform: audit, jobs, pages, scoping
+    {"core", "regions", "accounts", "messaging"},  # the platform: audit, jobs, pages, scoping, messages
     {"plans"},
     {"reporting"},
     {"indicators"},  # reads reporting's figures for its dashboards
     {"survey"},  # writes its estimates into indicators
+    {"venues", "experts", "volunteers"},  # registries: count into indicators, link to plan targets
 ]
 PURE = LAYERS[0]
 # The wiring at the top: it may import anything.

@@ -35,10 +35,14 @@ INSTALLED_APPS = [
     "django_tasks.backends.database",
     "kesu.regions",
     "kesu.accounts",
+    "kesu.messaging",
     "kesu.plans",
     "kesu.reporting",
     "kesu.indicators",
     "kesu.survey",
+    "kesu.venues",
+    "kesu.experts",
+    "kesu.volunteers",
 ]
 
 MIDDLEWARE = [
@@ -213,6 +217,9 @@ KESU_JOB_STALE_SECONDS = env_int("KESU_JOB_STALE_SECONDS", 120)
 
 # Extra reminder channels besides e-mail: "log", or "sms=mypkg.sms:send,wechat=mypkg.wx:send".
 KESU_REMINDER_CHANNELS = env_str("KESU_REMINDER_CHANNELS", "log")
+# Key for personal data (ID numbers: keyed hash and encryption; robot secrets). Defaults to SECRET_KEY;
+# set it separately so that rotating SECRET_KEY (sessions) does not make stored numbers unreadable.
+KESU_PERSONAL_DATA_KEY = env_str("KESU_PERSONAL_DATA_KEY", "")
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")

@@ -37,6 +37,7 @@ VERB_LABELS: dict[str, str] = {
     "user.login_failed": "登录失败",
     "export": "导出数据",
     "region.load_divisions": "导入行政区划",
+    "personal.reveal": "查看完整个人信息",
 }
 
 
