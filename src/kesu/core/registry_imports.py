@@ -54,7 +54,7 @@ _IMPORTERS: dict[str, RegisteredImporter] = {}
 
 def register_importer(kind: str, label: str, run: Importer | Callable[..., ImportResult]) -> None:
     """Called from an app's ``ready``; an import writes nothing when ``errors`` is not empty."""
-    _IMPORTERS[kind] = RegisteredImporter(kind, label, run)  # type: ignore[arg-type]
+    _IMPORTERS[kind] = RegisteredImporter(kind, label, run)
 
 
 def importer(kind: str) -> RegisteredImporter:
@@ -66,3 +66,17 @@ def importer(kind: str) -> RegisteredImporter:
 
 def importers() -> list[RegisteredImporter]:
     return sorted(_IMPORTERS.values(), key=lambda item: item.kind)
+
+
+# The registries' count refreshers: each recomputes the indicator values its count rules define for a
+# region's subtree and a year (``kesu refresh_registry_counts`` runs them all).
+CountRefresher = Callable[["User | None", "Region", int], int]
+_REFRESHERS: dict[str, CountRefresher] = {}
+
+
+def register_count_refresher(kind: str, refresh: CountRefresher) -> None:
+    _REFRESHERS[kind] = refresh
+
+
+def count_refreshers() -> dict[str, CountRefresher]:
+    return dict(sorted(_REFRESHERS.items()))
