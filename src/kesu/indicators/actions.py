@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils import timezone
 
-from kesu.core import audit, uploads
+from kesu.core import audit, dbstats, uploads
 from kesu.core.jobs import start_job
 from kesu.indicators import geo
 from kesu.indicators.catalogue import BY_CODE, CATALOGUE, suggest_code
@@ -241,6 +241,7 @@ def import_values(
         batch_size=2000,
         unique_fields=["indicator", "region", "period", "disaggregation_key"],
     )
+    dbstats.analyse_after_commit(len(values), IndicatorValue)
     audit.record(
         actor,
         "indicator_value.import",

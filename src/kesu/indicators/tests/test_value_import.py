@@ -119,3 +119,27 @@ def test_each_problem_keeps_its_row_and_column_for_machines_and_its_words_for_pe
     parsed = importing.parse_upload(text.encode(), "v.csv", world.pds_office.access)
     assert [(e.row, e.column) for e in parsed.problems.errors] == [(2, "区划代码"), (3, "数值")]
     assert parsed.errors == ["第 2 行：区划代码“410499000000”不存在", "第 3 行：数值“十二”不是数字"]
+
+
+def _planner_rows(table: str) -> float | None:
+    """What the planner believes a table holds: PostgreSQL's reltuples, SQLite's sqlite_stat1 row count."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [table])
+        else:
+            cursor.execute("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
+            if not cursor.fetchone()[0]:
+                return None
+            cursor.execute("SELECT CAST(stat AS INTEGER) FROM sqlite_stat1 WHERE tbl = %s", [table])
+        row = cursor.fetchone()
+    return float(row[0]) if row and row[0] is not None else None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_after_a_bulk_import_the_planner_knows_how_many_values_there_are(world: Any, client_for: Any) -> None:
+    table = IndicatorValue._meta.db_table
+    assert (_planner_rows(table) or 0) < 1000
+    assert _upload(client_for(world.pds_office), "志愿者.csv", _thousand_rows()).status_code == 302
+    assert _planner_rows(table) == 1000

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kesu import stats
-from kesu.core import audit
+from kesu.core import audit, dbstats
 from kesu.core.jobs import start_job
 from kesu.survey import analysis
 from kesu.survey.actions._common import SurveyError
@@ -83,6 +83,7 @@ def _store(run: WeightingRun, result: analysis.Computation) -> None:
         rows.append(respondent)
     Respondent.objects.bulk_update(rows, ["score", "literate", "grade", "weight"], batch_size=2000)
     Estimate.objects.bulk_create([Estimate(run=run, **row) for row in result.estimates], batch_size=2000)
+    dbstats.analyse_after_commit(len(rows) + len(result.estimates), Respondent, Estimate)
     run.status, run.diagnostics, run.finished_at = RunStatus.SUCCEEDED, result.diagnostics, timezone.now()
     overall = next(e for e in result.estimates if e["outcome"] == analysis.OUTCOME_LITERATE and not e["by"])
     run.message = (

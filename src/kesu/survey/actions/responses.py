@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.utils import timezone
 
-from kesu.core import audit, uploads
+from kesu.core import audit, dbstats, uploads
 from kesu.core.jobs import Progress, start_job
 from kesu.survey.actions._common import SurveyError, _fail_if, _read
 from kesu.survey.actions.questionnaire import check_profile
@@ -151,6 +151,7 @@ def import_responses(
         ],
         batch_size=5000,
     )
+    dbstats.analyse_after_commit(len(created) + sum(map(len, answers)), Respondent, Answer)
     audit.record(
         actor,
         "survey.responses_import",
