@@ -31,10 +31,6 @@ def cycle_list(request: AuthedRequest) -> HttpResponse:
     cycles = (
         Cycle.objects.visible_to(request.user)
         .select_related("plan__region")
-        .annotate(
-            report_count=Count("reports", distinct=True),
-            submitted_count=Count("reports", filter=Q(reports__status__in=HANDED_IN), distinct=True),
-        )
         .order_by("-due_date", "plan__title")
     )
     region = current_region(request)
@@ -62,9 +58,24 @@ def cycle_list(request: AuthedRequest) -> HttpResponse:
                 messages.success(request, f"已开启{cycle.period_label}报送：{cycle.reports.count()} 家单位。")
                 return redirect(cycle)
     page = Paginator(cycles, 30).get_page(request.GET.get("page"))
+    page.object_list = _count_reports(list(page.object_list))
     return render(
         request, "reporting/cycle_list.html", {"page": page, "form": form, "can_open": access.is_office}
     )
+
+
+def _count_reports(cycles: list[Cycle]) -> list[Cycle]:
+    """Reports and hand-ins of the page's cycles only: the list stays as fast after ten years of history."""
+    counts = {
+        row["cycle_id"]: row
+        for row in Report.objects.filter(cycle__in=cycles)
+        .values("cycle_id")
+        .annotate(total=Count("pk"), handed_in=Count("pk", filter=Q(status__in=HANDED_IN)))
+    }
+    for cycle in cycles:
+        row = counts.get(cycle.pk, {})
+        cycle.report_count, cycle.submitted_count = row.get("total", 0), row.get("handed_in", 0)  # type: ignore[attr-defined]
+    return cycles
 
 
 @require_safe
