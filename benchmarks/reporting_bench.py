@@ -169,9 +169,12 @@ def start_server() -> subprocess.Popen:  # type: ignore[type-arg]
     for _ in range(100):
         try:
             connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=1)
-            connection.request("GET", "/health/")
-            connection.getresponse().read()
-            break
+            connection.request("GET", "/healthz")
+            if (
+                connection.getresponse().status == 200
+            ):  # the real health page: the app is up, not just the port
+                break
+            time.sleep(0.2)
         except OSError:
             time.sleep(0.2)
     return server
@@ -251,16 +254,15 @@ def process_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _pids_named(name: str) -> list[int]:
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if (entry / "comm").read_text().strip() == name:
-                    pids.append(int(entry.name))
-            except OSError:
-                continue
-    return pids
+def _own_backends() -> list[int]:
+    """The PostgreSQL backends serving this benchmark's database, not other databases on the server."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
 def cpu_snapshot(server: subprocess.Popen | None) -> dict[str, float]:  # type: ignore[type-arg]
@@ -273,7 +275,7 @@ def cpu_snapshot(server: subprocess.Popen | None) -> dict[str, float]:  # type: 
     busy = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
     return {
         "gunicorn": sum(process_cpu(pid) for pid in workers),
-        "postgres": sum(process_cpu(pid) for pid in _pids_named("postgres")),
+        "postgres": sum(process_cpu(pid) for pid in _own_backends()),
         "client": time.process_time(),
         # all cores' busy time: user, nice, system, irq, softirq, steal (not idle or iowait)
         "machine": (sum(busy[i] for i in (0, 1, 2, 5, 6, 7))) / os.sysconf("SC_CLK_TCK"),
