@@ -30,6 +30,7 @@ PUBLIC = {
     "survey:public_start",
     "survey:respond",
     "indicators:public",
+    "venues:public",
 }
 # Writes to one's own session or account, which every signed-in user may make.
 SELF_SERVICE = {

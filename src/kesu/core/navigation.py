@@ -14,12 +14,21 @@ from kesu.core.registry import app_modules
 Entry = tuple[str, str, str, int]
 
 
+# Where a group of entries starts (by position) and its heading: a long menu read in sections.
+SECTIONS = ((10, "方案与报送"), (30, "监测评估"), (40, "登记库"), (60, "系统管理"))
+
+
 @dataclass(frozen=True)
 class MenuItem:
     label: str
     url: str
     icon: str
     active: bool = False
+    section: str = ""  # the heading shown above this entry, when it opens a section
+
+
+def section_of(position: int) -> str:
+    return next((name for start, name in reversed(SECTIONS) if position >= start), "")
 
 
 def menu_entries(access: Access) -> list[Entry]:
@@ -32,10 +41,17 @@ def menu_entries(access: Access) -> list[Entry]:
 
 def menu_for(request: AuthedRequest) -> list[MenuItem]:
     access = request.user.access
-    entries = [e for module in app_modules("navigation") for e in module.menu_entries(access)]
-    items = []
-    for label, name, icon, _position in sorted(entries, key=lambda e: e[3]):
-        url = reverse(name)
-        active = request.path == url if url == "/" else request.path.startswith(url)
-        items.append(MenuItem(label, url, icon, active))
+    entries = sorted(
+        (e for module in app_modules("navigation") for e in module.menu_entries(access)), key=lambda e: e[3]
+    )
+    urls = [reverse(name) for _label, name, _icon, _position in entries]
+    # The entry whose address is the longest prefix of this page is the one lit: /experts/events/ lights
+    # 应急科普, not 科普专家 (/experts/) as well.
+    matching = [url for url in urls if (request.path == url if url == "/" else request.path.startswith(url))]
+    current = max(matching, key=len, default=None)
+    items, shown = [], ""
+    for (label, _name, icon, position), url in zip(entries, urls, strict=True):
+        section = section_of(position)
+        items.append(MenuItem(label, url, icon, url == current, section if section != shown else ""))
+        shown = section
     return items

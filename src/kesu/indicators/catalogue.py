@@ -86,6 +86,27 @@ CATALOGUE: list[Entry] = [
         disaggregations="级别",
     ),
     Entry(
+        "base_new_count",
+        "科普教育基地新认定数",
+        "个",
+        "sum",
+        "flow",
+        "登记库（科普教育基地）",
+        "期内新认定的科普教育基地数（当年年末存量中上一年年末不在存量的单位）；期内各年相加。",
+        disaggregations="级别",
+    ),
+    Entry(
+        "base_county_coverage",
+        "科普教育基地县域覆盖率",
+        "%",
+        "ratio",
+        "stock",
+        "登记库（科普教育基地）",
+        "至少有 1 个有效科普教育基地的县（市、区）占全部县（市、区）的比例。",
+        numerator_label="有基地的县（市、区）数",
+        denominator_label="县（市、区）总数",
+    ),
+    Entry(
         "chief_expert_count",
         "首席科普专家数",
         "人",
@@ -392,6 +413,16 @@ def kind_mismatch(phrase: str, text: str, unit: str, name: str, indicator_unit: 
     return "" if wanted is offered else f"目标口径为{wanted.label}，指标口径为{offered.label}"
 
 
+# Longer words that end in a suggestion's words but name something else: 科普示范基地 is a 示范创建
+# title, not a 科普教育基地, so "5个市级科普示范基地" must not be counted as bases.
+NOT_MEANT: dict[str, tuple[str, ...]] = {"base_count": ("示范基地",)}
+
+
+def _meant(haystack: str, words: str, code: str) -> bool:
+    end = haystack.rfind(words) + len(words)
+    return not any(haystack[max(0, end - len(longer)) : end] == longer for longer in NOT_MEANT.get(code, ()))
+
+
 def suggest_code(phrase: str, text: str = "", unit: str = "") -> tuple[str, dict[str, str]] | None:
     """The code whose words end last in the phrase (else in the sentence), and its disaggregation.
 
@@ -405,7 +436,9 @@ def suggest_code(phrase: str, text: str = "", unit: str = "") -> tuple[str, dict
         hits = [
             (haystack.rfind(words) + len(words), len(words), code)
             for words, code in SUGGESTIONS
-            if words in haystack and indicator_kind(BY_CODE[code].name, BY_CODE[code].unit) is kind
+            if words in haystack
+            and indicator_kind(BY_CODE[code].name, BY_CODE[code].unit) is kind
+            and _meant(haystack, words, code)
         ]
         if hits:
             code = max(hits)[2]

@@ -31,6 +31,11 @@ def test_a_per_grid_target_is_never_suggested_the_total_count_of_informants() ->
     assert target_kind("职业培训", "每年完成各类职业培训15万人次", "万人次") is Kind.COUNT  # 每年 is a period
 
 
+def test_a_demonstration_base_target_is_not_counted_as_science_education_bases() -> None:
+    assert suggest_code("市级科普示范基地", "创建5个市级科普示范基地", "个") is None
+    assert suggest_code("市级科普教育基地", "市级科普教育基地达到15个", "个") == ("base_count", {"级别": "市级"})
+
+
 def test_a_coverage_target_is_suggested_a_coverage_and_a_share_of_people_a_rate() -> None:
     assert suggest_code("科普信息员覆盖率", "科普信息员覆盖率达到90%", "%") == ("informant_coverage", {})
     assert suggest_code("信息员注册比例", "信息员注册比例达到常住人口的2%", "%") == ("informant_rate", {})
