@@ -96,7 +96,9 @@ def forbidden_objects(world: World, owner_unit: Any, owner_region: Any, owner_us
     }
     # Each app's testing.url_samples adds objects for its own URL keywords.
     for module in app_modules("testing"):
-        samples.update(module.url_samples(owner_unit, owner_region, owner_user))
+        part = dict(module.url_samples(owner_unit, owner_region, owner_user))
+        texts = [*samples.get("private_texts", []), *part.pop("private_texts", [])]
+        samples.update(part, private_texts=texts)  # every app's private texts, not the last app's
     return samples
 
 

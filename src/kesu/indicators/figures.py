@@ -251,7 +251,7 @@ def assess_target(
     baseline = None
     if link.baseline_year is not None and link.baseline_value is not None:
         baseline = progress.Point(str(link.baseline_year), link.baseline_value)
-    latest = figures.latest(region)
+    latest = _latest_by(figures, region, target.year or last_year)
     point = progress.Point(latest[0], latest[1].value) if latest and latest[1].value is not None else None
     spec = progress.TargetSpec(
         target.value,
@@ -264,6 +264,16 @@ def assess_target(
     return progress.assess(spec, point)
 
 
+def _latest_by(figures: SubtreeFigures, region: Region, deadline: int | None) -> tuple[str, progress.Rolled] | None:
+    """The figure a target is judged on: the latest up to its deadline year. A 2025 target read in
+    2026 is judged on 2025's year-end figure, not on what happened after its plan ended."""
+    series = [(p, r) for p, r in figures.series(region) if r.value is not None]
+    if deadline is not None:
+        in_time = [(p, r) for p, r in series if parse_period(p).year <= deadline]
+        series = in_time or series
+    return series[-1] if series else None
+
+
 def _assess_cumulative(
     link: TargetLink, figures: SubtreeFigures, region: Region, first_year: int | None, last_year: int | None
 ) -> progress.Assessment:
@@ -271,10 +281,13 @@ def _assess_cumulative(
     the value judged (and shown) is that sum, never one period's figure."""
     target = link.target
     start = first_year or link.baseline_year or min(figures.year_values(region), default=0)
+    deadline = target.year or last_year or 9999
     done = [
         (p, r.value)
         for p, r in figures.series(region)
-        if r.value is not None and parse_period(p).year >= start and not _counted_twice(p, figures.periods)
+        if r.value is not None
+        and start <= parse_period(p).year <= deadline
+        and not _counted_twice(p, figures.periods)
     ]
     point = progress.Point(done[-1][0], sum(v for _, v in done)) if done else None
     spec = progress.TargetSpec(

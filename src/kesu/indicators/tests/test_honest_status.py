@@ -125,3 +125,38 @@ def test_no_comparator_signs_method_names_or_raw_ratios_reach_the_overview(
     for raw in (">=", "&gt;=", "Open SDG", "比值", "2987.25", "2,987.25"):
         assert raw not in page
     assert "2023年 2,987人" in page and "计算方法" in page
+
+
+def test_a_target_due_in_2025_is_judged_on_2025s_figure_not_on_what_came_after(
+    world: Any, client_for: Any
+) -> None:
+    plan = import_published_plan(world.pingdingshan)
+    target = Target.objects.get(task__plan=plan, text="全市注册科技志愿者5000人以上")
+    target.year = 2025
+    target.save()
+    actions.link_target(
+        world.pds_office,
+        target,
+        actions.indicator_by_code("volunteer_count"),
+        baseline_year=2020,
+        baseline_value=1000,
+    )
+    for year, registered in (("2024", 4200), ("2025", 4600), ("2026", 5300)):
+        actions.record_value(None, "volunteer_count", world.pingdingshan, year, registered, source="registry")
+    status = _status(client_for(world.pds_office), world, target)
+    assert (status.latest_period, status.latest_value) == ("2025", 4600)
+    assert status.assessment.label != "已实现"
+
+
+def test_a_cumulative_target_counts_nothing_done_after_its_deadline(world: Any, client_for: Any) -> None:
+    plan = import_published_plan(world.pingdingshan)
+    target = Target.objects.create(
+        task=plan.tasks.first(), indicator="高素质农民培训", value=2000, unit="人", year=2022, text="培训2000人"
+    )
+    actions.link_target(world.pds_office, target, actions.indicator_by_code("farmer_training_count"))
+    for period, trained in (("2021", 900), ("2022", 800), ("2023", 700)):
+        actions.record_value(
+            None, "farmer_training_count", world.pingdingshan, period, trained, source="report"
+        )
+    status = _status(client_for(world.pds_office), world, target)
+    assert status.latest_value == 1700 and status.assessment.label != "已实现"
