@@ -54,7 +54,7 @@ class Action:
 
 
 def action_modules() -> list[Path]:
-    return sorted([*SRC.glob("*/actions.py"), *SRC.glob("*/actions/*.py")])
+    return sorted([*SRC.glob("*/actions.py"), *SRC.glob("*/actions/*.py"), *SRC.glob("*/actions_*.py")])
 
 
 def read_actions() -> dict[str, list[Action]]:
