@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,26 @@ def env_list(name: str, default: list[str], environ: Mapping[str, str] = os.envi
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_choice(
+    name: str, default: str, choices: tuple[str, ...], environ: Mapping[str, str] = os.environ
+) -> str:
+    value = environ.get(name, default).strip()
+    if value not in choices:
+        raise EnvError(f"环境变量 {name}={value!r} 无效，应为 {' / '.join(choices)} 之一")
+    return value
+
+
+_HOURS = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$")
+
+
+def env_hours(name: str, default: str, environ: Mapping[str, str] = os.environ) -> str:
+    """A daily window "22:00-07:00" (it may cross midnight), or "" for none."""
+    value = environ.get(name, default).strip()
+    if value and not _HOURS.match(value):
+        raise EnvError(f"环境变量 {name}={value!r} 应为“时:分-时:分”，如 22:00-07:00，或留空表示不设")
+    return value
 
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kesu.env import env_bool, env_int, env_list, env_networks, env_str, parse_database_url, sqlite_database
+from kesu.env import (
+    env_bool,
+    env_choice,
+    env_hours,
+    env_int,
+    env_list,
+    env_networks,
+    env_str,
+    parse_database_url,
+    sqlite_database,
+)
 
 PROJECT_DIR = Path(__file__).resolve().parent
 BASE_DIR = PROJECT_DIR.parent.parent
@@ -217,6 +227,32 @@ KESU_JOB_STALE_SECONDS = env_int("KESU_JOB_STALE_SECONDS", 120)
 
 # Extra reminder channels besides e-mail: "log", or "sms=mypkg.sms:send,wechat=mypkg.wx:send".
 KESU_REMINDER_CHANNELS = env_str("KESU_REMINDER_CHANNELS", "log")
+
+# Messages (kesu.messaging; docs/messaging.md says what each does)
+KESU_SITE_URL = env_str(
+    "KESU_SITE_URL", ""
+)  # e.g. https://kesu.example.gov.cn: links in SMS and group messages
+KESU_MESSAGE_CHANNELS = env_list("KESU_MESSAGE_CHANNELS", ["inapp", "email", "sms", "wecom", "dingtalk"])
+KESU_MESSAGE_QUIET_HOURS = env_hours("KESU_MESSAGE_QUIET_HOURS", "22:00-07:00")
+KESU_WEBHOOK_HOSTS = env_list("KESU_WEBHOOK_HOSTS", ["qyapi.weixin.qq.com", "oapi.dingtalk.com"])
+KESU_WECOM_PER_MINUTE = env_int("KESU_WECOM_PER_MINUTE", 20)
+KESU_DINGTALK_PER_MINUTE = env_int("KESU_DINGTALK_PER_MINUTE", 20)
+KESU_MESSAGE_HTTP_TIMEOUT = env_int("KESU_MESSAGE_HTTP_TIMEOUT", 10)
+KESU_MESSAGE_LEASE_SECONDS = env_int("KESU_MESSAGE_LEASE_SECONDS", 120)
+KESU_MESSAGE_MAX_ATTEMPTS = env_int("KESU_MESSAGE_MAX_ATTEMPTS", 6)
+KESU_MESSAGE_BACKOFF_SECONDS = env_int("KESU_MESSAGE_BACKOFF_SECONDS", 60)
+KESU_MESSAGE_BATCH = env_int("KESU_MESSAGE_BATCH", 20)
+KESU_MESSAGE_PASS_SECONDS = env_int("KESU_MESSAGE_PASS_SECONDS", 50)
+KESU_SMS_PROVIDER = env_choice("KESU_SMS_PROVIDER", "log", ("log", "tencent"))
+KESU_SMS_SECRET_ID = env_str("KESU_SMS_SECRET_ID", "")
+KESU_SMS_SECRET_KEY = env_str("KESU_SMS_SECRET_KEY", "")
+KESU_SMS_APP_ID = env_str("KESU_SMS_APP_ID", "")
+KESU_SMS_SIGN_NAME = env_str("KESU_SMS_SIGN_NAME", "")
+KESU_SMS_TEMPLATE_ID = env_str("KESU_SMS_TEMPLATE_ID", "")
+KESU_SMS_REGION = env_str("KESU_SMS_REGION", "ap-guangzhou")
+KESU_SMS_ENDPOINT = env_str("KESU_SMS_ENDPOINT", "https://sms.tencentcloudapi.com/")
+KESU_SMS_PARAM_MAX = env_int("KESU_SMS_PARAM_MAX", 20)
+KESU_SMS_SECONDS_PER_NUMBER = env_int("KESU_SMS_SECONDS_PER_NUMBER", 30)
 # Key for personal data (ID numbers: keyed hash and encryption; robot secrets). Defaults to SECRET_KEY;
 # set it separately so that rotating SECRET_KEY (sessions) does not make stored numbers unreadable.
 KESU_PERSONAL_DATA_KEY = env_str("KESU_PERSONAL_DATA_KEY", "")

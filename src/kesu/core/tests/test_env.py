@@ -42,3 +42,15 @@ def test_helpers_read_values_and_refuse_nonsense() -> None:
         env_bool("D", False, env)
     with pytest.raises(EnvError, match="D"):
         env_int("D", 0, env)
+
+
+def test_a_mistyped_sms_provider_or_quiet_hours_stops_the_start_in_chinese() -> None:
+    from kesu.env import EnvError, env_choice, env_hours
+
+    assert env_choice("KESU_SMS_PROVIDER", "log", ("log", "tencent"), environ={}) == "log"
+    with pytest.raises(EnvError, match="应为 log / tencent"):
+        env_choice("KESU_SMS_PROVIDER", "log", ("log", "tencent"), environ={"KESU_SMS_PROVIDER": "aliyun"})
+    assert env_hours("Q", "22:00-07:00", environ={}) == "22:00-07:00"
+    assert env_hours("Q", "22:00-07:00", environ={"Q": ""}) == ""
+    with pytest.raises(EnvError, match="22:00-07:00"):
+        env_hours("Q", "", environ={"Q": "10pm-7am"})
