@@ -31,6 +31,7 @@ PUBLIC = {
     "survey:respond",
     "indicators:public",
     "venues:public",
+    "venues:annual_public",
 }
 # Writes to one's own session or account, which every signed-in user may make.
 SELF_SERVICE = {
