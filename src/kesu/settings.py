@@ -225,9 +225,6 @@ TASKS = {
 # A running job whose worker has not stamped its heartbeat for this long lost its worker (core.jobs).
 KESU_JOB_STALE_SECONDS = env_int("KESU_JOB_STALE_SECONDS", 120)
 
-# Extra reminder channels besides e-mail: "log", or "sms=mypkg.sms:send,wechat=mypkg.wx:send".
-KESU_REMINDER_CHANNELS = env_str("KESU_REMINDER_CHANNELS", "log")
-
 # Messages (kesu.messaging; docs/messaging.md says what each does)
 KESU_SITE_URL = env_str(
     "KESU_SITE_URL", ""

@@ -26,6 +26,9 @@ class DemoAccounts:
 
 DemoStep = Callable[[DemoAccounts], None]
 DEMO_STEPS: list[DemoStep] = []
+# Steps that work on what every other step made (the message centre spreads the day's messages the
+# other steps' actions sent), whatever their app's place in INSTALLED_APPS.
+LAST_STEPS: list[DemoStep] = []
 
 
 def register_demo_step(step: DemoStep) -> DemoStep:
@@ -33,6 +36,11 @@ def register_demo_step(step: DemoStep) -> DemoStep:
     return step
 
 
+def register_last_demo_step(step: DemoStep) -> DemoStep:
+    LAST_STEPS.append(step)
+    return step
+
+
 def load_demo(accounts: DemoAccounts) -> None:
-    for step in DEMO_STEPS:
+    for step in [*DEMO_STEPS, *LAST_STEPS]:
         step(accounts)
