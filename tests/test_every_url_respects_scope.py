@@ -32,6 +32,7 @@ PUBLIC = {
     "indicators:public",
     "venues:public",
     "venues:annual_public",
+    "volunteers:check",
 }
 # Writes to one's own session or account, which every signed-in user may make.
 SELF_SERVICE = {
@@ -41,6 +42,9 @@ SELF_SERVICE = {
     "accounts:password_change",
     "core:switch_region",
     "logout",
+    "messaging:preferences",  # one's own mobile, e-mail and channels (audited as the user's own change)
+    "message-read",  # marks one's own message read (the API answers 200)
+    "message-read-all",
 }
 # A POST body that every write form would accept if the persona were allowed: a rename, an entry
 # save, a submit, an approval, a 督办 step, a reopening, a 考核 judgement.

@@ -250,15 +250,16 @@ def test_the_review_puts_each_comment_in_its_tasks_row_and_the_decision_in_one_b
     assert second.review_comment == "请补充"
 
 
-def test_message_channels_are_named_in_chinese(
+def test_a_liaisons_messages_name_no_channel(
     world: World, client_for, django_capture_on_commit_callbacks
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):  # the return notifies the liaison after commit
         _returned_with_a_comment_on_the_first_task(world)
 
-    page = _page(client_for(world.edu_liaison), "/reporting/notifications/")
-    assert "站内消息" in page and "邮件" in page
-    assert not re.search(r">(site|email|log)<", page)
+    page = _page(client_for(world.edu_liaison), "/messages/")
+    assert "请补充基地名单" in page and "退回修改" in page
+    assert "站内消息" not in page and "未送达" not in page
+    assert not re.search(r">(inapp|email|sms|wecom|dingtalk|log)<", page)
     assert not re.search(r"\d{4}-\d\d-\d\d", page)  # dates read 2026年12月1日
 
 

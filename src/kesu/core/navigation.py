@@ -15,7 +15,7 @@ Entry = tuple[str, str, str, int]
 
 
 # Where a group of entries starts (by position) and its heading: a long menu read in sections.
-SECTIONS = ((10, "方案与报送"), (30, "监测评估"), (40, "登记库"), (60, "系统管理"))
+SECTIONS = ((10, "方案与报送"), (30, "监测与调查"), (40, "登记库"), (60, "系统管理"))
 
 
 @dataclass(frozen=True)

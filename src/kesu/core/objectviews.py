@@ -262,10 +262,16 @@ class ObjectFormView(View):
 class ObjectCreateView(ObjectFormView):
     success_message: ClassVar[str] = "已添加：{object}"
 
+    def allowed(self) -> None:
+        """Raise PermissionDenied (a reader) or Http404 (anyone else) when the user may not add here;
+        checked before the form is shown or read, so a refused write never renders a form."""
+
     def get(self, request: AuthedRequest) -> HttpResponse:
+        self.allowed()
         return self.handle(request, None)
 
     def post(self, request: AuthedRequest) -> HttpResponse:
+        self.allowed()
         return self.handle(request, None)
 
 

@@ -68,9 +68,10 @@ def importers() -> list[RegisteredImporter]:
     return sorted(_IMPORTERS.values(), key=lambda item: item.kind)
 
 
-# The registries' count refreshers: each recomputes the indicator values its count rules define for a
-# region's subtree and a year (``kesu refresh_registry_counts`` runs them all).
-CountRefresher = Callable[["User | None", "Region", int], int]
+# The registries' count refreshers: each recomputes, for a year, every indicator value its count rules
+# and standard figures define, wherever it has rows or rules (``kesu refresh_registry_counts`` runs them
+# all); returns how many values it wrote.
+CountRefresher = Callable[[int], int]
 _REFRESHERS: dict[str, CountRefresher] = {}
 
 

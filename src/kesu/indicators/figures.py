@@ -264,7 +264,9 @@ def assess_target(
     return progress.assess(spec, point)
 
 
-def _latest_by(figures: SubtreeFigures, region: Region, deadline: int | None) -> tuple[str, progress.Rolled] | None:
+def _latest_by(
+    figures: SubtreeFigures, region: Region, deadline: int | None
+) -> tuple[str, progress.Rolled] | None:
     """The figure a target is judged on: the latest up to its deadline year. A 2025 target read in
     2026 is judged on 2025's year-end figure, not on what happened after its plan ended."""
     series = [(p, r) for p, r in figures.series(region) if r.value is not None]

@@ -7,7 +7,6 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.core.files.base import ContentFile
@@ -21,12 +20,11 @@ from kesu.core.formats import day_text, moment_text
 from kesu.periods import Period
 from kesu.plans.models import Plan, Responsibility, Role
 from kesu.regions.models import Region
-from kesu.reporting import rules
+from kesu.reporting import notify, rules
 from kesu.reporting.models import (
     Cycle,
     Entry,
     Evidence,
-    Notification,
     ProgressStatus,
     Report,
     ReportQuerySet,
@@ -123,6 +121,7 @@ def open_cycle(
         region=plan.region,
         after={"period": cycle.period, "due_date": due.isoformat(), "reports": len(reports)},
     )
+    notify.after_commit(notify.cycle_opened, cycle.pk, _id(actor))
     return cycle
 
 
@@ -318,6 +317,7 @@ def submit_report(
         before=before,
         after={"status": report.status, "round": report.round, "on_time": on_time},
     )
+    notify.after_commit(notify.report_submitted, report.pk, report.round, _id(actor))
     return submission
 
 
@@ -376,11 +376,8 @@ def review_report(
     )
     if approve:
         transaction.on_commit(lambda: push_indicator_values(actor, report))
-    else:
-        from kesu.reporting import notify
-
-        # After commit: the report row stays locked until then, and a slow mail server must not hold it.
-        transaction.on_commit(partial(notify.report_returned, report))
+    # After commit: the report row stays locked until then, and no message tells of a rolled-back review.
+    notify.after_commit(notify.report_approved if approve else notify.report_returned, report.pk, _id(actor))
     return report
 
 
@@ -427,16 +424,13 @@ def reopen_report(actor: User | None, report: Report, reason: str) -> Report:
         after={"status": report.status},
         note=reason.strip(),
     )
+    notify.after_commit(notify.report_reopened, report.pk, report.version, _id(actor))
     return report
 
 
-# ---- messages -----------------------------------------------------------------------------------
-
-
-def mark_read(user: User) -> int:
-    """Mark the user's unread messages read; returns how many. One UPDATE of the user's own rows, and
-    not audited: it changes what the user has seen, nothing anyone else reads."""
-    return Notification.objects.visible_to(user).filter(read_at__isnull=True).update(read_at=timezone.now())
+def _id(actor: User | None) -> int | None:
+    """The actor's id for a message sent after commit (the row is read again then)."""
+    return actor.pk if actor is not None and actor.is_authenticated else None
 
 
 # ---- xlsx round trip ----------------------------------------------------------------------------

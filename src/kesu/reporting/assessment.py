@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from kesu.core import audit
 from kesu.regions.models import Region, UnitKind
-from kesu.reporting import rules
+from kesu.reporting import notify, rules
 from kesu.reporting.models import (
     LEAD_ROLES,
     AdjustmentKind,
@@ -190,6 +190,8 @@ def compute_scores(actor: User | None, scheme: Scheme) -> int:
         region=scheme.region,
         after={"units": len(existing), "open_cycles": scheme.open_cycles},
     )
+    if not scheme.is_provisional:  # final scores: the office and leaders are told once
+        notify.after_commit(notify.assessment_published, scheme.pk, actor.pk if actor is not None else None)
     return len(existing)
 
 

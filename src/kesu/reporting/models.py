@@ -1,4 +1,5 @@
-"""Reporting cycles, unit reports and their per-task entries, 督办 notices, reminders and 考核."""
+"""Reporting cycles, unit reports and their per-task entries, 督办 notices and 考核 (messages about
+them live in the message centre, ``kesu.messaging``)."""
 
 from __future__ import annotations
 
@@ -557,52 +558,6 @@ class NoticeSequence(models.Model):
 
     def __str__(self) -> str:
         return f"督〔{self.year}〕{self.last}号"
-
-
-class NotificationQuerySet(models.QuerySet["Notification"]):
-    def visible_to(self, user: AnyUser) -> NotificationQuerySet:
-        return self.filter(user_id=user.pk) if user.is_authenticated else self.none()
-
-
-class Notification(models.Model):
-    """An in-app message (提醒, 催办, 督办); ``key`` makes sending it twice impossible."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    key = models.CharField(max_length=120)
-    kind = models.CharField(_("类别"), max_length=10)  # 提醒 / 催办 / 督办 / 退回
-    title = models.CharField(_("标题"), max_length=200)
-    body = models.TextField(_("内容"), blank=True)
-    url = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    read_at = models.DateTimeField(null=True, blank=True)
-
-    objects = NotificationQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        constraints = [models.UniqueConstraint(fields=["user", "key"], name="notification_unique_key")]
-
-    def __str__(self) -> str:
-        return self.title
-
-
-class Delivery(models.Model):
-    """Each message sent through a channel (站内, 邮件, 短信, 微信) and how it went."""
-
-    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="deliveries")
-    channel = models.CharField(max_length=20)
-    ok = models.BooleanField(default=True)
-    detail = models.CharField(max_length=300, blank=True)
-    at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["notification", "channel"]
-        constraints = [
-            models.UniqueConstraint(fields=["notification", "channel"], name="delivery_unique_channel")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.channel}：{'成功' if self.ok else '未送达'}"
 
 
 class SchemeQuerySet(RegionScopedQuerySet):

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import date
-from functools import partial
 from typing import TYPE_CHECKING
 
 from django.core.files.base import ContentFile
@@ -62,14 +62,16 @@ def issue_notice(
         after=audit.snapshot(notice, FIELDS),
         note=f"{notice.number}：{notice.requirement[:60]}（办理时限 {day_text(deadline)}）",
     )
-    _notify_after_commit(notice)
+    _notify_after_commit(notify.notice_issued, notice, actor)
     return notice
 
 
-def _notify_after_commit(notice: Notice) -> None:
-    # Messages (mail, SMS gateways) go out once the notice is committed and its row unlocked, so a
-    # slow mail server never holds the transaction open.
-    transaction.on_commit(partial(notify.notice_issued, notice))
+def _notify_after_commit(trigger: Callable[..., int], notice: Notice, actor: User | None) -> None:
+    # Messages go out once the notice is committed and its row unlocked, so a slow channel never
+    # holds the transaction open, and no message tells of a step that was rolled back.
+    notify.after_commit(
+        trigger, notice.pk, actor.pk if actor is not None and actor.is_authenticated else None
+    )
 
 
 def _step(actor: User | None, notice: Notice, step: str, note: str = "", **changes: object) -> Notice:
@@ -98,7 +100,9 @@ def _step(actor: User | None, notice: Notice, step: str, note: str = "", **chang
 
 @transaction.atomic
 def sign_notice(actor: User | None, notice: Notice) -> Notice:
-    return _step(actor, notice, "sign", status=NoticeStatus.SIGNED, signed_at=timezone.now())
+    notice = _step(actor, notice, "sign", status=NoticeStatus.SIGNED, signed_at=timezone.now())
+    _notify_after_commit(notify.notice_signed, notice, actor)
+    return notice
 
 
 @transaction.atomic
@@ -118,7 +122,7 @@ def respond_notice(
             raise ReportingError(f"“{filename}”不是可接受的附件：只接受{ALLOWED_LABEL}（按文件内容识别）。")
         stored = ContentFile(data, name=f"n{notice.pk}-{hashlib.sha256(data).hexdigest()[:12]}.{kind}")
         files = {"response_file": stored, "response_filename": filename[:200], "response_kind": kind}
-    return _step(
+    notice = _step(
         actor,
         notice,
         "respond",
@@ -128,11 +132,13 @@ def respond_notice(
         responded_at=timezone.now(),
         **files,
     )
+    _notify_after_commit(notify.notice_answered, notice, actor)
+    return notice
 
 
 @transaction.atomic
 def close_notice(actor: User | None, notice: Notice, note: str) -> Notice:
-    return _step(
+    notice = _step(
         actor,
         notice,
         "close",
@@ -141,6 +147,8 @@ def close_notice(actor: User | None, notice: Notice, note: str) -> Notice:
         closing_note=note.strip(),
         closed_at=timezone.now(),
     )
+    _notify_after_commit(notify.notice_closed, notice, actor)
+    return notice
 
 
 @transaction.atomic
@@ -159,5 +167,5 @@ def escalate_notice(actor: User | None, notice: Notice, note: str, deadline: dat
         level=notice.level + 1,
         escalated_at=timezone.now(),
     )
-    _notify_after_commit(notice)
+    _notify_after_commit(notify.notice_issued, notice, actor)
     return notice

@@ -1,11 +1,13 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from kesu.reporting import views
 
 app_name = "reporting"
 urlpatterns = [
     path("todo/", views.todo, name="todo"),
-    path("notifications/", views.notifications, name="notifications"),
+    # The messages moved to the message centre; old links and bookmarks land there.
+    path("notifications/", RedirectView.as_view(pattern_name="messaging:centre"), name="notifications"),
     path("cycles/", views.cycle_list, name="cycle_list"),
     path("cycles/<int:cycle_id>/", views.cycle_board, name="cycle"),
     path("cycles/<int:cycle_id>/approve/", views.approve_together, name="approve_together"),

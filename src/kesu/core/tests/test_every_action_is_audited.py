@@ -41,6 +41,9 @@ NOT_AUDITED = {
     "save_profile": "a respondent's own demographic answers; part of answering",
     "start_public_response": "opens an anonymous response through the public link (rate-limited per address); "
     "the submission is audited",
+    "notify_groups": "queues messages to work groups; the action that made them news records its own event",
+    "summarise": "recounts volunteers' yearly summary from their service records inside the action that "
+    "changed the records, which records the event",
 }
 
 

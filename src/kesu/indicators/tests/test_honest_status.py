@@ -33,7 +33,10 @@ def test_a_per_grid_target_is_never_suggested_the_total_count_of_informants() ->
 
 def test_a_demonstration_base_target_is_not_counted_as_science_education_bases() -> None:
     assert suggest_code("市级科普示范基地", "创建5个市级科普示范基地", "个") is None
-    assert suggest_code("市级科普教育基地", "市级科普教育基地达到15个", "个") == ("base_count", {"级别": "市级"})
+    assert suggest_code("市级科普教育基地", "市级科普教育基地达到15个", "个") == (
+        "base_count",
+        {"级别": "市级"},
+    )
 
 
 def test_a_coverage_target_is_suggested_a_coverage_and_a_share_of_people_a_rate() -> None:
@@ -151,7 +154,12 @@ def test_a_target_due_in_2025_is_judged_on_2025s_figure_not_on_what_came_after(
 def test_a_cumulative_target_counts_nothing_done_after_its_deadline(world: Any, client_for: Any) -> None:
     plan = import_published_plan(world.pingdingshan)
     target = Target.objects.create(
-        task=plan.tasks.first(), indicator="高素质农民培训", value=2000, unit="人", year=2022, text="培训2000人"
+        task=plan.tasks.first(),
+        indicator="高素质农民培训",
+        value=2000,
+        unit="人",
+        year=2022,
+        text="培训2000人",
     )
     actions.link_target(world.pds_office, target, actions.indicator_by_code("farmer_training_count"))
     for period, trained in (("2021", 900), ("2022", 800), ("2023", 700)):

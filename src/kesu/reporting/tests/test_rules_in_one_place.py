@@ -15,10 +15,11 @@ from rest_framework.test import APIClient
 from kesu.accounts import actions as account_actions
 from kesu.accounts.models import Role, User
 from kesu.core.models import AuditEvent
+from kesu.messaging.models import Message
 from kesu.regions import actions as region_actions
 from kesu.regions.models import Unit
 from kesu.reporting import actions, supervision
-from kesu.reporting.models import Cycle, Entry, Notice, Notification, Report, ReportStatus
+from kesu.reporting.models import Cycle, Entry, Notice, Report, ReportStatus
 from kesu.reporting.testing import fill_report, open_test_cycle
 from kesu.testing import PASSWORD, World, api_token
 
@@ -142,11 +143,13 @@ def test_a_return_and_a_notice_send_nothing_until_their_transaction_commits(
         supervision.issue_notice(
             world.pds_office, _lead_entry(cycle, world).task, world.edu_bureau, "请推进", DEADLINE
         )
-        assert mail.outbox == [] and not Notification.objects.exists()
+        assert mail.outbox == [] and not Message.objects.exists()
     for callback in callbacks:
         callback()
-    assert sorted(Notification.objects.values_list("kind", flat=True)) == ["督办", "退回"]
-    assert len(mail.outbox) == 2
+    assert sorted(Message.objects.filter(recipient=world.edu_liaison).values_list("kind", flat=True)) == [
+        "notice_issued",
+        "report_returned",
+    ]
 
 
 # ---- what a unit reads on a shared task ----------------------------------------------------------
@@ -284,9 +287,9 @@ def test_states_read_with_their_own_label_and_colour(world: World, cycle: Cycle,
 def test_reading_the_messages_marks_nothing_and_marking_them_read_is_a_post(
     world: World, cycle: Cycle, client_for
 ) -> None:
-    Notification.objects.create(user=world.edu_liaison, key="k1", kind="提醒", title="请报送")
+    Message.objects.create(recipient=world.edu_liaison, key="k1", kind="report_due", title="请报送")
     liaison = client_for(world.edu_liaison)
-    assert "全部标为已读" in liaison.get("/reporting/notifications/").content.decode()
-    assert Notification.objects.filter(read_at__isnull=True).count() == 1
-    assert liaison.post("/reporting/notifications/").status_code == 302
-    assert not Notification.objects.filter(read_at__isnull=True).exists()
+    assert "全部标为已读" in liaison.get("/messages/").content.decode()
+    assert Message.objects.filter(read_at__isnull=True).count() == 1
+    assert liaison.post("/messages/read/").status_code == 302
+    assert not Message.objects.filter(read_at__isnull=True).exists()

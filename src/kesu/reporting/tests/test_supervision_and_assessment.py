@@ -7,14 +7,14 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 from openpyxl import load_workbook
 
 from kesu.core.models import AuditEvent
+from kesu.messaging.models import Delivery, Message
 from kesu.reporting import actions, assessment, rules
-from kesu.reporting.models import Cycle, Delivery, Notice, NoticeStatus, Notification, Scheme, Score
+from kesu.reporting.models import Cycle, Notice, NoticeStatus, Scheme, Score
 from kesu.reporting.notify import send_reminders
 from kesu.reporting.testing import fill_report
 from kesu.testing import World
@@ -39,7 +39,7 @@ def test_a_notice_goes_from_issue_to_close_with_every_step_audited(
             f"/reporting/entries/{entry.pk}/notice/", {"requirement": "请加快进度", "deadline": "2099-07-01"}
         )
     notice = Notice.objects.get()
-    assert Notification.objects.filter(user=world.edu_liaison, kind="督办").exists()
+    assert Message.objects.filter(recipient=world.edu_liaison, kind="notice_issued").exists()
     assert (
         client_for(world.kexie_liaison).post(f"/reporting/notices/{notice.pk}/", {"step": "sign"}).status_code
         == 404
@@ -82,15 +82,15 @@ def test_reminders_go_once_before_the_due_date_and_again_as_urging_after_it(worl
     assert send_reminders(date(2030, 6, 25)) == 2
     assert send_reminders(date(2030, 6, 25)) == 0  # idempotent
     call_command("send_reminders", "--date", "2030-06-26")
-    assert Notification.objects.filter(kind="提醒").count() == 2
-    assert len(mail.outbox) == 1 and "edu@example.org" in mail.outbox[0].to
-    assert Delivery.objects.filter(channel="log").count() == 2
-    assert not Delivery.objects.get(notification__user=world.kexie_liaison, channel="email").ok
+    assert Message.objects.filter(kind="report_due").count() == 2
+    # 提醒 goes to the message centre (and SMS where a mobile is set); e-mail only if the user chose it.
+    assert Delivery.objects.filter(channel="inapp", message__kind="report_due").count() == 2
+    assert not Delivery.objects.filter(message__recipient=world.kexie_liaison, channel="email").exists()
     report = cycle.reports.get(unit=world.kexie)
     fill_report(report)
     actions.submit_report(None, report)
     assert send_reminders(date(2030, 7, 3)) == 1
-    assert Notification.objects.filter(kind="催办").get().user == world.edu_liaison
+    assert Message.objects.filter(kind="report_overdue").get().recipient == world.edu_liaison
     assert AuditEvent.objects.filter(verb="report.urge").count() == 1
 
 

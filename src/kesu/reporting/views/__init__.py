@@ -22,7 +22,7 @@ from kesu.reporting.views.notices import (
 )
 from kesu.reporting.views.reports import report_detail, report_submit, report_xlsx
 from kesu.reporting.views.review import approve_together, report_reopen, report_review
-from kesu.reporting.views.todo import notifications, todo
+from kesu.reporting.views.todo import todo
 
 __all__ = [
     "approve_together",
@@ -38,7 +38,6 @@ __all__ = [
     "notice_detail",
     "notice_list",
     "notice_new",
-    "notifications",
     "report_detail",
     "report_notice",
     "report_reopen",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.contrib import messages
@@ -73,7 +73,7 @@ def _count_reports(cycles: list[Cycle]) -> list[Cycle]:
         .annotate(total=Count("pk"), handed_in=Count("pk", filter=Q(status__in=HANDED_IN)))
     }
     for cycle in cycles:
-        row = counts.get(cycle.pk, {})
+        row: Mapping[str, Any] = counts.get(cycle.pk, {})
         cycle.report_count, cycle.submitted_count = row.get("total", 0), row.get("handed_in", 0)  # type: ignore[attr-defined]
     return cycles
 

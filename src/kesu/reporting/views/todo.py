@@ -1,18 +1,18 @@
-"""The to-do page (a liaison's reports still to do, an office's agenda, a leader's overview) and messages."""
+"""The to-do page: a liaison's reports still to do, an office's agenda, a leader's overview."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_safe
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from kesu.core.http import AuthedRequest, current_region
-from kesu.reporting import actions, home
-from kesu.reporting.models import Entry, Notice, Notification, Report, ReportStatus
+from kesu.messaging.models import Message
+from kesu.reporting import home
+from kesu.reporting.models import Entry, Notice, Report, ReportStatus
 from kesu.reporting.views.common import task_order, today
 
 
@@ -79,7 +79,7 @@ def todo(request: AuthedRequest) -> HttpResponse:
         if access.is_liaison or access.is_office
         else []
     )
-    unread = Notification.objects.visible_to(request.user).filter(read_at__isnull=True)[:10]
+    unread = Message.objects.visible_to(request.user).unread().count()
     return render(
         request,
         "reporting/todo.html",
@@ -93,25 +93,4 @@ def todo(request: AuthedRequest) -> HttpResponse:
             "today": day,
             "writes": access.is_liaison or bool(rows),
         },
-    )
-
-
-CHANNEL_LABELS = {"site": "站内消息", "email": "邮件", "sms": "短信", "wechat": "微信", "log": "日志"}
-
-
-@require_http_methods(["GET", "HEAD", "POST"])
-def notifications(request: AuthedRequest) -> HttpResponse:
-    """The user's messages, unread ones marked; reading the page changes nothing, 全部标为已读 (POST) does."""
-    if request.method == "POST":
-        count = actions.mark_read(request.user)
-        messages.success(request, f"已将 {count} 条消息标为已读。" if count else "没有未读消息。")
-        return redirect("reporting:notifications")
-    items = Notification.objects.visible_to(request.user).prefetch_related("deliveries")
-    page = Paginator(items, 50).get_page(request.GET.get("page"))
-    channels = [
-        (n, [(CHANNEL_LABELS.get(d.channel, d.channel), d) for d in n.deliveries.all()]) for n in page
-    ]
-    unread = Notification.objects.visible_to(request.user).filter(read_at__isnull=True).count()
-    return render(
-        request, "reporting/notifications.html", {"page": page, "channels": channels, "unread": unread}
     )
