@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
@@ -488,7 +489,36 @@ def dispatch(
     row.save()
     audit.record(actor, "dispatch.create", row, region=event.region, after=audit.snapshot(row))
     _refresh_later(event.region, {requested_at.year})
+    transaction.on_commit(partial(tell_dispatched, row.pk), robust=True)
     return row
+
+
+def tell_dispatched(dispatch_id: int) -> None:
+    """The event's office and the expert's recommending unit hear of a dispatch, each only if the
+    dispatch is theirs to see, with a link to the event's timeline."""
+    from kesu.messaging.actions import notify_each
+    from kesu.reporting.notify import office_users, unit_users
+
+    row = Dispatch.objects.select_related("event__region", "expert__recommending_unit").get(pk=dispatch_id)
+    unit = row.expert.recommending_unit
+    recipients = office_users(row.event.region_id) + (unit_users(unit) if unit is not None else [])
+    title = f"【应急科普】已派遣{row.expert.name}：{row.get_ask_display()}"
+    when = timezone.localtime(row.requested_at).strftime("%Y-%m-%d %H:%M")
+    body = f"事件“{row.event.title}”于 {when} 派遣{row.expert.name}（{row.get_ask_display()}），请跟进并在事件页登记响应与成果。"
+
+    def compose(user: User) -> tuple[str, str, str] | None:
+        # The office follows the event's timeline; the expert's unit sees its expert, not the event.
+        if Dispatch.objects.visible_to(user).filter(pk=row.pk).exists():
+            return title, body, row.event.get_absolute_url()
+        if Expert.objects.visible_to(user).filter(pk=row.expert_id).exists():
+            return (
+                title,
+                f"本单位推荐的专家{row.expert.name}已被派遣（{row.get_ask_display()}），请协助其按时响应。",
+                (row.expert.get_absolute_url()),
+            )
+        return None
+
+    notify_each(recipients, "expert_dispatched", compose, key=f"dispatch:{row.pk}", region=row.event.region)
 
 
 @transaction.atomic

@@ -73,3 +73,21 @@ def test_the_registered_refresher_records_the_dispatch_figures_again(world: Any)
     written = count_refreshers()["experts"](2026)
     assert written >= 2
     assert _values(world.pingdingshan)["emergency_response_median_hours"][0] == 3
+
+
+def test_a_dispatch_tells_the_office_and_the_experts_own_unit_and_no_other_unit(
+    world: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from kesu.messaging.models import Message
+
+    opened = timezone.make_aware(datetime(2026, 7, 20, 8))
+    expert = make_expert(world.pingdingshan, "王医生", "13800009993", unit=world.edu_bureau)
+    with django_capture_on_commit_callbacks(execute=True):
+        event = _event(world.pingdingshan, expert, opened)
+        actions.dispatch(world.pds_office, event, expert=expert, ask="article", requested_at=opened)
+    told = Message.objects.filter(kind="expert_dispatched")
+    assert set(told.values_list("recipient", flat=True)) == {world.pds_office.pk, world.edu_liaison.pk}
+    message = told.get(recipient=world.edu_liaison)
+    assert "王医生" in message.title and message.url == expert.get_absolute_url()  # the event is the office's
+    assert told.get(recipient=world.pds_office).url == event.get_absolute_url()
+    assert not Message.objects.filter(recipient__in=[world.kexie_liaison, world.xz_office]).exists()
