@@ -501,3 +501,51 @@ def refresh_year(year: int) -> int:
     paths |= set(CountRule.objects.values_list("target__task__plan__region__path", flat=True).distinct())
     written = refresh_paths(None, paths, year)
     return written + counting_system.refresh_system_paths(None, counting_system.system_paths(), year)
+
+
+def send_expiry_reminders(on: datetime.date) -> int:
+    """``kesu send_reminders``: a title that runs out on 31 December and has not been renewed is
+    announced to the base's recommending unit and to its region's office, once at 6 and once at 3
+    months before; each recipient only for a base they may see. Returns the messages sent."""
+    from django.db.models import Exists, OuterRef
+
+    from kesu.messaging.actions import notify_each
+    from kesu.reporting.notify import office_users, unit_users
+
+    renewed = Designation.objects.filter(
+        institution_id=OuterRef("institution_id"),
+        system=OuterRef("system"),
+        level=OuterRef("level"),
+        start_year__gt=OuterRef("start_year"),
+    )
+    within3 = set(Designation.objects.expiring_within(3, on).values_list("pk", flat=True))
+    ending = (
+        Designation.objects.expiring_within(6, on)
+        .exclude(Exists(renewed))
+        .select_related("institution__region", "institution__unit")
+    )
+    sent = 0
+    for designation in ending:
+        base = designation.institution
+        months = 3 if designation.pk in within3 else 6
+        recipients = office_users(base.region_id) + (unit_users(base.unit) if base.unit is not None else [])
+        title = f"【到期提醒】{base.name}的{designation.get_level_display()}认定将于{designation.end_year}年底到期"
+        body = (
+            f"{designation}将于 {designation.end_year} 年 12 月 31 日到期（不足 {months} 个月）。"
+            "如需继续保留，请按通知重新申报；到期后不再计入基地数。"
+        )
+
+        def compose(user: Any, base: Institution = base, title: str = title, body: str = body) -> Any:
+            visible = Institution.objects.visible_to(user).filter(pk=base.pk).exists()
+            return (title, body, base.get_absolute_url()) if visible else None
+
+        sent += len(
+            notify_each(
+                recipients,
+                "designation_expiring",
+                compose,
+                key=f"designation-expiring:{designation.pk}:{months}",
+                region=base.region,
+            )
+        )
+    return sent

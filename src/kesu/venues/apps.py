@@ -14,8 +14,9 @@ class VenuesConfig(AppConfig):
     def ready(self) -> None:
         from kesu.core.models import register_verbs
         from kesu.core.registry_imports import register_count_refresher, register_importer
+        from kesu.reporting import notify
         from kesu.venues import demo, job_kinds  # noqa: F401  (register the demo step and the import job kind)
-        from kesu.venues.actions import refresh_year
+        from kesu.venues.actions import refresh_year, send_expiry_reminders
         from kesu.venues.importing import run_import
 
         register_verbs(
@@ -34,6 +35,7 @@ class VenuesConfig(AppConfig):
         )
         register_importer("bases", "科普教育基地", run_import)
         register_count_refresher("bases", refresh_year)
+        notify.register_reminder_source(send_expiry_reminders)  # titles ending within 6 and 3 months
         for module in OPTIONAL_READY_MODULES:
             try:
                 importlib.import_module(module)
