@@ -25,8 +25,11 @@ class MessageFilterSet(django_filters.FilterSet):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Registries add kinds in their AppConfig.ready: read the list when the filter is built.
-        self.filters["kind"].extra["choices"] = kind_choices()
+        # Registries add kinds in their AppConfig.ready: read the list when the filter is built, and drop
+        # a form field cached before (the API schema builds one on the class's filter with no choices).
+        kind = self.filters["kind"]
+        kind.extra["choices"] = kind_choices()
+        kind.__dict__.pop("_field", None)
 
     def filter_state(self, queryset: QuerySet[Message], name: str, value: Any) -> QuerySet[Message]:
         return queryset.filter(read_at__isnull=value == "unread")
