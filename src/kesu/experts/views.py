@@ -200,6 +200,19 @@ def expert_reveal(request: AuthedRequest, expert_id: int) -> HttpResponse:
     return redirect(expert)
 
 
+def _submit(request: AuthedRequest, form: Any, act: Any, done: str) -> None:
+    """A small POST form: run the action if the form is valid, and say in a flash message how it went."""
+    if not form.is_valid():
+        _flash_error(request, form)
+        return
+    try:
+        act()
+    except actions.ExpertError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, done)
+
+
 def _flash_error(request: AuthedRequest, form: Any) -> None:
     problems = [
         f"{form.fields[name].label if name in form.fields else ''}{'：' if name in form.fields else ''}{e}"
@@ -238,16 +251,14 @@ def _managed_appointment(request: AuthedRequest, appointment_id: int) -> Appoint
 def appointment_dismiss(request: AuthedRequest, appointment_id: int) -> HttpResponse:
     appointment = _managed_appointment(request, appointment_id)
     form = forms.DismissForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.dismiss(
-                request.user, appointment, on=form.cleaned_data["on"], reason=form.cleaned_data["reason"]
-            )
-            messages.success(request, "已解聘")
-        except actions.ExpertError as error:
-            messages.error(request, error.message)
-    else:
-        _flash_error(request, form)
+    _submit(
+        request,
+        form,
+        lambda: actions.dismiss(
+            request.user, appointment, on=form.cleaned_data["on"], reason=form.cleaned_data["reason"]
+        ),
+        "已解聘",
+    )
     return redirect(appointment.expert)
 
 
@@ -255,14 +266,7 @@ def appointment_dismiss(request: AuthedRequest, appointment_id: int) -> HttpResp
 def appointment_renew(request: AuthedRequest, appointment_id: int) -> HttpResponse:
     appointment = _managed_appointment(request, appointment_id)
     form = forms.RenewForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.renew(request.user, appointment, **form.cleaned_data)
-            messages.success(request, "已续聘")
-        except actions.ExpertError as error:
-            messages.error(request, error.message)
-    else:
-        _flash_error(request, form)
+    _submit(request, form, lambda: actions.renew(request.user, appointment, **form.cleaned_data), "已续聘")
     return redirect(appointment.expert)
 
 
@@ -270,14 +274,9 @@ def appointment_renew(request: AuthedRequest, appointment_id: int) -> HttpRespon
 def activity_add(request: AuthedRequest, expert_id: int) -> HttpResponse:
     expert = _managed_expert(request, expert_id)
     form = forms.ActivityForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.log_activity(request.user, expert, **form.cleaned_data)
-            messages.success(request, "已登记活动")
-        except actions.ExpertError as error:
-            messages.error(request, error.message)
-    else:
-        _flash_error(request, form)
+    _submit(
+        request, form, lambda: actions.log_activity(request.user, expert, **form.cleaned_data), "已登记活动"
+    )
     return redirect(expert)
 
 
@@ -435,16 +434,14 @@ def selection_apply(request: AuthedRequest, selection_id: int) -> HttpResponse:
         region__path__startswith=selection.region.path
     )
     form = forms.ApplyForm(request.POST, region=selection.region, experts=experts)
-    if form.is_valid():
-        try:
-            actions.apply(
-                request.user, selection, form.cleaned_data["expert"], form.cleaned_data["recommending_unit"]
-            )
-            messages.success(request, "已登记申请")
-        except actions.ExpertError as error:
-            messages.error(request, error.message)
-    else:
-        _flash_error(request, form)
+    _submit(
+        request,
+        form,
+        lambda: actions.apply(
+            request.user, selection, form.cleaned_data["expert"], form.cleaned_data["recommending_unit"]
+        ),
+        "已登记申请",
+    )
     return redirect(selection)
 
 
@@ -705,14 +702,7 @@ def dispatch_create(request: AuthedRequest, emergency_id: int) -> HttpResponse:
     event = _managed_event(request, emergency_id)
     experts = Expert.objects.manageable_by(request.user).filter(region__path__startswith=event.region.path)
     form = forms.DispatchForm(request.POST, experts=experts)
-    if form.is_valid():
-        try:
-            actions.dispatch(request.user, event, **form.cleaned_data)
-            messages.success(request, "已派遣")
-        except actions.ExpertError as error:
-            messages.error(request, error.message)
-    else:
-        _flash_error(request, form)
+    _submit(request, form, lambda: actions.dispatch(request.user, event, **form.cleaned_data), "已派遣")
     return redirect(event)
 
 
@@ -724,14 +714,9 @@ def dispatch_respond(request: AuthedRequest, dispatch_id: int) -> HttpResponse:
         pk=dispatch_id,
     )
     form = forms.ResponseForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.record_response(request.user, row, **form.cleaned_data)
-            messages.success(request, "已登记响应")
-        except actions.ExpertError as error:
-            messages.error(request, error.message)
-    else:
-        _flash_error(request, form)
+    _submit(
+        request, form, lambda: actions.record_response(request.user, row, **form.cleaned_data), "已登记响应"
+    )
     return redirect(row.event)
 
 
