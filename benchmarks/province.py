@@ -5,6 +5,15 @@ member units per city or county each with one liaison, one published plan per ci
 200 tasks (1 lead and 2 participating units each, a target on every fourth task), and — when
 ``cycle_years`` is given — two reporting cycles a year: past ones approved, the last one open.
 Everything goes in with bulk_create, so the whole province takes a minute or two on PostgreSQL.
+
+Knobs (the defaults build the province above, which the other benchmarks use):
+
+- ``scale``: 1, 4, 16 … multiplies the counties (160 → 640 → 2,560) under the same 17 cities;
+- ``first_city_counties``: the first city gets this many counties × ``scale`` (96 gives the issue's
+  "city with 96 counties"), the rest are spread over the other cities;
+- ``province_plan``: the province office has its own published plan too (plans at every level);
+- ``build_cycles(..., plans=[...])``: history for some plans only (ten years of cycles for every plan
+  of a 4× province would be tens of millions of entries).
 """
 
 from __future__ import annotations
@@ -57,6 +66,9 @@ def build_province(
     tasks_per_plan: int = 200,
     cycle_years: tuple[int, int] | None = None,
     seed: int = 1,
+    scale: int = 1,
+    first_city_counties: int | None = None,
+    province_plan: bool = False,
 ) -> Province:
     """Build (or find, if already built) the synthetic province."""
     existing = Region.objects.filter(code=PROVINCE_CODE).first()
@@ -64,22 +76,25 @@ def build_province(
         regions = list(
             Region.objects.filter(path__startswith=existing.path, level__in=[2, 3]).order_by("code")
         )
+        planned = [existing, *regions]
         return Province(
-            existing, regions, list(Plan.objects.filter(region__in=regions).order_by("region__code"))
+            existing, regions, list(Plan.objects.filter(region__in=planned).order_by("region__code"))
         )
     rng = random.Random(seed)
+    first = first_city_counties * scale if first_city_counties else None
     with transaction.atomic():
-        province, regions = _regions(cities, counties)
-        units = _units(regions, units_per_region)
+        province, regions = _regions(cities, counties * scale, first)
+        planned = [province, *regions] if province_plan else regions
+        units = _units(planned, units_per_region)
         _people(province, regions, units)
-        plans = _plans(regions, units, tasks_per_plan, rng)
+        plans = _plans(planned, units, tasks_per_plan, rng)
     result = Province(province, regions, plans)
     if cycle_years is not None:
         build_cycles(result, *cycle_years, rng=rng)
     return result
 
 
-def _regions(cities: int, counties: int) -> tuple[Region, list[Region]]:
+def _regions(cities: int, counties: int, first: int | None = None) -> tuple[Region, list[Region]]:
     province = Region(code=PROVINCE_CODE, name="演示省", level=RegionLevel.PROVINCE, path=f"{PROVINCE_CODE}/")
     province.save()
     city_rows = [
@@ -95,10 +110,8 @@ def _regions(cities: int, counties: int) -> tuple[Region, list[Region]]:
     Region.objects.bulk_create(city_rows)
     city_rows = list(Region.objects.filter(parent=province).order_by("code"))
     county_rows = []
-    for index in range(counties):
-        city = city_rows[index % cities]
-        number = index // cities + 1
-        code = f"{city.code[:4]}{number:02d}000000"
+    for city, number in _county_places(city_rows, counties, first):
+        code = _county_code(city.code, number)
         county_rows.append(
             Region(
                 code=code,
@@ -111,6 +124,24 @@ def _regions(cities: int, counties: int) -> tuple[Region, list[Region]]:
     Region.objects.bulk_create(county_rows)
     county_rows = list(Region.objects.filter(parent__parent=province).order_by("code"))
     return province, city_rows + county_rows
+
+
+def _county_places(cities: list[Region], counties: int, first: int | None) -> list[tuple[Region, int]]:
+    """(city, number within the city) of each county: round-robin, or ``first`` of them in the first city."""
+    if first is None:
+        return [(cities[i % len(cities)], i // len(cities) + 1) for i in range(counties)]
+    places = [(cities[0], n) for n in range(1, first + 1)]
+    others = cities[1:] or cities[:1]
+    rest = max(0, counties - first)
+    return places + [(others[i % len(others)], i // len(others) + 1) for i in range(rest)]
+
+
+def _county_code(city_code: str, number: int) -> str:
+    """12 digits: 01–99 in the county digits as before; beyond 99 (a 4× city) the next two digits count
+    the hundreds, so 100 is ``xxxx0001 0000`` and never meets a two-digit number's ``xxxxNN000000``."""
+    if number < 100:
+        return f"{city_code[:4]}{number:02d}000000"
+    return f"{city_code[:4]}{number % 100:02d}{number // 100:02d}0000"
 
 
 def _units(regions: list[Region], per_region: int) -> dict[int, list[Unit]]:
@@ -208,8 +239,16 @@ def _plans(
     return plans
 
 
-def build_cycles(province: Province, first_year: int, last_year: int, *, rng: random.Random) -> None:
-    """Two cycles a year per plan; all but the last approved (with filled entries), the last one open."""
+def build_cycles(
+    province: Province,
+    first_year: int,
+    last_year: int,
+    *,
+    rng: random.Random,
+    plans: list[Plan] | None = None,
+) -> None:
+    """Two cycles a year per plan (``plans``, default all); all but the last approved (with filled
+    entries), the last one open."""
     from kesu.reporting import rules
     from kesu.reporting.actions import assignments
     from kesu.reporting.models import Cycle, Entry, Report, ReportStatus, TargetValue
@@ -217,7 +256,7 @@ def build_cycles(province: Province, first_year: int, last_year: int, *, rng: ra
     periods = [Period(y, h) for y in range(first_year, last_year + 1) for h in (1, 2)]
     current = periods[-1]
     today = date.today()
-    for plan in province.plans:
+    for plan in province.plans if plans is None else plans:
         with transaction.atomic():
             units = assignments(plan)
             targets = dict(Target.objects.filter(task__plan=plan).values_list("task_id", "pk"))

@@ -7,8 +7,10 @@ Steps: migrate; build the synthetic province (benchmarks/province.py) once; star
 127.0.0.1 only; time the liaisons' to-do page and the offices' status board over loopback; each of
 the 200 liaisons opens their report (the page the submit button is on); then they all submit, first
 in the same instant, then spawned over one second as locust's ``-u 200 -r 200`` would (one asyncio
-client, bounded in count and time). Prints p50/p95 per step, the errors, and how many submissions
-were stored. See docs/reporting.md.
+client, bounded in count and time), while a second process keeps one core busy (BENCH_CPU_HOG=1).
+Also times a 2,400-entry status board, the cycle list and the home pages of two towns that differ
+only in their history (2 and 10 years of half-year cycles). Prints p50/p95/max per step, the
+errors, how many submissions were stored, and the load average. See docs/reporting.md.
 """
 
 from __future__ import annotations
@@ -22,7 +24,10 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -53,7 +58,7 @@ def summary(name: str, millis: list[float], errors: int = 0) -> str:
     )
 
 
-def session_cookie(user) -> str:  # type: ignore[no-untyped-def]
+def session_cookie(user: Any) -> str:
     from django.conf import settings
     from django.contrib.sessions.backends.db import SessionStore
 
@@ -88,7 +93,7 @@ def request(method: str, path: str, session: str, timeout: float = 30) -> tuple[
     return status, (time.perf_counter() - started) * 1000
 
 
-def setup() -> tuple[list, list, list]:  # type: ignore[type-arg]
+def setup() -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[tuple[str, str]]]:
     import django
 
     django.setup()
@@ -111,7 +116,9 @@ def setup() -> tuple[list, list, list]:  # type: ignore[type-arg]
     )
     rng = random.Random(4)
     current = list(
-        Report.objects.filter(cycle__period="2025H2", unit__kind="government").values_list("pk", "unit_id")
+        Report.objects.filter(
+            cycle__period="2025H2", unit__kind="government", cycle__plan__in=province.plans
+        ).values_list("pk", "unit_id")
     )
     picked = rng.sample(current, CONCURRENT + PAGE_SAMPLES)
     submitters, readers = picked[:CONCURRENT], picked[CONCURRENT:]
@@ -146,7 +153,7 @@ def setup() -> tuple[list, list, list]:  # type: ignore[type-arg]
     return submit_jobs, todo_jobs, board_jobs
 
 
-def start_server() -> subprocess.Popen:  # type: ignore[type-arg]
+def start_server() -> subprocess.Popen[bytes]:
     command = [
         str(ROOT / ".venv/bin/gunicorn"),
         "kesu.wsgi:application",
@@ -227,8 +234,8 @@ async def _burst(jobs: list[tuple[str, str]], ramp: float) -> list[tuple[int, fl
 
 
 def concurrent_submits(
-    jobs: list[tuple[str, str]], ramp: float = 0.0, server: subprocess.Popen | None = None
-) -> tuple[list[float], int, str]:  # type: ignore[type-arg]
+    jobs: list[tuple[str, str]], ramp: float = 0.0, server: subprocess.Popen[bytes] | None = None
+) -> tuple[list[float], int, str]:
     """All liaisons' POSTs from one asyncio loop (light on the shared CPUs): in the same instant when
     ``ramp`` is 0, else spread evenly over ``ramp`` seconds, as locust's ``-u 200 -r 200`` spawns them.
     Also says where the CPU went: the gunicorn workers, PostgreSQL, this client, the whole machine."""
@@ -265,7 +272,7 @@ def _own_backends() -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def cpu_snapshot(server: subprocess.Popen | None) -> dict[str, float]:  # type: ignore[type-arg]
+def cpu_snapshot(server: subprocess.Popen[bytes] | None) -> dict[str, float]:
     workers: list[int] = []
     if server is not None:
         children = Path(f"/proc/{server.pid}/task/{server.pid}/children")
@@ -288,16 +295,22 @@ def main() -> None:
             "请设置 DATABASE_URL=postgresql://postgres@127.0.0.1:5432/reporting_bench（本基准针对 PostgreSQL）"
         )
     submit_jobs, todo_jobs, board_jobs = setup()
+    history_jobs = history_setup()
     load_before = os.getloadavg()[0]  # other work on the machine shares its two cores
     server = start_server()
     try:
         todo, todo_errors = sequential(todo_jobs)
         board, board_errors = sequential(board_jobs)
+        history = {name: sequential(jobs) for name, jobs in history_jobs.items()}
         report_jobs = [(path.removesuffix("submit/"), session) for path, session in submit_jobs]
         opened, opened_errors = sequential(report_jobs) if OPEN_REPORT else ([], 0)
-        burst, burst_errors, burst_cpu = concurrent_submits(submit_jobs, server=server)
+        with cpu_hog() as hog:
+            burst_load = os.getloadavg()[0]
+            burst, burst_errors, burst_cpu = concurrent_submits(submit_jobs, server=server)
+        burst_stored = submitted_count(submit_jobs)
         reset_submitters([path for path, _ in submit_jobs])
-        ramped, ramped_errors, _ = concurrent_submits(submit_jobs, ramp=RAMP, server=server)
+        with cpu_hog() as ramp_hog:
+            ramped, ramped_errors, _ = concurrent_submits(submit_jobs, ramp=RAMP, server=server)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
@@ -309,14 +322,196 @@ def main() -> None:
     )
     print(summary("liaison to-do page (GET todo)", todo, todo_errors))
     print(summary("office status board (GET cycle)", board, board_errors))
+    for name, (millis, errors) in history.items():
+        print(summary(name, millis, errors))
     if opened:
         print(summary("liaison report page (GET report)", opened, opened_errors))
+    print(f"same-instant burst: {hog}; load average {burst_load:.2f} when it started")
     print(summary(f"{len(submit_jobs)} submits in the same instant", burst, burst_errors))
     print(f"  {burst_cpu}")
-    print(summary(f"{len(submit_jobs)} submits spawned over {RAMP:g} s", ramped, ramped_errors))
     print(
-        f"submissions stored for the {len(submit_jobs)} reports: {submitted_count(submit_jobs)} "
+        f"  submissions stored for the {len(submit_jobs)} reports: {burst_stored} "
         "(one per report: the same round is never stored twice)"
+    )
+    print(f"spawned round: {ramp_hog}")
+    print(summary(f"{len(submit_jobs)} submits spawned over {RAMP:g} s", ramped, ramped_errors))
+    print(f"  submissions stored for the {len(submit_jobs)} reports: {submitted_count(submit_jobs)}")
+    print(
+        f"office messages queued for the background worker (compose_messages): {queued_messages()} "
+        "(composed by `kesu db_worker`, not in the liaisons' requests)"
+    )
+
+
+# A second process using one core fully during the bursts (BENCH_CPU_HOG=0 turns it off): the burst
+# must meet its target while something else (a report export, another tenant) keeps a core busy.
+CPU_HOG = os.environ.get("BENCH_CPU_HOG", "1") == "1"
+
+
+@contextmanager
+def cpu_hog() -> Iterator[str]:
+    """A CPU-bound loop in its own process for the duration of the block."""
+    if not CPU_HOG:
+        yield "no CPU hog (BENCH_CPU_HOG=0)"
+        return
+    hog = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    time.sleep(0.5)  # let it take its core
+    try:
+        yield f"a second process runs a CPU-bound loop on one core (pid {hog.pid}, BENCH_CPU_HOG=1)"
+    finally:
+        hog.kill()
+        hog.wait()
+
+
+def queued_messages() -> int:
+    from django_tasks.backends.database.models import DBTaskResult
+
+    return DBTaskResult.objects.filter(task_path__endswith="compose_messages", status="NEW").count()
+
+
+def history_setup() -> dict[str, list[tuple[str, str]]]:
+    """The two towns' pages (board, cycle list, office and leader home) as timed jobs, named with
+    their history; prints the queries and Python calls each asks for, measured in-process."""
+    from benchmarks.province import build_province
+    from django.db import connection
+
+    from kesu.accounts.models import User
+
+    towns = history_towns(build_province(cycle_years=(2021, 2025)))
+    with connection.cursor() as cursor:  # the towns were bulk-loaded: fresh statistics
+        cursor.execute("ANALYZE")
+    jobs: dict[str, list[tuple[str, str]]] = {}
+    for label, (office_id, cycle_id) in towns.items():
+        office = User.objects.get(pk=office_id)
+        leader = User.objects.get(username=office.username.replace("office-", "leader-"))
+        pages = {
+            f"board 2,400 entries, {label} (GET cycle)": (f"/reporting/cycles/{cycle_id}/", office),
+            f"cycle list, {label}": ("/reporting/cycles/", office),
+            f"office home, {label}": ("/", office),
+            f"leader home, {label}": ("/", leader),
+        }
+        for name, (path, user) in pages.items():
+            session = session_cookie(user)
+            queries, calls = in_process_cost(path, session)
+            print(f"in-process: {name:<46} {queries:3} queries, {calls:7} Python calls")
+            jobs[name] = [(path, session)] * HISTORY_SAMPLES
+    return jobs
+
+
+HISTORY_SAMPLES = int(os.environ.get("BENCH_HISTORY_SAMPLES", "30"))
+
+
+def in_process_cost(path: str, session: str) -> tuple[int, int]:
+    """Queries and Python function calls of one GET through Django's WSGI handler (after a first)."""
+    import cProfile
+    import pstats
+
+    from benchmarks.submit_profile import requester
+    from django.db import connection
+
+    send = requester()
+    send([(path, session)], "GET")
+    queries = 0
+
+    def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        nonlocal queries  # counted as they run: a request's start clears the query log
+        queries += 1
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        send([(path, session)], "GET")
+    profile = cProfile.Profile()
+    profile.enable()
+    send([(path, session)], "GET")
+    profile.disable()
+    calls = sum(row[1] for row in pstats.Stats(profile).stats.values())  # type: ignore[attr-defined]
+    return queries, calls
+
+
+# ---- a 2,400-entry board, at two lengths of history ---------------------------------------------
+# Two towns under the first county, each with one plan of BOARD_TASKS tasks over BOARD_UNITS units
+# (a lead and two participating units per task: 2,400 entries a cycle at the defaults, 4× the
+# province's own plans). Both are alike but for their history: one has 2 years of half-year cycles,
+# the other 10. The board, the cycle list and the home panels of both are timed side by side: what
+# must not grow with history is compared on the same machine, in the same minute.
+BOARD_UNITS = int(os.environ.get("BENCH_BOARD_UNITS", "240"))
+BOARD_TASKS = int(os.environ.get("BENCH_BOARD_TASKS", "800"))
+HISTORIES = {"2 years": (2024, 2025), "10 years": (2016, 2025)}
+
+
+def history_towns(province: Any) -> dict[str, tuple[int, int]]:
+    """(town office's user id, current cycle id) per history length; built once."""
+    from kesu.accounts.models import User
+    from kesu.reporting.models import Cycle
+
+    found: dict[str, tuple[int, int]] = {}
+    for number, (label, years) in enumerate(HISTORIES.items(), start=1):
+        code = f"{province.regions[-1].code[:6]}{number:03d}000"
+        if not User.objects.filter(username=f"office-{code}").exists():
+            _build_town(province, code, number, years)
+        cycle = Cycle.objects.get(plan__region__code=code, period="2025H2")
+        found[label] = (User.objects.get(username=f"office-{code}").pk, cycle.pk)
+    return found
+
+
+def _build_town(province: Any, code: str, number: int, years: tuple[int, int]) -> None:
+    from benchmarks.province import Province, _plans, _units, build_cycles
+    from django.contrib.auth.hashers import make_password
+    from django.db import transaction
+
+    from kesu.accounts.models import Membership, Role, User
+    from kesu.regions.models import Region, RegionLevel
+
+    rng = random.Random(number)
+    county = province.regions[-1]
+    with transaction.atomic():
+        town = Region.objects.create(
+            code=code,
+            name=f"{county.name}演示{number}镇",
+            level=RegionLevel.TOWN,
+            parent=county,
+            path=f"{county.path}{code}/",
+        )
+        units = _units([town], BOARD_UNITS)
+        password = make_password("bench-password-2025")
+        for role in (Role.OFFICE, Role.LEADER):
+            user = User.objects.create(
+                username=f"{role}-{code}", display_name=f"{town.name}{role.label}", password=password
+            )
+            Membership.objects.create(user=user, role=role, region=town)
+        plans = _plans([town], units, BOARD_TASKS, rng)
+        plans[0].period_start = years[0]
+        plans[0].save(update_fields=["period_start"])
+    build_cycles(Province(province.province, [town], plans), *years, rng=rng)
+    _hand_in_most(plans[0], rng)
+
+
+def _hand_in_most(plan: Any, rng: random.Random) -> None:
+    """The open cycle as a board looks near its deadline: two thirds handed in with progress and
+    target values, a few returned, the rest still drafts."""
+    from django.utils import timezone
+
+    from kesu.plans.models import Target
+    from kesu.reporting.models import Entry, Report, ReportStatus, TargetValue
+
+    reports = list(Report.objects.filter(cycle__plan=plan, cycle__period="2025H2").order_by("pk"))
+    now = timezone.now()
+    handed = [r for r in reports if rng.random() < 0.67]
+    for report in handed:
+        report.status = ReportStatus.RETURNED if rng.random() < 0.05 else ReportStatus.SUBMITTED
+        report.round, report.first_submitted_at, report.submitted_at, report.on_time = 1, now, now, True
+    Report.objects.bulk_update(handed, ["status", "round", "first_submitted_at", "submitted_at", "on_time"])
+    entries = list(Entry.objects.filter(report__in=handed))
+    for entry in entries:
+        lead = entry.role != "participating"
+        entry.status = rng.choice(["in_progress", "in_progress", "done", "lagging"]) if lead else ""
+        entry.percent = rng.randint(30, 100) if lead else None
+        entry.narrative = "（演示数据）按计划推进。"
+    Entry.objects.bulk_update(entries, ["status", "percent", "narrative"], batch_size=2000)
+    targets = dict(Target.objects.filter(task__plan=plan).values_list("task_id", "pk"))
+    TargetValue.objects.bulk_create(
+        TargetValue(entry=e, target_id=targets[e.task_id], value=rng.randint(40, 120))
+        for e in entries
+        if e.task_id in targets and e.role == "lead"
     )
 
 

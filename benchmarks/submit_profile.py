@@ -43,7 +43,8 @@ def wsgi_environ(path: str, session: str, method: str) -> dict[str, object]:
     """A request as it arrives from the TLS proxy of a production install."""
     return {
         "REQUEST_METHOD": method,
-        "PATH_INFO": path,
+        "PATH_INFO": path.split("?")[0],
+        "QUERY_STRING": path.partition("?")[2],
         "SERVER_NAME": "127.0.0.1",
         "SERVER_PORT": "443",
         "HTTP_HOST": "127.0.0.1",
@@ -61,7 +62,7 @@ def wsgi_environ(path: str, session: str, method: str) -> dict[str, object]:
     }
 
 
-def requester() -> Callable[[list[tuple[str, str]], str], None]:
+def requester() -> Callable[..., None]:
     from django.core.handlers.wsgi import WSGIHandler
 
     app = WSGIHandler()
@@ -95,9 +96,10 @@ def main() -> None:
 
     picked = random.Random(7).sample(
         list(
-            Report.objects.filter(cycle__period="2025H2", unit__kind="government").values_list(
-                "pk", "unit_id"
-            )
+            # the province's cities and counties (reporting_bench's towns have no liaisons)
+            Report.objects.filter(
+                cycle__period="2025H2", unit__kind="government", cycle__plan__region__level__in=[2, 3]
+            ).values_list("pk", "unit_id")
         ),
         SUBMITS,
     )

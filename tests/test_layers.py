@@ -24,7 +24,14 @@ LAYERS: list[set[str]] = [
     {"reporting"},
     {"indicators"},  # reads reporting's figures for its dashboards
     {"survey"},  # writes its estimates into indicators
-    {"venues", "experts", "volunteers"},  # registries: count into indicators, link to plan targets
+    {
+        "venues",
+        "experts",
+        "volunteers",
+        "activities",
+        "funding",
+    },  # registries: count into indicators, link to plan targets
+    {"kepustats"},  # the annual 科普统计: pre-filled from every registry, collected as a reporting cycle
 ]
 PURE = LAYERS[0]
 # The wiring at the top: it may import anything.

@@ -53,6 +53,9 @@ INSTALLED_APPS = [
     "kesu.venues",
     "kesu.experts",
     "kesu.volunteers",
+    "kesu.activities",
+    "kesu.funding",
+    "kesu.kepustats",
 ]
 
 MIDDLEWARE = [

@@ -102,6 +102,7 @@ class ObjectListView(View):
     title: ClassVar[str] = ""
     export_name: ClassVar[str] = ""  # file and sheet name; defaults to the title
     paginate_by: ClassVar[int] = 100
+    paginator_class: ClassVar[type[Paginator]] = Paginator  # a huge registry may cap its count
     create_url: ClassVar[str] = ""  # a URL name; shown to users who may create
     # Rows about people (experts, volunteers, contacts): every export goes into the audit trail.
     personal_data: ClassVar[bool] = False
@@ -131,7 +132,7 @@ class ObjectListView(View):
             if self.personal_data:
                 audit.record_export(request.user, f"{name}.xlsx", rows=queryset.count())
             return xlsx_response(f"{name}.xlsx", name, headers, rows, print_title="")
-        page = Paginator(queryset, self.paginate_by).get_page(request.GET.get("page"))
+        page = self.paginator_class(queryset, self.paginate_by).get_page(request.GET.get("page"))
         return render(
             request,
             self.template_name,

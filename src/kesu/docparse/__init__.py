@@ -9,6 +9,7 @@ from __future__ import annotations
 from .errors import PlanReadError
 from .groups import key_groups
 from .model import PlanDraft, Section, Task
+from .ocr_units import repair_units
 from .parser import parse_plan_text
 from .readers import DEFAULT_MAX_BYTES, extract_document, needs_ocr, read_document
 from .scan import Extraction, PageProgress, read_images
@@ -48,4 +49,6 @@ def parse_extraction(extraction: Extraction) -> PlanDraft:
     draft = parse_plan_text(extraction.text.replace("\x00", ""))
     draft.warnings = [*extraction.notes, *draft.warnings]
     draft.uncertain_spans = list(extraction.uncertain)
+    if extraction.ocr_pages:  # recognised text: unit names run together or misread
+        repair_units(draft)
     return draft

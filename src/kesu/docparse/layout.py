@@ -260,7 +260,7 @@ def _paragraphs(lines: list[OcrLine], em: float) -> list[Paragraph]:
             py = (previous.y0 + previous.y1) / 2
             previous_full = (right_a + right_b * py) - previous.x1 < 1.5 * em
             far = line.y0 - previous.y0 > 1.8 * max(pitch, em)
-            if indented or not previous_full or far:
+            if indented or not previous_full or far or _opens_item(previous, line):
                 groups.append([line])
                 opens.append(True)
             else:
@@ -274,6 +274,15 @@ def _paragraphs(lines: list[OcrLine], em: float) -> list[Paragraph]:
             _paragraph_of(group, opens=opened, ends_full=(right_a + right_b * ly) - last.x1 < 1.5 * em)
         )
     return out
+
+
+# “2．提升…” after a sentence's end: a numbered item, even where a photographed page's slant
+# hides its indent (a number followed by a digit is a figure, “2.5万”, not an item)
+_ITEM_NUMBER = re.compile(r"^\s*(?:\d{1,2}[.．、]|[（(][一二三四五六七八九十\d]{1,3}[）)])\s*[\u4e00-\u9fff]")
+
+
+def _opens_item(previous: OcrLine, line: OcrLine) -> bool:
+    return previous.text.rstrip().endswith(("。", "；", "：")) and bool(_ITEM_NUMBER.match(line.text))
 
 
 def _paragraph_of(lines: list[OcrLine], *, opens: bool, ends_full: bool) -> Paragraph:

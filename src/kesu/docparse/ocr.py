@@ -9,6 +9,7 @@ puts them in reading order.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import threading
 from dataclasses import dataclass
@@ -29,7 +30,16 @@ DROP_BELOW = 0.3
 # detection time grows with the pixel count. Recognition reads the crops at full resolution.
 DETECT_LONG_SIDE = 1024
 
-_lock = threading.Lock()  # the onnxruntime sessions are shared by the threads of a process
+# Pages are recognised by this many threads at once, each with its own engine running onnxruntime
+# on one core: onnxruntime's default uses one core here, and splitting one page's convolutions over
+# two cores gains less than reading two pages side by side (the Python steps run in parallel too).
+# ``KESU_OCR_WORKERS`` overrides it (1 on a server that must keep a core free).
+MAX_WORKERS = 2
+_local = threading.local()  # one engine per thread: RapidOCR's objects keep per-call state
+# Detection holds about 500 MB while it runs (the page's feature maps), recognition of a line
+# crop about 100 MB: pages detect one at a time, so one page's detection overlaps the other's
+# recognition and the worker's peak stays near one detection's.
+_detecting = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -50,24 +60,58 @@ class OcrLine:
         return self.y1 - self.y0
 
 
+def workers() -> int:
+    """Threads to recognise pages with: one per core, at most ``MAX_WORKERS``."""
+    try:
+        wanted = int(os.environ.get("KESU_OCR_WORKERS", "0"))
+    except ValueError:
+        wanted = 0
+    cores = os.cpu_count() or 1
+    return max(1, min(wanted or MAX_WORKERS, cores))
+
+
+def _engine(threads: int = 1) -> Any:
+    """This thread's engine, its onnxruntime sessions running on ``threads`` cores."""
+    engines: dict[int, Any] = _local.__dict__.setdefault("engines", {})
+    if threads not in engines:
+        engines[threads] = _new_engine(threads)
+    return engines[threads]
+
+
 @cache
-def _engine() -> Any:
+def _rapidocr() -> Any:
     try:
         from rapidocr_onnxruntime import RapidOCR
     except ImportError as exc:  # pragma: no cover - the package is a dependency
         raise OcrUnavailableError(
             "服务器未安装文字识别组件（rapidocr-onnxruntime），无法读取扫描件，请联系系统管理员。"
         ) from exc
-    return RapidOCR(
-        use_cls=False, det_limit_type="max", det_limit_side_len=DETECT_LONG_SIDE, print_verbose=False
+    return RapidOCR
+
+
+def _new_engine(threads: int) -> Any:
+    return _rapidocr()(
+        use_cls=False,
+        det_limit_type="max",
+        det_limit_side_len=DETECT_LONG_SIDE,
+        print_verbose=False,
+        intra_op_num_threads=threads,
+        inter_op_num_threads=1,
+        # one line crop per run: a batch is padded to its widest line, and on these pages (lines
+        # of very different widths) batches of 6 took twice the CPU and twice the peak memory
+        rec_batch_num=1,
     )
 
 
-def recognise(image: Image.Image) -> list[OcrLine]:
-    """The text lines of a page image (any mode), with boxes in the image's pixels."""
+def recognise(image: Image.Image, threads: int | None = None) -> list[OcrLine]:
+    """The text lines of a page image (any mode), with boxes in the image's pixels. ``threads``:
+    cores for this page's inference (all of them when None; 1 when pages are read side by side)."""
     import numpy as np
 
-    grey = np.asarray(_ink(image))
+    engine = _engine(threads or os.cpu_count() or 1)
+    ink = _ink(image)
+    raw = np.asarray(ink)  # the dash bullets' check is tuned to the page's own contrast
+    grey = np.asarray(_even_light(ink))
     regions = page_regions(grey)
     found: list[tuple[int, Any, str, float, list[float]]] = []
     for region in regions:
@@ -75,8 +119,7 @@ def recognise(image: Image.Image) -> list[OcrLine]:
         if len(regions) > 1 and not (crop < 128).any():
             continue  # nothing inked: a blank band above or below the columns
         rgb = np.ascontiguousarray(np.repeat(crop[:, :, None], 3, axis=2))
-        with _lock:
-            read = _detect_and_read(_engine(), rgb)
+        read = _detect_and_read(engine, rgb)
         column = _COLUMN_OF[region.side]
         for box, text, score, confidences in read:
             found.append((column, [[x + dx, y + dy] for x, y in box], text, score, confidences))
@@ -97,7 +140,7 @@ def recognise(image: Image.Image) -> list[OcrLine]:
             _unsure_runs(confidences),
             column,
         )
-        lines.append(_restore_dash(line, grey))
+        lines.append(_restore_dash(line, raw))
     return [line for line in lines if line.text.strip()]
 
 
@@ -290,6 +333,34 @@ def _ink(image: Image.Image) -> Image.Image:
     return image.convert("L")
 
 
+# the paper's brightness from place to place, on the page shrunk by this factor (fast; light
+# varies slowly): an 8× smaller page, its brightest within 7 pixels (wider than a character)
+_LIGHT_SHRINK, _LIGHT_WINDOW = 8, 7
+_UNEVEN = 0.8  # the darkest twentieth of the paper under 80 % of the brightest: a photo's light
+_PAPER = 215.0  # after evening out, this grey and above is paper (a seal's pale residue too)
+
+
+def _even_light(grey: Image.Image) -> Image.Image:
+    """A photographed page with light falling off to a corner, or a shadow over it: divided by
+    the paper's own brightness around each point, then stretched so that pale grey (paper, the
+    faint trace a red seal leaves in the red channel) is white. Without it, detection missed a
+    whole line under a seal in the shaded half of a photo. A scanner's evenly lit page is kept."""
+    import numpy as np
+    from PIL import Image, ImageFilter
+
+    small = grey.resize((max(1, grey.width // _LIGHT_SHRINK), max(1, grey.height // _LIGHT_SHRINK)))
+    light = small.filter(ImageFilter.MaxFilter(_LIGHT_WINDOW)).filter(ImageFilter.GaussianBlur(3))
+    paper = np.asarray(light, dtype=np.float32)
+    low, high = np.percentile(paper, 5), np.percentile(paper, 95)
+    if high <= 0 or low >= _UNEVEN * high:
+        return grey
+    background = np.maximum(
+        np.asarray(light.resize(grey.size, Image.Resampling.BILINEAR), dtype=np.float32), 1.0
+    )
+    evened = np.asarray(grey, dtype=np.float32) / background * (255.0 * 255.0 / _PAPER)
+    return Image.fromarray(np.clip(evened, 0, 255).astype(np.uint8))
+
+
 def _detect_and_read(engine: Any, rgb: np.ndarray) -> list[tuple[Any, str, float, list[float]]]:
     """RapidOCR's own steps (rapidocr-onnxruntime 1.4), asking the recogniser for each character's
     confidence: the line's mean hides the one character it was unsure of."""
@@ -297,7 +368,9 @@ def _detect_and_read(engine: Any, rgb: np.ndarray) -> list[tuple[Any, str, float
     img, ratio_h, ratio_w = engine.preprocess(rgb)
     op_record: dict[str, Any] = {"preprocess": {"ratio_h": ratio_h, "ratio_w": ratio_w}}
     img, op_record = engine.maybe_add_letterbox(img, op_record)
-    boxes, _ = engine.auto_text_det(img)
+    with _detecting:
+        boxes, _ = engine.auto_text_det(img)
+        _release_memory()
     if boxes is None or len(boxes) == 0:
         return []
     crops = engine.get_crop_img_list(img, boxes)
@@ -341,6 +414,8 @@ _LEADING_SPECKS = "·．.'`"
 _NUMBER_STOP = re.compile(r"^(\d{1,2})[。，,](?=[\u4e00-\u9fff])")
 # the policy term 互联网＋ (“互联网+科普”): its plus read as the character 十
 _INTERNET_PLUS = re.compile(r"互联网十(?=[\u4e00-\u9fff“])")  # a “+” read as such is kept as read
+# the count unit 人次 after a number (“15万人次”), its small 人 read as 大/入/八: no such word
+_PERSON_TIMES = re.compile(r"(?<=[\d万千百])[大入八](?=次)")
 
 
 def _normalise(text: str, confidences: list[float]) -> tuple[str, list[float]]:
@@ -352,6 +427,7 @@ def _normalise(text: str, confidences: list[float]) -> tuple[str, list[float]]:
     text, sure = text[lead:], sure[lead:]
     text = _NUMBER_STOP.sub(r"\1.", text)
     text = _INTERNET_PLUS.sub("互联网＋", text)
+    text = _PERSON_TIMES.sub("人", text)
     chars = list(text)
     for m in _DIGIT_DASH.finditer(text):
         chars[m.start()], sure[m.start()] = "—", max(sure[m.start()], UNCERTAIN_BELOW)
@@ -363,6 +439,48 @@ def _normalise(text: str, confidences: list[float]) -> tuple[str, list[float]]:
     ]
 
     return "".join(chars[i] for i in keep), [sure[i] for i in keep]
+
+
+_OPENING, _CLOSING = "（(", "）)"
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+# a paragraph opens with no punctuation: a speck before an item number read as “：” or “，”
+_LEADING_PUNCT = re.compile(r"^[：:，,、。．.·'`]+(?=[\d\u4e00-\u9fff（(“])")
+# the unit clause closing a paragraph, its ）lost: “（责任单位：市科协、市妇联” and nothing after
+_OPEN_CLAUSE = re.compile(
+    r"（(?:(?:[^（）]{0,4}(?:单位|部门)|责任分工|分工)[：:][^（）。；]*(?:（[^（）]*）[^（）。；]*)*"
+    r"|[^（）。；：]*(?:（[^（）]*）[^（）。；：]*)*(?:负责|牵头|参与|参加|配合))$"
+)
+_TRAILING_SPECK = re.compile(r"(?<=[）。])[.．·'`]+$")  # not ’: it closes a quotation
+
+
+def tidy_paragraph(text: str) -> tuple[str, int]:
+    """One recognised paragraph with what the recogniser gets wrong on its edges and brackets
+    put right, and the number of characters dropped from its start (uncertain spans shift).
+
+    Brackets holding Chinese are made full width: the recogniser often reads a closing ）as
+    ASCII “)”, and the parser reads “（牵头部门：…）” and “（责任单位：…）” by their full-width
+    brackets. A pair is tidied when either bracket is full width or the text between them is
+    Chinese; each character is replaced by one. A unit clause left open at the paragraph's end is
+    closed. Specks read as punctuation before the first character, or as “.” after the closing
+    bracket at the end, go (公文 put nothing there)."""
+    lead = len(text) - len(_LEADING_PUNCT.sub("", text))
+    chars = list(text[lead:])
+    stack: list[int] = []
+    for index, char in enumerate(chars):
+        if char in _OPENING:
+            stack.append(index)
+        elif char in _CLOSING and stack:
+            start = stack.pop()
+            inside = "".join(chars[start + 1 : index])
+            if "（" in (chars[start], chars[index]) or _CJK.search(inside):
+                chars[start], chars[index] = "（", "）"
+    tidied = "".join(chars)
+    tidied = _TRAILING_SPECK.sub("", tidied)
+    if _OPEN_CLAUSE.search(tidied):
+        tidied += "）"
+    return tidied, lead
 
 
 def _restore_dash(line: OcrLine, grey: np.ndarray) -> OcrLine:

@@ -4,13 +4,17 @@ Images are checked before they are decoded: the header's size against ``MAX_PAGE
 (a decompression bomb declares a huge canvas in a few bytes), then a full decode (a truncated or
 corrupt file fails here, in the request, before any job starts). PDF pages are rendered at
 ``RENDER_DPI`` with the long side capped, so a page of absurd dimensions cannot blow up memory.
-Pages are recognised one at a time; only their lines are kept.
+Pages are recognised by ``ocr.workers()`` threads side by side (two on a 2-core server), in a
+window of a few pages so a long scan is never held decoded at once; only their lines are kept.
 """
 
 from __future__ import annotations
 
 import io
+import re
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -117,7 +121,10 @@ def read_pdf(data: bytes, page_texts: Sequence[str], progress: PageProgress | No
             page = document[index]
             width, height = page.get_size()
             scale = min(RENDER_DPI / 72, MAX_RENDER_SIDE / max(width, height, 1))
-            yield page.render(scale=scale, grayscale=True).to_pil()
+            bitmap = page.render(scale=scale, grayscale=True)
+            # a copy: the page is read later by another thread, after pdfium's bitmap is gone
+            yield bitmap.to_pil().copy()
+            bitmap.close()
             page.close()
 
     try:
@@ -126,15 +133,17 @@ def read_pdf(data: bytes, page_texts: Sequence[str], progress: PageProgress | No
         document.close()
 
 
+PageLines = tuple[list[ocr.OcrLine], float, float]  # a recognised page: lines, width, height
+
+
 def _read(pages: Iterator[Image.Image | str], total: int, progress: PageProgress | None) -> Extraction:
     recognised: list[tuple[int, list[ocr.OcrLine], float, float]] = []
     text_pages: dict[int, str] = {}
-    for number, page in enumerate(pages, start=1):
+    for number, page in enumerate(_recognise_in_order(pages), start=1):
         if isinstance(page, str):
             text_pages[number] = page
         else:
-            recognised.append((number, ocr.recognise(page), float(page.width), float(page.height)))
-            page.close()
+            recognised.append((number, *page))
         if progress is not None:
             progress(number, total)
     running = layout.margin_texts([lines for _, lines, _, _ in recognised], [h for _, _, _, h in recognised])
@@ -163,14 +172,65 @@ def _read(pages: Iterator[Image.Image | str], total: int, progress: PageProgress
     return extraction
 
 
+def _recognise_in_order(pages: Iterator[Image.Image | str]) -> Iterator[PageLines | str]:
+    """Each page's lines (a text page as it is), in page order, recognised by a few threads at
+    once. At most two pages per thread are decoded ahead, so memory stays flat on long scans."""
+    count = ocr.workers()
+    threads = 1 if count > 1 else None  # side by side, each page's inference on one core
+    with ThreadPoolExecutor(max_workers=count, thread_name_prefix="ocr") as pool:
+        pending: deque[Future[PageLines | str]] = deque()
+        for page in pages:
+            pending.append(pool.submit(_recognise_page, page, threads))
+            if len(pending) >= 2 * count:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def _recognise_page(page: Image.Image | str, threads: int | None) -> PageLines | str:
+    if isinstance(page, str):
+        return page
+    try:
+        return ocr.recognise(page, threads), float(page.width), float(page.height)
+    finally:
+        page.close()
+
+
+# an item or heading opens the next paragraph: never a sentence's continuation
+_OPENS_ITEM = re.compile(
+    r"^(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十\d]{1,3}[）)]|\d{1,2}[.．、])"
+)
+
+
+def _rejoin(paragraphs: list[layout.Paragraph]) -> list[layout.Paragraph]:
+    """A paragraph cut after “、” or “，” (a column's or page's last line taken for the end of a
+    paragraph) goes on in the next one, unless that opens an item of its own."""
+    joined: list[layout.Paragraph] = []
+    for paragraph in paragraphs:
+        last = joined[-1] if joined else None
+        if last and last.text.endswith(("、", "，")) and not _OPENS_ITEM.match(paragraph.text):
+            shift = len(last.text)
+            last.text += paragraph.text
+            last.uncertain = last.uncertain + [(s + shift, e + shift) for s, e in paragraph.uncertain]
+            last.ends_full = paragraph.ends_full
+            continue
+        joined.append(paragraph)
+    return joined
+
+
 def _assemble(paragraphs: list[layout.Paragraph]) -> Extraction:
+    paragraphs = _rejoin(paragraphs)
     parts: list[str] = []
     uncertain: list[tuple[int, int]] = []
     offset = 0
     for paragraph in paragraphs:
-        parts.append(paragraph.text)
-        uncertain.extend((offset + s, offset + e) for s, e in paragraph.uncertain)
-        offset += len(paragraph.text) + 1
+        text, dropped = ocr.tidy_paragraph(paragraph.text)
+        parts.append(text)
+        for start, end in paragraph.uncertain:
+            start, end = max(0, start - dropped), min(len(text), end - dropped)
+            if start < end:
+                uncertain.append((offset + start, offset + end))
+        offset += len(text) + 1
     return Extraction(text="\n".join(parts), uncertain=uncertain)
 
 

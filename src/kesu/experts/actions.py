@@ -624,13 +624,16 @@ def refresh_counts(actor: User | None, region: Region, year: int) -> int:
     """Record, for ``year``, the figure of every rule that includes ``region``; returns how many.
 
     Each figure is one ``record_value`` (itself one transaction and one audit event), so a rule that
-    fails leaves the others recorded.
+    fails leaves the others recorded; the stored roll-ups are recomputed once at the end (``values_batch``).
     """
+    from kesu.indicators.actions import values_batch
+
     recorded = 0
-    for rule in rules_touching(region):
-        if year in _plan_years(rule.target):  # a figure outside the plan's years measures no target
-            recorded += _refresh_rule(rule, rule.target.task.plan.region, year)
-    return recorded + refresh_dispatch_figures(region, year)
+    with values_batch():
+        for rule in rules_touching(region):
+            if year in _plan_years(rule.target):  # a figure outside the plan's years measures no target
+                recorded += _refresh_rule(rule, rule.target.task.plan.region, year)
+        return recorded + refresh_dispatch_figures(region, year)
 
 
 def refresh_dispatch_figures(region: Region, year: int) -> int:
@@ -643,20 +646,27 @@ def refresh_dispatch_figures(region: Region, year: int) -> int:
     from kesu.indicators import actions as indicator_actions
 
     recorded = 0
-    for each in region.ancestors(include_self=True):
-        figures = counting.dispatch_figures(each, year)
-        if not figures.dispatches:
-            continue
-        for code, value in (
-            ("emergency_dispatch_count", float(figures.dispatches)),
-            ("emergency_response_median_hours", figures.median_response_hours),
-        ):
-            if value is None:
+    with indicator_actions.values_batch():
+        for each in region.ancestors(include_self=True):
+            figures = counting.dispatch_figures(each, year)
+            if not figures.dispatches:
                 continue
-            indicator_actions.record_value(
-                None, code, each, str(year), value, source="registry", provenance=DISPATCH_PROVENANCE[code]
-            )
-            recorded += 1
+            for code, value in (
+                ("emergency_dispatch_count", float(figures.dispatches)),
+                ("emergency_response_median_hours", figures.median_response_hours),
+            ):
+                if value is None:
+                    continue
+                indicator_actions.record_value(
+                    None,
+                    code,
+                    each,
+                    str(year),
+                    value,
+                    source="registry",
+                    provenance=DISPATCH_PROVENANCE[code],
+                )
+                recorded += 1
     return recorded
 
 
@@ -669,19 +679,25 @@ DISPATCH_PROVENANCE = {
 def refresh_year(year: int) -> int:
     """``kesu refresh_registry_counts``: every count rule and the dispatch figures of every region that
     opened an emergency event in ``year``."""
+    from kesu.indicators.actions import values_batch
+
     regions = Region.objects.filter(pk__in=Event.objects.filter(opened_at__year=year).values("region_id"))
-    return refresh_all(year) + sum(refresh_dispatch_figures(region, year) for region in regions)
+    with values_batch():
+        return refresh_all(year) + sum(refresh_dispatch_figures(region, year) for region in regions)
 
 
 def refresh_all(year: int | None = None) -> int:
     """Every rule, for ``year`` or every year of its plan."""
+    from kesu.indicators.actions import values_batch
+
     recorded = 0
-    for rule in CountRule.objects.select_related("target__task__plan__region"):
-        region = rule.target.task.plan.region
-        judged = _plan_years(rule.target)
-        years = ([year] if year in judged else []) if year else sorted(judged)
-        for each in years:
-            recorded += _refresh_rule(rule, region, each)
+    with values_batch():
+        for rule in CountRule.objects.select_related("target__task__plan__region"):
+            region = rule.target.task.plan.region
+            judged = _plan_years(rule.target)
+            years = ([year] if year in judged else []) if year else sorted(judged)
+            for each in years:
+                recorded += _refresh_rule(rule, region, each)
     return recorded
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
@@ -11,7 +13,7 @@ from django.utils import timezone
 
 from kesu.core import audit, dbstats, uploads
 from kesu.core.jobs import start_job
-from kesu.indicators import geo
+from kesu.indicators import geo, rollups
 from kesu.indicators.catalogue import BY_CODE, CATALOGUE, suggest_code
 from kesu.indicators.models import (
     Boundary,
@@ -81,6 +83,28 @@ def indicator_by_code(code: str) -> Indicator:
     return indicator
 
 
+@contextmanager
+def values_batch() -> Iterator[None]:
+    """Many ``record_value``/``delete_value`` calls (a registry refresh, an approved report): the stored
+    roll-ups are recomputed once when the block ends, not once per value (~0.1 s each at province scale).
+
+    Nested blocks join the outermost. When a write fails inside the block, the values recorded before it
+    stay (each ``record_value`` is its own transaction), so they are still rolled up before the error goes
+    on, unless the enclosing transaction is already marked to roll back (then nothing stays to roll up).
+    Also usable as a decorator: ``@values_batch()``.
+    """
+    failure: Exception | None = None
+    with rollups.deferred():
+        try:
+            yield
+        except Exception as error:
+            if transaction.get_connection().needs_rollback:
+                raise
+            failure = error
+    if failure is not None:
+        raise failure
+
+
 @transaction.atomic
 def record_value(
     actor: User | None,
@@ -113,6 +137,7 @@ def record_value(
     if existing is not None:
         row.pk = existing.pk
     row.save()
+    rollups.value_changed(indicator, row.disaggregation_key, region, row.period)
     audit.record(
         actor, "indicator_value.record", row, region=region, before=before, after=_value_snapshot(row)
     )
@@ -242,6 +267,7 @@ def import_values(
         unique_fields=["indicator", "region", "period", "disaggregation_key"],
     )
     dbstats.analyse_after_commit(len(values), IndicatorValue)
+    _roll_up_imported(values)
     audit.record(
         actor,
         "indicator_value.import",
@@ -259,6 +285,17 @@ def import_values(
         },
     )
     return len(values)
+
+
+def _roll_up_imported(values: list[IndicatorValue]) -> None:
+    """One roll-up per indicator × disaggregation × province the file touched, not one per row."""
+    touched: dict[tuple[int, str], dict[int, Region]] = {}
+    for value in values:
+        touched.setdefault((value.indicator_id, value.disaggregation_key), {})[value.region_id] = value.region
+    with rollups.deferred():
+        for (indicator_id, key), regions in touched.items():
+            indicator = next(v.indicator for v in values if v.indicator_id == indicator_id)
+            rollups.changed(indicator, key, regions.values())
 
 
 def _existing_values(values: list[IndicatorValue]) -> list[IndicatorValue]:
@@ -297,6 +334,7 @@ def _compact(row: IndicatorValue) -> list[object]:
 def delete_value(actor: User | None, row: IndicatorValue) -> None:
     audit.record(actor, "indicator_value.delete", row, region=row.region, before=_value_snapshot(row))
     row.delete()
+    rollups.value_changed(row.indicator, row.disaggregation_key, row.region, row.period)
 
 
 @transaction.atomic
@@ -312,6 +350,9 @@ def create_indicator(actor: User | None, region: Region, **fields: object) -> In
     return indicator
 
 
+ROLLUP_FIELDS = ("aggregation", "scale", "denominator_code", "temporal")
+
+
 @transaction.atomic
 def update_indicator(actor: User | None, indicator: Indicator, **fields: object) -> Indicator:
     before = audit.snapshot(indicator)
@@ -320,6 +361,8 @@ def update_indicator(actor: User | None, indicator: Indicator, **fields: object)
             setattr(indicator, name, value)
     indicator.full_clean()
     indicator.save()
+    if any(before.get(name) != audit.snapshot(indicator).get(name) for name in ROLLUP_FIELDS):
+        rollups.rebuild_all([indicator.code])  # summed another way: every stored figure of it changes
     audit.record(
         actor,
         "indicator.update",

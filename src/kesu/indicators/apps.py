@@ -1,4 +1,17 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def fill_rollups_after_upgrade(**kwargs: Any) -> None:
+    """An install upgraded to stored roll-ups has values but no roll-ups: fill them once, so the
+    overviews never show an empty page after ``kesu migrate`` (later writes keep them current)."""
+    from kesu.indicators import rollups
+    from kesu.indicators.models import IndicatorValue, RolledValue
+
+    if IndicatorValue.objects.exists() and not RolledValue.objects.exists():
+        rollups.rebuild_all()
 
 
 class IndicatorsConfig(AppConfig):
@@ -7,7 +20,11 @@ class IndicatorsConfig(AppConfig):
 
     def ready(self) -> None:
         from kesu.core.models import register_verbs
-        from kesu.indicators import demo, job_kinds  # noqa: F401  (register the demo step and the job kind)
+        from kesu.indicators import demo, job_kinds, rollups  # noqa: F401  (register the demo step and the job kind)
+        from kesu.regions.signals import tree_changed
+
+        tree_changed.connect(rollups.on_tree_changed, dispatch_uid="indicators-rollups")
+        post_migrate.connect(fill_rollups_after_upgrade, sender=self, dispatch_uid="indicators-fill-rollups")
 
         register_verbs(
             {

@@ -42,6 +42,8 @@ CATALOGUE: list[Entry] = [
         denominator_label="18—69岁常住人口",
     ),
     Entry("population", "常住人口", "人", "sum", "stock", "统计部门", "年末常住人口。"),
+    # The other denominator of 人均科普经费 (kesu.funding): some standards count per 户籍人口.
+    Entry("registered_population", "户籍人口", "人", "sum", "stock", "统计部门", "年末户籍人口。"),
     Entry("adult_population", "18—69岁常住人口", "人", "sum", "stock", "统计部门", "年末18—69岁常住人口。"),
     Entry(
         "informant_count",
@@ -227,7 +229,7 @@ CATALOGUE: list[Entry] = [
         "sum",
         "flow",
         "经费统计",
-        "期内各级财政和社会投入的科普经费。",
+        "期内各级财政和社会投入的科普经费。登记库（科普经费）口径：各项目执行数之和，可按资金性质分列。",
     ),
     Entry(
         "funding_per_capita",
@@ -236,7 +238,7 @@ CATALOGUE: list[Entry] = [
         "ratio",
         "flow",
         "经费统计",
-        "科普经费（元）除以常住人口。",
+        "科普经费（元）除以常住人口。登记库（科普经费）口径：本级财政科普经费（财政拨款＋科普专项）到位数÷年末常住人口。",
         scale=1.0,
         numerator_label="科普经费（元）",
         denominator_code="population",
@@ -338,6 +340,25 @@ CATALOGUE: list[Entry] = [
         "flow",
         "工作报送",
         "期内开展的各类科普活动场次。",
+    ),
+    # Counted from the activity rows (kesu.activities.counting); science_activity_count above too.
+    Entry(
+        "science_activity_attendance",
+        "科普活动参与人次",
+        "人次",
+        "sum",
+        "flow",
+        "登记库（科普活动）",
+        "期内已采用的科普活动的线下参与人次合计，多家单位合办的活动只计一次。",
+    ),
+    Entry(
+        "expert_volunteer_service_count",
+        "专家科普志愿服务次数",
+        "次",
+        "sum",
+        "flow",
+        "登记库（科普活动）",
+        "期内有专家参与的已采用科普活动次数（一项活动计一次）。",
     ),
     # The 科技馆 system, mobile venues, 示范创建 and 表彰 (counted by kesu.venues.counting_system).
     Entry(

@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from kesu import progress
 from kesu.core.demo import DATA_DIR
 from kesu.core.exports import csv_cell, xlsx_response
-from kesu.indicators import charts
+from kesu.indicators import charts, rollups
 from kesu.indicators.figures import (
     UNCONFIRMED,
     SubtreeFigures,
@@ -30,7 +30,7 @@ from kesu.plans.models import PartKind, Plan, PlanKind, Target, Task
 from kesu.progress import wording
 from kesu.progress.rollup import GAP
 from kesu.regions.models import Region
-from kesu.reporting import figures as reporting_figures
+from kesu.reporting import task_status
 
 HEADLINE = "literacy_rate"
 
@@ -102,7 +102,7 @@ def five_year_plan(region: Region) -> Plan | None:
 
 def headline(region: Region) -> tuple[Block, progress.Assessment | None, dict[str, Any]]:
     indicator = Indicator.objects.get(code=HEADLINE)
-    figures = SubtreeFigures.load(indicator, region)
+    figures = rollups.load_many([(indicator, "")], region)[(indicator.pk, "")]
     years = figures.year_values(region)
     plan = five_year_plan(region)
     goal, goal_year = (plan.goal_value, plan.goal_year) if plan else (None, None)
@@ -197,7 +197,7 @@ def status_label(status: TargetStatus) -> str:
 
 
 def targets_block(region: Region, as_of: int) -> tuple[Block, list[TargetStatus]]:
-    statuses = target_statuses(region_targets(region), region, as_of)
+    statuses = target_statuses(region_targets(region), region, as_of, load=rollups.load_many)
     rows = []
     for s in statuses:
         t = s.target
@@ -249,7 +249,7 @@ def tasks_block(region: Region) -> Block:
             "pk", "part_kind", "key_group_tags"
         )
     )
-    statuses = reporting_figures.task_statuses([pk for pk, _kind, _tags in tasks])
+    statuses = task_status.task_statuses([pk for pk, _kind, _tags in tasks])
     groups: dict[str, list[int]] = {}
     for pk, kind, tags in tasks:
         groups.setdefault(str(PartKind(kind).label), []).append(pk)
@@ -271,7 +271,7 @@ def tasks_block(region: Region) -> Block:
 
 
 def completeness_block(region: Region) -> Block:
-    rows = reporting_figures.completeness(region)
+    rows = task_status.completeness(region)
     table = [[r.get("cycle"), r.get("expected"), r.get("submitted"), r.get("on_time")] for r in rows]
     option = None
     if rows:
@@ -313,7 +313,7 @@ def compare_block(
     disaggregation_key: str = "",
     figures: SubtreeFigures | None = None,
 ) -> Block:
-    figures = figures or SubtreeFigures.load(indicator, region, disaggregation_key)
+    figures = figures or rollups.load(indicator, region, disaggregation_key, period)
     period = period if period in figures.periods else (figures.periods[-1] if figures.periods else None)
     rows: list[list[Any]] = []
     names, values = [], []
@@ -378,7 +378,7 @@ def map_block(
 def indicator_blocks(
     region: Region, indicator: Indicator, period: str | None, disaggregation_key: str = ""
 ) -> tuple[Block, Block, list[Target]]:
-    figures = SubtreeFigures.load(indicator, region, disaggregation_key)
+    figures = rollups.load(indicator, region, disaggregation_key, period)
     targets = list(region_targets(region).filter(indicator_link__indicator=indicator))
     series = figures.series(region)
     target_value = targets[0].value if targets else None
@@ -413,10 +413,11 @@ def indicator_blocks(
 
 
 def disaggregation_keys(indicator: Indicator, region: Region) -> list[str]:
-    from kesu.indicators.models import IndicatorValue
+    from kesu.indicators.models import RolledValue
 
+    # The stored figures of the region itself: a key has rows there once any value of its subtree has it.
     keys = (
-        IndicatorValue.objects.filter(indicator=indicator, region__path__startswith=region.path)
+        RolledValue.objects.filter(indicator=indicator, region=region, in_subtree=True)
         .values_list("disaggregation_key", flat=True)
         .distinct()
     )

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from kesu.core.demo import DemoAccounts, register_demo_step
-from kesu.indicators import actions, geo
+from kesu.indicators import actions, geo, rollups
 from kesu.indicators.figures import SubtreeFigures
 from kesu.indicators.models import Boundary, Indicator, IndicatorValue, disaggregation_key
 from kesu.periods import Period, half_years
@@ -99,7 +99,8 @@ PUBLISHED = ["literacy_rate", "informant_rate", "volunteer_count", "base_count"]
 def load_demo_values(accounts: DemoAccounts) -> None:
     actions.ensure_catalogue()
     if not IndicatorValue.objects.filter(provenance=PROVENANCE).exists():
-        _record_all()
+        with rollups.deferred():  # thousands of values one by one: roll each province up once at the end
+            _record_all()
     _link_targets()
     city = Region.objects.get(code=PINGDINGSHAN)
     for code in PUBLISHED:

@@ -326,13 +326,22 @@ def _unjudged(target: Target, link: TargetLink) -> str:
     return f"口径不符：{mismatch}，不作判断" if mismatch else ""
 
 
-def target_statuses(targets: Iterable[Target], region: Region, as_of: int) -> list[TargetStatus]:
-    """Status of each target of a region's plans; all linked indicators' figures load in one go."""
+def target_statuses(
+    targets: Iterable[Target],
+    region: Region,
+    as_of: int,
+    load: Callable[[Iterable[tuple[Indicator, str]], Region], dict[tuple[int, str], SubtreeFigures]]
+    | None = None,
+) -> list[TargetStatus]:
+    """Status of each target of a region's plans; all linked indicators' figures load in one go.
+
+    ``load`` reads the figures another way (the overview passes ``rollups.load_many``, the stored ones).
+    """
     targets = list(targets)
     links = [t.indicator_link for t in targets if getattr(t, "indicator_link", None) is not None]
     judged = [link for link in links if not _unjudged(link.target, link)]
     keys = {(link.indicator_id, disaggregation_key(link.disaggregation)): link.indicator for link in judged}
-    loaded = SubtreeFigures.load_many([(indicator, key) for (_, key), indicator in keys.items()], region)
+    loaded = (load or SubtreeFigures.load_many)([(i, key) for (_, key), i in keys.items()], region)
     result = []
     for target in targets:
         link = getattr(target, "indicator_link", None)

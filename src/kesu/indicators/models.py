@@ -283,3 +283,39 @@ class Boundary(models.Model):
     @property
     def caption(self) -> str:
         return f"审图号：{self.approval_number}；边界来源：{self.source}"
+
+
+class RolledValue(models.Model):
+    """The figure ``kesu.progress`` gives a region for one period, stored when a value changes.
+
+    Computed by ``kesu.indicators.rollups`` over the whole province once per write, so a region
+    overview reads its own row and its children's instead of rolling up every value of its
+    subtree per request. ``in_subtree``: the region's own subtree holds a value for the period
+    (its series shows it); rows without it are the gaps its parent's comparison lists.
+    """
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="+")
+    region = models.ForeignKey("regions.Region", on_delete=models.CASCADE, related_name="+")
+    period = models.CharField(max_length=7)
+    disaggregation_key = models.CharField(max_length=200, blank=True, default="")
+    in_subtree = models.BooleanField(default=True)
+    value = models.FloatField(null=True)
+    numerator = models.FloatField(null=True)
+    denominator = models.FloatField(null=True)
+    origin = models.CharField(max_length=6)
+    children = models.PositiveIntegerField(default=0)
+    missing = models.JSONField(default=list)
+    partial = models.FloatField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "indicator", "disaggregation_key", "period"], name="rolled_value_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["indicator", "disaggregation_key"])]
+        verbose_name = _("汇总值")
+        verbose_name_plural = _("汇总值")
+
+    def __str__(self) -> str:
+        return f"{self.indicator_id} {self.region_id} {self.period} {self.value}"

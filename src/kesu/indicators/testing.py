@@ -33,10 +33,13 @@ def seed_city_values(city: Any) -> None:
 
     counties = list(Region.objects.filter(parent=city).order_by("code"))
     rng = random.Random(1)
-    for profile in demo.PDS:
-        for county in counties:
-            demo._record_profile(county, profile, 1 / len(counties), 0.0, rng, set())
-    demo._record_rates(counties)
+    from kesu.indicators import rollups
+
+    with rollups.deferred():
+        for profile in demo.PDS:
+            for county in counties:
+                demo._record_profile(county, profile, 1 / len(counties), 0.0, rng, set())
+        demo._record_rates(counties)
 
 
 def import_published_plan(region: Any, filename: str = "pingdingshan_2021_2025.txt") -> Any:

@@ -14,6 +14,7 @@ from kesu.accounts.models import User
 from kesu.core import audit
 from kesu.regions.divisions import Division, read_divisions
 from kesu.regions.models import GroupRule, Region, Unit, UnitAlias, UnitGroup, UnitKind
+from kesu.regions.signals import tree_changed
 
 
 @transaction.atomic
@@ -31,6 +32,8 @@ def load_divisions(data_dir: Path, towns_of: Iterable[str] = ()) -> tuple[int, i
         for region in Region.objects.filter(code__in=[d.code for d in level_rows]):
             existing[region.code] = region
         created, changed_ids = created + len(new), changed_ids + [r.pk for r in changed]
+    if created or changed_ids:
+        tree_changed.send(sender=Region, provinces=None)
     if changed_ids:  # a region under a new parent has a new path: so do the scopes of users in it
         scope_changed(
             User.objects.filter(
@@ -78,6 +81,7 @@ def move_region(actor: User | None, region: Region, new_parent: Region) -> Regio
         path=Concat(Value(region.path), Substr("path", len(old_path) + 1))
     )
     _scope_changed_below(region.path)
+    tree_changed.send(sender=Region, provinces={old_path.split("/")[0], region.path.split("/")[0]})
     audit.record(
         actor,
         "region.move",

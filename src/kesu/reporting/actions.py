@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -22,6 +22,7 @@ from kesu.plans.models import Plan, Responsibility, Role
 from kesu.regions.models import Region
 from kesu.reporting import notify, rules
 from kesu.reporting.models import (
+    CYCLE_PROGRESS,
     Cycle,
     Entry,
     Evidence,
@@ -92,22 +93,27 @@ def open_cycle(
     timely_days: int = 0,
     lock_days: int = 30,
     warn_days: int = 7,
+    kind: str = CYCLE_PROGRESS,
+    units: Iterable[int] | None = None,
 ) -> Cycle:
+    """Open the plan's cycle for ``period``. ``kind`` other than progress (e.g. 科普统计, whose form
+    lives in another app) with ``units``: one report per unit and no task entries."""
     if not plan.is_published:
         raise ReportingError("方案尚未发布，不能开启报送。")
-    if Cycle.objects.filter(plan=plan, period=str(period)).exists():
+    if Cycle.objects.filter(plan=plan, period=str(period), kind=kind).exists():
         raise ReportingError(f"{period.label}的报送周期已经开启。")
     due = due_date or rules.due_date_for(period.year, period.half, plan.reporting_deadlines or [])
     cycle = Cycle.objects.create(
         plan=plan,
         period=str(period),
+        kind=kind,
         due_date=due,
         timely_days=timely_days,
         lock_days=lock_days,
         warn_days=warn_days,
         opened_by=actor,
     )
-    units = assignments(plan)
+    units = assignments(plan) if units is None else {unit_id: {} for unit_id in units}
     reports = Report.objects.bulk_create(Report(cycle=cycle, unit_id=unit_id) for unit_id in sorted(units))
     Entry.objects.bulk_create(
         Entry(report=report, task_id=task_id, role=role)
@@ -119,7 +125,7 @@ def open_cycle(
         "cycle.open",
         cycle,
         region=plan.region,
-        after={"period": cycle.period, "due_date": due.isoformat(), "reports": len(reports)},
+        after={"period": cycle.period, "kind": kind, "due_date": due.isoformat(), "reports": len(reports)},
     )
     notify.after_commit(notify.cycle_opened, cycle.pk, _id(actor))
     return cycle
@@ -264,6 +270,23 @@ def remove_evidence(actor: User | None, evidence: Evidence) -> None:
 
 # ---- submission and review ----------------------------------------------------------------------
 
+# Cycle.kind → a check run inside submit_report (the report row locked) before the submission is
+# stored; it raises ReportingError with the user's message. Progress cycles have none.
+SUBMIT_CHECKS: dict[str, Callable[[Report], None]] = {}
+
+
+def register_submit_check(kind: str, check: Callable[[Report], None]) -> None:
+    SUBMIT_CHECKS[kind] = check
+
+
+# Cycle.kind → the URL of the page showing a report of that kind (its own form); the report page
+# sends readers there, so submit, review and reopen (which return to the report page) land on it.
+REPORT_PAGES: dict[str, Callable[[Report], str]] = {}
+
+
+def register_report_page(kind: str, page: Callable[[Report], str]) -> None:
+    REPORT_PAGES[kind] = page
+
 
 @transaction.atomic
 def submit_report(
@@ -297,6 +320,9 @@ def submit_report(
         raise ReportingError(
             f"还有 {len(missing)} 项任务未填写完整（{names}），请填写进展情况及状态后再提交。"
         )
+    check = SUBMIT_CHECKS.get(report.cycle.kind)
+    if check is not None:
+        check(report)  # another app's form (e.g. 科普统计) refuses with a ReportingError
     now = timezone.now()
     first = report.first_submitted_at or now
     on_time = rules.is_on_time(timezone.localdate(first), report.cycle.timely_date)
@@ -519,7 +545,7 @@ def push_indicator_values(actor: User | None, report: Report) -> int:
     """
     # The one call from reporting up to indicators (docs/architecture.md, "Layers"): imported here,
     # never at module level, because indicators reads reporting's figures for its dashboards.
-    from kesu.indicators.actions import record_value
+    from kesu.indicators.actions import record_value, values_batch
     from kesu.indicators.models import TargetLink
 
     values = list(
@@ -534,28 +560,28 @@ def push_indicator_values(actor: User | None, report: Report) -> int:
         )
     }
     sent = 0
-    for value in values:
-        link = links.get(value.target_id)
-        if link is None:
-            continue
-        cycle = value.entry.report.cycle
-        provenance = (
-            f"报送 #{report.pk}：{report.unit.name} · {cycle.period_label} · {value.entry.task.title}"[:300]
-        )
-        try:
-            with transaction.atomic():
-                record_value(
-                    actor,
-                    link.indicator.code,
-                    cycle.plan.region,
-                    cycle.period,
-                    value.value,
-                    disaggregation=link.disaggregation or None,
-                    source="report",
-                    provenance=provenance,
-                )
-        except Exception:
-            log.exception("推送指标值失败：报送 %s 目标 %s", report.pk, value.target_id)
-            continue
-        sent += 1
+    with values_batch():  # one roll-up of the stored figures for the whole report, not one per value
+        for value in values:
+            link = links.get(value.target_id)
+            if link is None:
+                continue
+            cycle = value.entry.report.cycle
+            about = f"{report.unit.name} · {cycle.period_label} · {value.entry.task.title}"
+            provenance = f"报送 #{report.pk}：{about}"[:300]
+            try:
+                with transaction.atomic():
+                    record_value(
+                        actor,
+                        link.indicator.code,
+                        cycle.plan.region,
+                        cycle.period,
+                        value.value,
+                        disaggregation=link.disaggregation or None,
+                        source="report",
+                        provenance=provenance,
+                    )
+            except Exception:
+                log.exception("推送指标值失败：报送 %s 目标 %s", report.pk, value.target_id)
+                continue
+            sent += 1
     return sent

@@ -16,6 +16,7 @@ from kesu.core import audit
 from kesu.regions.models import Region, UnitKind
 from kesu.reporting import notify, rules
 from kesu.reporting.models import (
+    CYCLE_PROGRESS,
     LEAD_ROLES,
     AdjustmentKind,
     Cycle,
@@ -44,7 +45,10 @@ def weights_of(scheme: Scheme) -> rules.Weights:
 
 
 def year_cycles(scheme: Scheme) -> QuerySet[Cycle]:
-    return Cycle.objects.filter(plan__region=scheme.region, period__startswith=str(scheme.year))
+    """The year's progress cycles: 考核 judges the plan's work, never another kind of round (科普统计)."""
+    return Cycle.objects.filter(
+        plan__region=scheme.region, period__startswith=str(scheme.year), kind=CYCLE_PROGRESS
+    )
 
 
 def open_cycles(scheme: Scheme, on: date | None = None) -> list[Cycle]:
@@ -89,9 +93,7 @@ def create_scheme(
 
 def unit_years(scheme: Scheme) -> dict[int, rules.UnitYear]:
     """Per unit: reports due in the year, on time, entries filled, and target achievement ratios."""
-    reports = Report.objects.filter(
-        cycle__plan__region=scheme.region, cycle__period__startswith=str(scheme.year)
-    )
+    reports = Report.objects.filter(cycle__in=year_cycles(scheme))
     expected: dict[int, int] = defaultdict(int)
     on_time: dict[int, int] = defaultdict(int)
     # ``on_time`` was decided at the first submission against the cycle's timely date (due date +

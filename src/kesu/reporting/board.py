@@ -3,17 +3,31 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import F, QuerySet
+from django.db import connection
+from django.db.models import Case, F, IntegerField, QuerySet, Value, When
+from django.db.models.expressions import Combinable
+from django.db.models.functions import Cast, Substr
 
 from kesu.periods import Period
 from kesu.plans.models import Task
 from kesu.progress.status import Point, TargetSpec
 from kesu.regions.models import Region
 from kesu.reporting import rules
-from kesu.reporting.models import Cycle, Entry, Report, ReportStatus, TargetValue, rate_counts, rates_of_row
+from kesu.reporting.models import (
+    LEAD_ROLES,
+    Cycle,
+    Entry,
+    ProgressStatus,
+    Report,
+    ReportStatus,
+    TargetValue,
+    rate_counts,
+    rates_of_row,
+)
 
 
 def cycle_expected_percent(cycle: Cycle) -> float | None:
@@ -39,7 +53,7 @@ class UnitRow:
 class TaskRow:
     task: Task
     light: rules.Light
-    lead: Entry | None
+    lead: BoardEntry | None
     units: list[tuple[str, bool]] = field(default_factory=list)  # (unit name, is it the lead)
 
 
@@ -67,35 +81,18 @@ class Board:
 def build_board(cycle: Cycle, tasks: QuerySet[Task], on: date, unit_id: int | None = None) -> Board:
     """Lights per task (its lead units' entries) and per unit (all its entries), for the filtered tasks;
     with ``unit_id`` only that unit's row."""
-    expected = cycle_expected_percent(cycle)
     reports = {r.pk: r for r in cycle.reports.select_related("unit")}
     task_list = list(tasks)
-    task_ids = {t.pk for t in task_list}
-    targets = target_facts(cycle)
-    by_task: dict[int, list[tuple[Entry, rules.Light]]] = defaultdict(list)
+    titles = {t.pk: t.title for t in task_list}
+    by_task: dict[int, list[tuple[BoardEntry, rules.Light]]] = defaultdict(list)
     by_report: dict[int, list[tuple[str, rules.Light]]] = defaultdict(list)
     counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    entries = (
-        Entry.objects.filter(report__cycle=cycle)
-        .select_related("task")
-        .only("pk", "report_id", "task_id", "role", "status", "percent", "filled", "task__title")
-    )
-    for entry in entries:
-        report = reports[entry.report_id]
-        facts = rules.EntryFacts(
-            report.status,
-            entry.status,
-            entry.percent,
-            expected if entry.is_lead else None,
-            targets.get(entry.pk, ()),
-        )
-        light = rules.entry_light(facts, cycle.due_date, on, cycle.warn_days)
-        counts[report.pk][0] += 1
-        counts[report.pk][1] += entry.filled
-        if entry.task_id in task_ids:
-            entry.report = report
+    for entry, light in entry_lights(cycle, reports, on):
+        counts[entry.report_id][0] += 1
+        counts[entry.report_id][1] += entry.filled
+        if entry.task_id in titles:
             by_task[entry.task_id].append((entry, light))
-            by_report[report.pk].append((entry.task.title, light))
+            by_report[entry.report_id].append((titles[entry.task_id], light))
     return Board(
         cycle,
         rates_of(cycle.reports.all()),
@@ -103,6 +100,71 @@ def build_board(cycle: Cycle, tasks: QuerySet[Task], on: date, unit_id: int | No
         [_task_row(task, by_task.get(task.pk, [])) for task in task_list],
         subregion_rates(cycle),
     )
+
+
+def entry_lights(
+    cycle: Cycle, reports: dict[int, Report], on: date
+) -> Iterator[tuple[BoardEntry, rules.Light]]:
+    """Each entry of the cycle with its light (``rules.entry_light``).
+
+    A 2,400-entry cycle is read as plain tuples, not a model per entry (that was most of the board's
+    time), and entries with the same facts (every entry of a draft, leads reporting the same status
+    and %) share one call of the rule: a few hundred calls instead of one per entry."""
+    expected = cycle_expected_percent(cycle)
+    targets = target_facts(cycle)
+    judged: dict[rules.EntryFacts, rules.Light] = {}
+    rows = Entry.objects.filter(report__cycle=cycle).values_list(
+        "pk", "report_id", "task_id", "role", "status", "percent", "filled"
+    )
+    for pk, report_id, task_id, role, status, percent, filled in rows:
+        entry = BoardEntry(pk, report_id, task_id, role, status, percent, filled, reports[report_id])
+        facts = rules.EntryFacts(
+            entry.report.status,
+            entry.status,
+            entry.percent,
+            expected if entry.is_lead else None,
+            targets.get(entry.pk, ()),
+        )
+        light = judged.get(facts)
+        if light is None:
+            light = judged[facts] = rules.entry_light(facts, cycle.due_date, on, cycle.warn_days)
+        yield entry, light
+
+
+def task_light_counts(cycle: Cycle, on: date) -> dict[str, int]:
+    """How many of the cycle's active tasks show each light, as the board counts them, without the
+    board's unit table, history and sub-regions: what a leader's home page asks of each current cycle."""
+    reports = {r.pk: r for r in cycle.reports.select_related("unit")}
+    tasks = list(Task.objects.filter(plan=cycle.plan_id).active().only("pk", "not_reported", "title"))
+    by_task: dict[int, list[tuple[BoardEntry, rules.Light]]] = defaultdict(list)
+    for entry, light in entry_lights(cycle, reports, on):
+        by_task[entry.task_id].append((entry, light))
+    counts = dict.fromkeys(rules.LIGHT_LABELS, 0)
+    for task in tasks:
+        counts[_task_row(task, by_task.get(task.pk, [])).light.colour] += 1
+    return counts
+
+
+@dataclass(slots=True)
+class BoardEntry:
+    """What the board reads of an entry, with the entry's own ``is_lead`` and status wording; the
+    task row links to the lead's entry by ``pk``."""
+
+    pk: int
+    report_id: int
+    task_id: int
+    role: str
+    status: str
+    percent: int | None
+    filled: bool
+    report: Report
+
+    @property
+    def is_lead(self) -> bool:
+        return self.role in LEAD_ROLES
+
+    def get_status_display(self) -> str:
+        return str(ProgressStatus(self.status).label) if self.status else ""
 
 
 def _unit_rows(
@@ -136,7 +198,7 @@ def _unit_rows(
     return rows
 
 
-def _task_row(task: Task, pairs: list[tuple[Entry, rules.Light]]) -> TaskRow:
+def _task_row(task: Task, pairs: list[tuple[BoardEntry, rules.Light]]) -> TaskRow:
     leads = [(e, light) for e, light in pairs if e.is_lead] or pairs
     light = rules.task_light([light for _, light in leads], task.not_reported)
     if len(leads) > 1 and light.colour != rules.GREEN:  # several lead units: say whose light it is
@@ -149,21 +211,19 @@ def _task_row(task: Task, pairs: list[tuple[Entry, rules.Light]]) -> TaskRow:
 def target_facts(cycle: Cycle) -> dict[int, tuple[rules.TargetFacts, ...]]:
     """Per entry of the cycle that reported target values: each target of its task, the value
     reported now, and the first value the same unit reported for it in an earlier approved cycle of
-    the plan — the start of the trajectory to the target."""
+    the plan — the start of the trajectory to the target.
+
+    The baseline is a subquery per value reported now, so the board reads this cycle's values only,
+    however many years of history the plan has."""
     plan = cycle.plan
-    baselines: dict[tuple[int, int], Point] = {}
-    approved = TargetValue.objects.filter(
-        entry__report__cycle__plan=plan, entry__report__status=ReportStatus.APPROVED
-    ).values_list("target_id", "entry__report__unit_id", "entry__report__cycle__period", "value")
-    ends = cycle.period_obj.end
-    for target_id, unit_id, period, value in sorted(
-        approved, key=lambda row: Period.parse(row[2]).end, reverse=True
-    ):
-        if Period.parse(period).end < ends:  # newest first, so the earliest earlier value is kept
-            baselines[(target_id, unit_id)] = Point(period, value)
+    now = list(
+        TargetValue.objects.filter(entry__report__cycle=cycle)
+        .select_related("target")
+        .annotate(unit_id=F("entry__report__unit_id"))
+    )
+    baselines = _baselines(cycle, {v.target_id for v in now}, {v.unit_id for v in now})
     result: dict[int, list[rules.TargetFacts]] = defaultdict(list)
-    now = TargetValue.objects.filter(entry__report__cycle=cycle).select_related("target")
-    for reported in now.annotate(unit_id=F("entry__report__unit_id")):
+    for reported in now:
         target = reported.target
         spec = TargetSpec(
             target.value,
@@ -184,10 +244,50 @@ def target_facts(cycle: Cycle) -> dict[int, tuple[rules.TargetFacts, ...]]:
     return {entry_id: tuple(facts) for entry_id, facts in result.items()}
 
 
+def _baselines(cycle: Cycle, target_ids: set[int], unit_ids: set[int]) -> dict[tuple[int, int], Point]:
+    """(target, unit) → the first value the unit reported for the target in an earlier approved
+    cycle of the plan. On PostgreSQL only that first row per pair leaves the database (DISTINCT ON):
+    what the board reads does not grow with the plan's history."""
+    rows = (
+        TargetValue.objects.filter(
+            target_id__in=target_ids,
+            entry__report__unit_id__in=unit_ids,
+            entry__report__status=ReportStatus.APPROVED,
+            entry__report__cycle__plan_id=cycle.plan_id,
+        )
+        .annotate(rank=period_rank("entry__report__cycle__"), unit_id=F("entry__report__unit_id"))
+        .filter(rank__lt=rank_of(cycle.period_obj))
+        .order_by("target_id", "unit_id", "rank", "entry__report__cycle__due_date")
+    )
+    if connection.features.can_distinct_on_fields:
+        rows = rows.distinct("target_id", "unit_id")
+    baselines: dict[tuple[int, int], Point] = {}
+    for target_id, unit_id, period, value in rows.values_list(
+        "target_id", "unit_id", "entry__report__cycle__period", "value"
+    ):
+        baselines.setdefault((target_id, unit_id), Point(period, value))  # the first in order
+    return baselines
+
+
+def period_rank(prefix: str = "") -> Combinable:
+    """Periods in the order of their end, in SQL (``Period.end``): 2024H1 → 4048; 2024H2 and the
+    year 2024, which end the same day, → 4049."""
+    field = f"{prefix}period"
+    half = Case(When(**{f"{field}__endswith": "H1"}, then=Value(0)), default=Value(1))
+    return Cast(Substr(field, 1, 4), IntegerField()) * 2 + half
+
+
+def rank_of(period: Period) -> int:
+    """``period_rank`` of one period, in Python."""
+    return period.year * 2 + (0 if period.half == 1 else 1)
+
+
 def unit_history(cycle: Cycle) -> dict[int, rules.Rates]:
     """Each unit's rates over this plan's cycles due so far (DHIS2's reporting-rate summary)."""
     rows = (
-        Report.objects.filter(cycle__plan=cycle.plan, cycle__due_date__lte=cycle.due_date)
+        Report.objects.filter(
+            cycle__plan=cycle.plan, cycle__kind=cycle.kind, cycle__due_date__lte=cycle.due_date
+        )
         .values("unit_id")
         .annotate(**rate_counts())
     )
@@ -202,7 +302,12 @@ def subregion_rates(cycle: Cycle) -> list[tuple[Region, rules.Rates]]:
         return []
     totals: dict[str, rules.Rates] = defaultdict(lambda: rules.NO_RATES)
     groups = [
-        Report.objects.filter(cycle__period=cycle.period, cycle__plan__region__path__startswith=region.path)
+        # Rounds of the same kind only: a 科普统计 report is no sub-region's progress report.
+        Report.objects.filter(
+            cycle__period=cycle.period,
+            cycle__kind=cycle.kind,
+            cycle__plan__region__path__startswith=region.path,
+        )
         .exclude(cycle__plan__region=region)
         .values(path=F("cycle__plan__region__path")),
         cycle.reports.exclude(unit__region=region).values(path=F("unit__region__path")),

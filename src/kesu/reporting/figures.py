@@ -10,7 +10,7 @@ from typing import Any
 
 from django.db.models import Count, Q
 
-from kesu.reporting.models import HANDED_IN, LEAD_ROLES, Cycle, Entry, ProgressStatus
+from kesu.reporting.models import CYCLE_PROGRESS, HANDED_IN, LEAD_ROLES, Cycle, Entry, ProgressStatus
 
 
 def task_statuses(task_ids: list[int]) -> dict[int, str]:
@@ -30,7 +30,7 @@ def task_statuses(task_ids: list[int]) -> dict[int, str]:
 def completeness(region: Any) -> list[dict[str, Any]]:
     """Reports expected, in and on time per cycle of the region's own plans, newest first."""
     cycles = (
-        Cycle.objects.filter(plan__region=region)
+        Cycle.objects.filter(plan__region=region, kind=CYCLE_PROGRESS)  # the plan's reports, not 科普统计
         .order_by("-due_date")
         .annotate(
             expected=Count("reports"),

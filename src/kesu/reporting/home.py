@@ -10,10 +10,9 @@ from django.utils import timezone
 
 from kesu.core.http import AuthedRequest, current_region
 from kesu.core.panels import HomePanel
-from kesu.plans.models import Task
 from kesu.regions.models import Region
 from kesu.reporting import rules
-from kesu.reporting.board import build_board
+from kesu.reporting.board import task_light_counts
 from kesu.reporting.models import (
     Cycle,
     CycleQuerySet,
@@ -110,8 +109,9 @@ def leader_attention(
     """What a leader should ask about: tasks in red on the current cycles, and 督办 past their time limit."""
     reds = []
     for line in lines[:LEADER_CYCLES]:
-        tasks = Task.objects.filter(plan=line.cycle.plan).active()
-        red = build_board(line.cycle, tasks, today).light_counts["red"]
+        # The task lights only, as the board counts them: not the board's unit table, history and
+        # sub-regions, so the panel reads each cycle's own rows however long the history is.
+        red = task_light_counts(line.cycle, today)[rules.RED]
         if red:
             reds.append((line.cycle, red))
     notices = Notice.objects.visible_to(user).open().filter(deadline__lt=today)

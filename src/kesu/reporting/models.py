@@ -45,6 +45,12 @@ def _cycle_scope_q(access: Access) -> Q:
     return plans | Q(Exists(Report.objects.filter(reports, cycle=OuterRef("pk"))))
 
 
+CYCLE_PROGRESS = "progress"  # Cycle.kind of the plan's own progress reports
+# Cycle.kind → the badge lists show beside a round that is not a progress round, so the office can tell
+# a 科普统计 round of 2025 from the plan's 2025 progress round.
+CYCLE_KIND_LABELS = {"kepustats": "科普统计"}
+
+
 class Cycle(models.Model):
     """One plan × one period (报送周期) with DHIS2's due, timely and lock days."""
 
@@ -52,6 +58,9 @@ class Cycle(models.Model):
         "plans.Plan", verbose_name=_("方案"), on_delete=models.CASCADE, related_name="cycles"
     )
     period = models.CharField(_("期间"), max_length=7)  # kesu.periods.Period: 2025H1, 2025H2, 2025
+    # What the units fill in: "progress" (tasks' entries) or another app's form, e.g. "kepustats"
+    # (科普统计, kesu.kepustats), which reuses the cycle's reports, board, reminders, review and lock.
+    kind = models.CharField(_("报送类别"), max_length=20, default=CYCLE_PROGRESS)
     due_date = models.DateField(_("报送截止日"))
     timely_days = models.PositiveSmallIntegerField(_("按时宽限天数"), default=0)
     lock_days = models.PositiveSmallIntegerField(_("截止后锁定天数"), default=30)
@@ -66,7 +75,9 @@ class Cycle(models.Model):
     class Meta:
         ordering = ["-period", "plan"]
         constraints = [
-            models.UniqueConstraint(fields=["plan", "period"], name="cycle_unique_per_plan_period")
+            models.UniqueConstraint(
+                fields=["plan", "period", "kind"], name="cycle_unique_per_plan_period_kind"
+            )
         ]
         verbose_name = _("报送周期")
         verbose_name_plural = _("报送周期")
@@ -84,6 +95,11 @@ class Cycle(models.Model):
     @property
     def period_label(self) -> str:
         return self.period_obj.label
+
+    @property
+    def kind_label(self) -> str:
+        """Blank for a progress round; the kind's name (科普统计) for any other."""
+        return "" if self.kind == CYCLE_PROGRESS else CYCLE_KIND_LABELS.get(self.kind, self.kind)
 
     @property
     def timely_date(self) -> date:

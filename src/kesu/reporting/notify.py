@@ -11,9 +11,11 @@ sending happens in background jobs, so a slow or failing channel never holds or 
 
 Triggers that tell many people (a cycle opened: every unit of the plan; 考核 published) are composed
 in a background task too (``compose_messages``, queued on commit): the office's request only queues
-it, whatever the number of units. One report's events (submitted, returned, a 督办) compose inline:
-a handful of queries. The reminder ladder and overdue 督办 run in ``kesu send_reminders`` (cron),
-which is itself outside any request.
+it, whatever the number of units. So is a report's submission: at a deadline hundreds arrive in
+the same minute, and the liaison's answer should not wait for the office's message (docs/reporting.md,
+"Speed where people wait"). A report's other events (returned, a 督办) compose inline: a handful of
+queries. The reminder ladder and overdue 督办 run in ``kesu send_reminders`` (cron), which is itself
+outside any request.
 """
 
 from __future__ import annotations
@@ -594,7 +596,8 @@ def assessment_published(scheme_id: int, actor_id: int | None = None) -> int:
     )
 
 
-# Triggers composed in a background task (``after_commit`` queues them): they tell many people.
+# Triggers composed in a background task (``after_commit`` queues them): they tell many people, or
+# (a report submitted) come in bursts at a deadline, where the submit's answer must not wait for them.
 BACKGROUND: dict[str, Callable[..., int]] = {
-    trigger.__name__: trigger for trigger in (cycle_opened, assessment_published)
+    trigger.__name__: trigger for trigger in (cycle_opened, assessment_published, report_submitted)
 }

@@ -7,6 +7,7 @@ margin that fails leaves the previous estimates as they were.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -14,9 +15,12 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from django.db.models import TextField
+from django.db.models.functions import Cast
 
 from kesu import stats
 from kesu.stats.scoring import Grade
+from kesu.survey import sheets
 from kesu.survey.demographics import CATEGORY_ORDER, DOMAIN_VARIABLES, variable_label
 from kesu.survey.models import Answer, Item, Respondent, RuleKind, Wave, WeightingMethod
 
@@ -57,31 +61,110 @@ def stats_items(items: list[Item]) -> list[stats.Item]:
 
 
 @dataclass
+class Sample:
+    """A wave's submitted questionnaires as columns: what scoring, weighting and estimation read.
+
+    Read with one query of plain values (no model instances): 100,000 respondents load in about a
+    second, where instances with their units and towns took ten."""
+
+    ids: list[int]
+    has_unit: list[bool]
+    stratum: list[str]
+    psu: list[str]
+    base_weight: list[float]
+    labels: dict[str, npt.NDArray[np.str_]]
+    sheets: list[list[int] | None]
+
+    _codes: dict[str, tuple[npt.NDArray[np.int64], list[str]]] = field(default_factory=dict)
+
+    @property
+    def n(self) -> int:
+        return len(self.ids)
+
+    def codes(self, variable: str) -> tuple[npt.NDArray[np.int64], list[str]]:
+        """Each respondent's index among the variable's distinct labels, and those labels; computed once."""
+        if variable not in self._codes:
+            index: dict[str, int] = {}
+            codes = [index.setdefault(label, len(index)) for label in self.labels[variable].tolist()]
+            self._codes[variable] = (np.array(codes, dtype=np.int64), list(index))
+        return self._codes[variable]
+
+
+SAMPLE_FIELDS = ("sex", "age_group", "education", "urban_rural", "key_group")
+
+
+def complete_respondents(wave: Wave, with_sheets: bool = True) -> Sample:
+    """The submitted questionnaires in respondent order; ``with_sheets=False`` leaves the answers unread."""
+    rows = list(
+        Respondent.objects.filter(wave=wave)
+        .complete()
+        .order_by("pk")
+        .annotate(sheet_text=Cast("sheet", TextField()))
+        .values_list(
+            "pk",
+            "unit_id",
+            "unit__stratum",
+            "unit__psu",
+            "unit__base_weight",
+            "unit__subregion__name",
+            *SAMPLE_FIELDS,
+            "sheet_text" if with_sheets else "pk",
+        )
+    )
+    columns = list(zip(*rows, strict=True)) if rows else [()] * (7 + len(SAMPLE_FIELDS))
+    labels = {"region": np.array([name or "" for name in columns[5]], dtype=str)}
+    for offset, name in enumerate(SAMPLE_FIELDS):
+        labels[name] = np.array([value or "" for value in columns[6 + offset]], dtype=str)
+    return Sample(
+        ids=list(columns[0]),
+        has_unit=[unit is not None for unit in columns[1]],
+        stratum=list(columns[2]),
+        psu=list(columns[3]),
+        base_weight=list(columns[4]),
+        labels=labels,
+        sheets=_parse_sheets(columns[-1]) if with_sheets else [],
+    )
+
+
+def _parse_sheets(texts: tuple[str | None, ...]) -> list[list[int] | None]:
+    """The JSON of every sheet parsed in one call (100,000 calls of ``json.loads`` took 4 s)."""
+    if None in texts:
+        return [None if text is None else json.loads(text) for text in texts]
+    return json.loads("[" + ",".join(texts) + "]") if texts else []  # type: ignore[arg-type]
+
+
+@dataclass
 class Scored:
     respondent_ids: list[int]
     result: stats.ScoreResult
 
 
-def score(wave: Wave, respondents: list[Respondent]) -> Scored:
+def score(wave: Wave, sample: Sample) -> Scored:
     """Score complete respondents; unanswered items count as wrong, as the national survey does."""
-    items = list(wave.instrument.items.order_by("order"))
+    items = list(wave.instrument.items.order_by("order", "pk"))
     if not items:
         raise stats.ScoringError("问卷中没有题目，无法评分。")
     meta = stats_items(items)
-    column = {item.pk: j for j, item in enumerate(items)}
-    row = {r.pk: i for i, r in enumerate(respondents)}
-    masks = np.zeros((len(respondents), len(items)), dtype=np.int64)
-    answers = (
-        Answer.objects.filter(respondent_id__in=row)
-        .exclude(choice="")
-        .values_list("respondent_id", "item_id", "choice")
-    )
-    for respondent_id, item_id, choice in answers.iterator(chunk_size=5000):
-        j = column.get(item_id)
-        if j is not None:
-            masks[row[respondent_id], j] = meta[j].mask_of(set(choice.split("|")))
+    masks = answer_masks(sample, items)
     result = stats.score_answers(masks, stats.answer_key(meta), meta, rule_for(wave))
-    return Scored([r.pk for r in respondents], result)
+    return Scored(sample.ids, result)
+
+
+def answer_masks(sample: Sample, items: list[Item]) -> npt.NDArray[np.int64]:
+    """The n × m matrix of answer masks from the sheets; a sheet not packed yet is read from its Answer rows."""
+    missing = [pk for pk, sheet in zip(sample.ids, sample.sheets, strict=True) if sheet is None]
+    packed: dict[int, list[int]] = {}
+    if missing:
+        answers = Answer.objects.filter(respondent_id__in=missing).values_list(
+            "respondent_id", "item_id", "choice"
+        )
+        packed = sheets.pack_many([(i.pk, i.options) for i in items], answers.iterator(chunk_size=5000))
+    blank = [0] * len(items)
+    full = [
+        sheet if sheet is not None and len(sheet) == len(items) else packed.get(pk, blank)
+        for pk, sheet in zip(sample.ids, sample.sheets, strict=True)
+    ]
+    return np.array(full, dtype=np.int64).reshape(len(full), len(items))
 
 
 @dataclass
@@ -97,45 +180,39 @@ class Computation:
     diagnostics: dict[str, Any] = field(default_factory=dict)
 
 
-def _labels(respondents: list[Respondent], variable: str) -> npt.NDArray[np.str_]:
-    if variable == "region":
-        return np.array([r.unit.subregion.name if r.unit and r.unit.subregion else "" for r in respondents])
-    return np.array([getattr(r, variable) or "" for r in respondents])
+def _labels(sample: Sample, variable: str) -> npt.NDArray[np.str_]:
+    return sample.labels[variable]
 
 
-def complete_respondents(wave: Wave) -> list[Respondent]:
-    return list(
-        Respondent.objects.filter(wave=wave).complete().select_related("unit__subregion").order_by("pk")
-    )
-
-
-def base_design(wave: Wave, respondents: list[Respondent]) -> stats.Design:
+def base_design(wave: Wave, sample: Sample) -> stats.Design:
     """The stratified cluster design with base weights from the frame (R: svydesign(nest=TRUE))."""
-    if len(respondents) < 2:
-        raise stats.InputDataError(f"已提交的问卷只有 {len(respondents)} 份，至少需要 2 份才能估计。")
-    without = [str(r) for r in respondents if r.unit is None]
-    if len(without) == len(respondents) and not wave.frame.exists():
+    if sample.n < 2:
+        raise stats.InputDataError(f"已提交的问卷只有 {sample.n} 份，至少需要 2 份才能估计。")
+    without = [pk for pk, has in zip(sample.ids, sample.has_unit, strict=True) if not has]
+    if len(without) == sample.n and not wave.frame.exists():
         # No sampling frame (an office collecting through the public link): each respondent is its own
         # cluster in one stratum with weight 1, as a simple random sample; calibration to the census
         # margins then carries the weighting. The report states the design it used.
-        n = len(respondents)
         return stats.Design(
-            np.array(["全部"] * n),
-            np.array([f"r{r.pk}" for r in respondents]),
-            np.ones(n, dtype=np.float64),
+            np.array(["全部"] * sample.n),
+            np.array([f"r{pk}" for pk in sample.ids]),
+            np.ones(sample.n, dtype=np.float64),
             lonely_psu=wave.lonely_psu,  # type: ignore[arg-type]
         )
     if without:
+        names = Respondent.objects.filter(pk__in=without[:5])
         raise stats.InputDataError(
-            f"{len(without)} 位受访者没有对应的抽样单元（如 {'、'.join(without[:5])}）：请先导入抽样框并为其指定 PSU。"
+            f"{len(without)} 位受访者没有对应的抽样单元（如 {'、'.join(str(r) for r in names)}）：请先导入抽样框并为其指定 PSU。"
         )
-    stratum = np.array([r.unit.stratum for r in respondents if r.unit])
-    psu = np.array([r.unit.psu for r in respondents if r.unit])
-    weight = np.array([r.unit.base_weight for r in respondents if r.unit], dtype=np.float64)
-    return stats.Design(stratum, psu, weight, lonely_psu=wave.lonely_psu)  # type: ignore[arg-type]
+    return stats.Design(
+        np.array(sample.stratum),
+        np.array(sample.psu),
+        np.array(sample.base_weight, dtype=np.float64),
+        lonely_psu=wave.lonely_psu,  # type: ignore[arg-type]
+    )
 
 
-def margins_of(wave: Wave, respondents: list[Respondent]) -> dict[str, tuple[Any, dict[str, float]]]:
+def margins_of(wave: Wave, respondents: Sample) -> dict[str, tuple[Any, dict[str, float]]]:
     chosen = list(wave.margin_variables or [])
     if not chosen:
         raise stats.MarginMismatchError("没有选择校准变量：请在“加权设置”中至少选择一个变量。")
@@ -150,9 +227,7 @@ def margins_of(wave: Wave, respondents: list[Respondent]) -> dict[str, tuple[Any
     return {variable_label(v): (_labels(respondents, v), tables[v]) for v in chosen}
 
 
-def calibrate(
-    wave: Wave, design: stats.Design, respondents: list[Respondent]
-) -> tuple[stats.Design, dict[str, Any]]:
+def calibrate(wave: Wave, design: stats.Design, respondents: Sample) -> tuple[stats.Design, dict[str, Any]]:
     """Raking or post-stratification to the census margins, then trimming; the design keeps the record."""
     method = wave.weighting_method
     if method == WeightingMethod.NONE:
@@ -195,7 +270,7 @@ def _trim_bounds(wave: Wave, mean: float) -> tuple[float, float] | None:
 
 
 def domain_estimates(
-    design: stats.Design, y: npt.NDArray[np.float64], outcome: str, respondents: list[Respondent]
+    design: stats.Design, y: npt.NDArray[np.float64], outcome: str, respondents: Sample
 ) -> list[dict[str, Any]]:
     """Overall, then each domain variable's levels, estimated on the full design (svyby).
 
@@ -203,9 +278,8 @@ def domain_estimates(
     proportion = outcome != OUTCOME_SCORE
     rows = [stats.estimate_mean(design, y, proportion=proportion)]
     for variable in DOMAIN_VARIABLES:
-        labels = _labels(respondents, variable)
-        levels = sorted(set(labels.tolist()) - {""}, key=partial(level_order, variable))
-        codes = np.array([levels.index(v) if v else -1 for v in labels.tolist()], dtype=np.int64)
+        levels = sorted(set(respondents.codes(variable)[1]) - {""}, key=partial(level_order, variable))
+        codes = level_codes(respondents, variable, levels)
         rows += stats.estimate_levels(design, y, codes, levels, by=variable, proportion=proportion)
     totals = _weighted_totals(design, respondents)
     return [
@@ -225,18 +299,28 @@ def domain_estimates(
     ]
 
 
+def level_codes(sample: Sample, variable: str, levels: list[str]) -> npt.NDArray[np.int64]:
+    """Each respondent's index in ``levels`` (-1 for a blank), mapped once per distinct label."""
+    codes, distinct = sample.codes(variable)
+    index = {level: k for k, level in enumerate(levels)}
+    mapping = np.array([index.get(v, -1) for v in distinct], dtype=np.int64)
+    return mapping[codes] if distinct else np.zeros(0, dtype=np.int64)
+
+
 def level_order(variable: str, level: str) -> tuple[int, str]:
     """Categories in their natural order (小学及以下 before 初中), others alphabetically after."""
     order = CATEGORY_ORDER.get(variable, ())
     return (order.index(level) if level in order else len(order), level)
 
 
-def _weighted_totals(design: stats.Design, respondents: list[Respondent]) -> dict[tuple[str, str], float]:
+def _weighted_totals(design: stats.Design, respondents: Sample) -> dict[tuple[str, str], float]:
     totals = {("", ""): float(design.weights.sum())}
     for variable in DOMAIN_VARIABLES:
-        for label, w in zip(_labels(respondents, variable).tolist(), design.weights.tolist(), strict=True):
+        codes, levels = respondents.codes(variable)
+        sums = np.bincount(codes, weights=design.weights, minlength=len(levels))
+        for label, total in zip(levels, sums.tolist(), strict=True):
             if label:
-                totals[(variable, label)] = totals.get((variable, label), 0.0) + w
+                totals[(variable, label)] = float(total)
     return totals
 
 
@@ -248,7 +332,7 @@ def compute(wave: Wave, progress: Progress | None = None) -> Computation:
     """Score, weight and estimate; raises a `kesu.stats` error with a Chinese message on bad input."""
     report = progress or (lambda _p, _m: None)
     respondents = complete_respondents(wave)
-    report(10, f"正在评分：{len(respondents)} 份问卷")
+    report(10, f"正在评分：{respondents.n} 份问卷")
     design = base_design(wave, respondents)
     scored = score(wave, respondents)
     report(35, "正在加权")
@@ -284,7 +368,7 @@ def compute(wave: Wave, progress: Progress | None = None) -> Computation:
 
 def preflight(wave: Wave) -> None:
     """The checks that are quick before a job is queued: design, scoring and margin categories."""
-    respondents = complete_respondents(wave)
+    respondents = complete_respondents(wave, with_sheets=False)
     base_design(wave, respondents)
     stats.score_answers(
         np.zeros((0, wave.instrument.items.count()), dtype=np.int64),

@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from statistics import median
 from typing import Any
 
+import numpy as np
+
+from kesu.survey.analysis import answer_masks, complete_respondents, stats_items
 from kesu.survey.models import Answer, Item, RespondentStatus, Wave
 
 HEADERS = [
@@ -47,29 +50,29 @@ class ItemStats:
 
 
 def item_statistics(wave: Wave) -> list[ItemStats]:
-    """Over submitted questionnaires only, like the estimates. Time exists for web answers only:
-    paper and CAPI imports carry none, so the median is over the answers that were timed."""
-    choices: dict[int, list[str]] = defaultdict(list)
+    """Over submitted questionnaires only, like the estimates. Answers come from the sheets (paper,
+    CAPI and web alike); time exists for web answers only, so the median is over the timed answers."""
+    items = list(wave.instrument.items.order_by("order", "pk"))
+    masks = answer_masks(complete_respondents(wave), items)
     seconds: dict[int, list[float]] = defaultdict(list)
-    answers = Answer.objects.filter(respondent__wave=wave, respondent__status=RespondentStatus.COMPLETE)
-    for item_id, choice, spent in answers.values_list("item_id", "choice", "seconds").iterator(
-        chunk_size=5000
-    ):
-        choices[item_id].append(choice)
+    timed = Answer.objects.filter(
+        respondent__wave=wave, respondent__status=RespondentStatus.COMPLETE, seconds__isnull=False
+    )
+    for item_id, spent in timed.values_list("item_id", "seconds").iterator(chunk_size=5000):
         if spent is not None:
             seconds[item_id].append(spent)
     rows = []
-    for item in wave.instrument.items.order_by("order"):
-        given = [c for c in choices[item.pk] if c]
-        key = set(item.answer)
-        right = sum(set(c.split("|")) == key for c in given)
+    for j, item in enumerate(items):
+        column = masks[:, j]
+        given = int(np.count_nonzero(column))
+        right = int(np.count_nonzero(column == stats_items([item])[0].key_mask)) if given else 0
         times = seconds[item.pk]
         rows.append(
             ItemStats(
                 item,
-                len(given),
-                len(choices[item.pk]) - len(given),
-                100 * right / len(given) if given else None,
+                given,
+                len(column) - given,
+                100 * right / given if given else None,
                 median(times) if times else None,
                 len(times),
             )

@@ -30,3 +30,18 @@ def import_response_file(job: Job, progress: Progress) -> None:
     finally:
         uploads.release(params.get("path", ""))
     progress(100, f"已导入 {count} 份问卷")
+
+
+@job_kind(actions.WAVE_FILE_JOB)
+def import_wave_file(job: Job, progress: Progress) -> None:
+    """A large sample frame or margins file, checked and stored all or nothing; the held file goes whatever happens."""
+    params = job.params
+    importer = {"frame": actions.import_frame, "margins": actions.import_margins}[params["file_kind"]]
+    try:
+        data = Path(params["path"]).read_bytes()
+        wave = Wave.objects.select_related("instrument", "region").get(pk=params["wave_id"])
+        progress(10, "正在读取并检查文件")
+        count = importer(job.created_by, wave, data, params["filename"])
+    finally:
+        uploads.release(params.get("path", ""))
+    progress(100, f"已导入 {count} 行")

@@ -29,6 +29,7 @@ from kesu.core.http import (
 )
 from kesu.survey import actions, itemstats, report
 from kesu.survey.actions import SurveyError
+from kesu.survey.columns import RESPONSE_LIMITS
 from kesu.survey.demographics import CATEGORY_ORDER, variable_label
 from kesu.survey.filters import RespondentFilterSet
 from kesu.survey.forms import (
@@ -44,13 +45,14 @@ from kesu.survey.models import (
     Instrument,
     Item,
     Respondent,
+    RespondentResult,
     RespondentStatus,
     RunStatus,
     Wave,
     WaveStatus,
     WeightingRun,
 )
-from kesu.tables import DEFAULT_LIMITS, TableError
+from kesu.tables import DEFAULT_LIMITS, Limits, TableError
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -305,7 +307,13 @@ def _headline(wave: Wave) -> float | None:
 
 
 def _upload(
-    request: AuthedRequest, wave_id: int, form_key: str, importer: Any, done: str, background: Any = None
+    request: AuthedRequest,
+    wave_id: int,
+    form_key: str,
+    importer: Any,
+    done: str,
+    background: Any = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> HttpResponse:
     """The shape of every wave upload: validate, import all or nothing, or show the message on the page.
 
@@ -322,7 +330,7 @@ def _upload(
         try:
             if background is not None and uploads.goes_to_background(data):
                 try:
-                    uploads.precheck(data, upload.name, DEFAULT_LIMITS)
+                    uploads.precheck(data, upload.name, limits)
                 except TableError as error:
                     raise SurveyError(error.message) from error
                 job = background(request.user, wave, data, upload.name)
@@ -341,12 +349,24 @@ def _upload(
 
 def frame_import(request: AuthedRequest, wave_id: int) -> HttpResponse:
     return _upload(
-        request, wave_id, "frame_form", actions.import_frame, "已导入抽样框：{count} 个初级抽样单元。"
+        request,
+        wave_id,
+        "frame_form",
+        actions.import_frame,
+        "已导入抽样框：{count} 个初级抽样单元。",
+        background=actions.wave_file_starter("frame"),
     )
 
 
 def margins_import(request: AuthedRequest, wave_id: int) -> HttpResponse:
-    return _upload(request, wave_id, "margins_form", actions.import_margins, "已导入普查边际：{count} 行。")
+    return _upload(
+        request,
+        wave_id,
+        "margins_form",
+        actions.import_margins,
+        "已导入普查边际：{count} 行。",
+        background=actions.wave_file_starter("margins"),
+    )
 
 
 def responses_import(request: AuthedRequest, wave_id: int) -> HttpResponse:
@@ -357,6 +377,7 @@ def responses_import(request: AuthedRequest, wave_id: int) -> HttpResponse:
         actions.import_responses,
         "已导入 {count} 份问卷。",
         background=actions.start_responses_import,
+        limits=RESPONSE_LIMITS,
     )
 
 
@@ -456,7 +477,12 @@ def weighting(request: AuthedRequest, wave_id: int) -> HttpResponse:
 @require_safe
 def respondents(request: AuthedRequest, wave_id: int) -> HttpResponse:
     wave = get_object_or_404(Wave.objects.visible_to(request.user), pk=wave_id)
-    rows = Respondent.objects.visible_to(request.user).filter(wave=wave).select_related("unit__subregion")
+    rows = (
+        Respondent.objects.visible_to(request.user)
+        .filter(wave=wave)
+        .select_related("unit__subregion", "result")
+        .defer("sheet")
+    )
     filterset = RespondentFilterSet(request.GET, queryset=rows, request=request)
     if wants_xlsx(request):
         audit.record_export(
@@ -509,11 +535,14 @@ def _respondent_row(r: Respondent) -> list[Any]:
         r.urban_rural,
         r.occupation,
         r.key_group,
-        r.score,
-        "" if r.literate is None else ("是" if r.literate else "否"),
-        r.grade,
-        r.weight,
+        *_result_cells(getattr(r, "result", None)),
     ]
+
+
+def _result_cells(result: RespondentResult | None) -> list[Any]:
+    if result is None:  # not estimated yet
+        return [None, "", "", None]
+    return [result.score, "是" if result.literate else "否", result.grade, result.weight]
 
 
 @require_safe

@@ -387,6 +387,7 @@ def _baseline(
     return year, float(counting.count(plan.region.path, year, criteria))
 
 
+@indicator_actions.values_batch()  # the stored roll-ups recomputed once for all the values written
 def refresh_counts(actor: User | None, region: Region, year: int) -> int:
     """Write the registry's figures for ``region`` (its subtree) and ``year`` into the indicators:
     all bases, by level, new in the year, county coverage, and each count rule set on the region's
@@ -464,6 +465,7 @@ def refresh_after_write(actor: User | None, regions: Iterable[Region]) -> None:
     transaction.on_commit(lambda: refresh_paths(actor, paths, year))
 
 
+@indicator_actions.values_batch()
 def refresh_paths(actor: User | None, paths: Iterable[str], year: int) -> int:
     codes = {code for path in paths for code in path.strip("/").split("/") if code}
     return sum(refresh_counts(actor, region, year) for region in Region.objects.filter(code__in=codes))
@@ -492,6 +494,7 @@ def reveal_contact_phone(actor: User, institution: Institution) -> str:
     return institution.contact_phone
 
 
+@indicator_actions.values_batch()
 def refresh_year(year: int) -> int:
     """``kesu refresh_registry_counts``: every region holding bases or a base count rule, and the 科技馆
     system's figures, for ``year``."""

@@ -263,6 +263,7 @@ def figure_value(region: Region, year: int, key: str) -> float | None:
 
 
 @transaction.atomic
+@indicator_actions.values_batch()  # inside the transaction: the roll-ups commit with the values
 def refresh_system_counts(actor: User | None, region: Region, year: int) -> int:
     """Record the region's figures for the year (and its ancestors', whose subtrees hold it); values
     unchanged since the last refresh are left alone. Returns how many values were written."""
@@ -273,6 +274,7 @@ def refresh_system_counts(actor: User | None, region: Region, year: int) -> int:
 
 
 @transaction.atomic
+@indicator_actions.values_batch()
 def refresh_system_paths(actor: User | None, paths: Iterable[str], year: int) -> int:
     """Every region on the given paths (and above them) once: for ``kesu refresh_registry_counts``."""
     codes = {code for path in paths for code in path.strip("/").split("/") if code}

@@ -1008,12 +1008,19 @@ def rule_value(rule: CountRule, region: Region, year: int) -> tuple[float | None
 
 def refresh_counts(actor: User | None, region: Region, year: int) -> int:
     """Record the value of every count rule whose plan's region is ``region`` or above it; returns how many."""
-    from kesu.indicators.actions import record_value
+    from kesu.indicators.actions import values_batch
 
-    written = 0
     rules_here = CountRule.objects.filter(
         target__task__plan__region__in=region.ancestors(include_self=True)
     ).select_related("target__task__plan__region")
+    with values_batch():  # the stored roll-ups recomputed once for all the rules' values
+        return _record_rules(actor, rules_here, year)
+
+
+def _record_rules(actor: User | None, rules_here: Iterable[CountRule], year: int) -> int:
+    from kesu.indicators.actions import record_value
+
+    written = 0
     for rule in rules_here:
         plan_region = rule.target.task.plan.region
         value, numerator, denominator = rule_value(rule, plan_region, year)
@@ -1064,11 +1071,14 @@ def _unchanged(
 
 def refresh_all(actor: User | None, year: int) -> int:
     """Every count rule's value for ``year`` (``kesu refresh_registry_counts``)."""
+    from kesu.indicators.actions import values_batch
+
     regions = {
         rule.target.task.plan.region
         for rule in CountRule.objects.select_related("target__task__plan__region")
     }
-    return sum(refresh_counts(actor, region, year) for region in regions)
+    with values_batch():  # one roll-up per indicator × province for the whole year, not one per value
+        return sum(refresh_counts(actor, region, year) for region in regions)
 
 
 def _refresh_later(region: Region, year: int | None = None) -> None:

@@ -130,6 +130,8 @@ def test_year_ranges_get_the_documents_dash_and_low_confidence_specks_go() -> No
     assert ocr._normalise("达到9.0%", [0.99, 0.99, 0.99, 0.4, 0.99, 0.99])[0] == "达到90%"  # a speck, unsure
     assert ocr._normalise("达到7.0%", [0.99] * 6)[0] == "达到7.0%"  # a decimal point read with confidence
     assert ocr._unsure_runs([0.99, 0.5, 0.99, 0.4, 0.99, 0.99, 0.99, 0.2]) == ((1, 4), (7, 8))
+    assert ocr._normalise("培训15万大次，", [0.99] * 8)[0] == "培训15万人次，"  # 人次's small 人
+    assert ocr._normalise("大次数", [0.99] * 3)[0] == "大次数"  # no number before it
 
 
 def _png_header(width: int, height: int) -> bytes:
@@ -252,3 +254,56 @@ def test_columns_found_in_the_pixels_are_read_left_then_right_under_the_page_wid
     page = layout.page_layout([*right, title, *left], PAGE_W, PAGE_H)
     text = "".join(p.text for p in page.paragraphs)
     assert text.index("标题") < text.index("左栏第0行") < text.index("左栏第3行") < text.index("右栏第0行")
+
+
+def test_brackets_misread_as_ascii_are_made_full_width_so_the_unit_clause_is_read() -> None:
+    tidied, dropped = ocr.tidy_paragraph("（一）实施青少年科学素质行动（牵头部门：市教育局、团市委、市科协).")
+    assert tidied == "（一）实施青少年科学素质行动（牵头部门：市教育局、团市委、市科协）" and dropped == 0
+    assert ocr.tidy_paragraph("见附件(2016—2020)")[0] == "见附件(2016—2020)"  # no Chinese inside: as read
+
+
+def test_a_unit_clause_whose_closing_bracket_was_lost_is_closed() -> None:
+    assert ocr.tidy_paragraph("开展活动。（责任单位：市科协、各县（市、区）")[0].endswith("各县（市、区））")
+    assert ocr.tidy_paragraph("提高健康素养。（县卫生健康局、县科协按职责分工负责")[0].endswith("负责）")
+    assert ocr.tidy_paragraph("加强（一）与（二）的衔接")[0] == "加强（一）与（二）的衔接"
+
+
+def test_a_speck_read_as_punctuation_before_an_item_number_is_dropped_and_spans_shift() -> None:
+    assert ocr.tidy_paragraph("：16.深入实施社区科普益民计划。") == ("16.深入实施社区科普益民计划。", 1)
+    extraction = scan._assemble([layout.Paragraph("：16.深入实施计划。", [(4, 6)])])
+    assert extraction.text == "16.深入实施计划。" and extraction.uncertain == [(3, 5)]
+
+
+def test_a_paragraph_cut_after_an_enumeration_comma_goes_on_in_the_next() -> None:
+    paragraphs = [
+        layout.Paragraph("普及科学膳食、体育锻炼、", [(0, 2)]),
+        layout.Paragraph("合理用药等知识。", [(2, 4)]),
+        layout.Paragraph("3.实施银龄科普行动。", []),
+    ]
+    extraction = scan._assemble(paragraphs)
+    assert extraction.text.split("\n") == ["普及科学膳食、体育锻炼、合理用药等知识。", "3.实施银龄科普行动。"]
+    assert extraction.uncertain == [(0, 2), (14, 16)]
+
+
+def test_a_numbered_item_after_a_sentence_end_opens_a_paragraph_though_its_indent_was_lost() -> None:
+    lines = [
+        full("1．提升应急科普能力。建立应急科普协调联系机制，坚持党委统一领导", 0, indent=2),
+        full("，积极开展知识宣讲、技能培训、案例解读等应急科普宣教活动。", 1),
+        full("2．提升基层科普能力。推动乡镇卫生院院长、农技站站长等进入基层", 2),
+        full("科协领导班子。到2025年，力争超过20万人，其中不少于", 3),
+        line("2.5万人为志愿者。", 200, 4),
+    ]
+    texts = [p.text for p in layout.page_layout(lines, PAGE_W, PAGE_H).paragraphs]
+    assert len(texts) == 2
+    assert texts[1].startswith("2．提升基层科普能力。") and texts[1].endswith("其中不少于2.5万人为志愿者。")
+
+
+def test_a_photographed_pages_uneven_light_is_evened_out_but_a_scanners_page_is_kept() -> None:
+    shade = np.tile(np.linspace(110, 250, 800, dtype=np.float32), (1000, 1))
+    page = shade.copy()
+    page[400:430, 100:700] *= 0.3  # a line of text in the shade and in the light
+    evened = np.asarray(ocr._even_light(Image.fromarray(page.astype(np.uint8))))
+    assert evened[200, 50] == 255 and evened[200, 750] == 255  # paper is white in the shade too
+    assert evened[415, 120] < 100 and evened[415, 680] < 100  # the text stays dark
+    flat = Image.fromarray(np.full((1000, 800), 235, dtype=np.uint8))
+    assert ocr._even_light(flat) is flat

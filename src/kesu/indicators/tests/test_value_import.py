@@ -34,7 +34,9 @@ def test_a_thousand_row_import_is_one_bulk_write_with_one_audit_event(
     world: Any, client_for: Any, django_assert_max_num_queries: Any
 ) -> None:
     office = client_for(world.pds_office)
-    with django_assert_max_num_queries(40):  # row by row it was 6,002
+    # Row by row it was 6,002. The stored roll-ups of the 1,000 disaggregations add one insert per
+    # batch: 1 on PostgreSQL, about 25 on SQLite (999 parameters a statement).
+    with django_assert_max_num_queries(70):
         assert _upload(office, "志愿者.csv", _thousand_rows()).status_code == 302
     assert IndicatorValue.objects.count() == 1000
     assert not AuditEvent.objects.filter(verb="indicator_value.record").exists()
@@ -48,7 +50,7 @@ def test_importing_again_replaces_the_values_and_the_event_keeps_the_old_ones(
 ) -> None:
     office = client_for(world.pds_office)
     _upload(office, "志愿者.csv", _thousand_rows())
-    with django_assert_max_num_queries(40):
+    with django_assert_max_num_queries(70):  # as above: the roll-ups' inserts come in batches too
         assert _upload(office, "志愿者.csv", _thousand_rows(offset=5)).status_code == 302
     assert IndicatorValue.objects.count() == 1000
     assert IndicatorValue.objects.get(disaggregation_key="分组=第7组").value == 12

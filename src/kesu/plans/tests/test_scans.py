@@ -134,3 +134,13 @@ def test_someone_elses_scan_job_is_not_found(world: World, client_for, media: Pa
     assert client_for(world.pds_office).get(f"/plans/scans/{job.pk}/").status_code == 200
     other = Job.objects.create(kind=actions.SCAN_JOB, title="识别扫描件", created_by=world.xz_office)
     assert client_for(world.pds_office).get(f"/plans/scans/{other.pk}/").status_code == 404
+
+
+def test_a_sixty_megabyte_scan_is_refused_naming_the_limit_and_nothing_is_kept(
+    world: World, client_for, media: Path
+) -> None:
+    scan = b"%PDF-1.4\n" + b"0" * (60 * 1024 * 1024)  # a scan at an absurd resolution
+    response = post(client_for(world.pds_office), [("扫描件.pdf", scan)])
+    assert response.status_code == 200
+    assert "50 MB" in response.content.decode()
+    assert not Plan.objects.exists() and not Job.objects.exists() and not pending_scans()

@@ -594,3 +594,32 @@ def test_a_new_cycle_has_no_entry_for_a_task_marked_not_reported(world: World, c
     cycle = actions.open_cycle(None, plan, Period.parse("2025H1"), due_date=date(2099, 6, 30))
     assert cycle.reports.filter(unit=world.edu_bureau).exists()
     assert not cycle.reports.filter(entries__task=safeguard).exists()
+
+
+def test_a_late_or_missing_statistics_report_changes_no_units_score_and_the_cycle_list_tells_the_rounds_apart(
+    world: World, client_for
+) -> None:
+    from kesu.periods import Period
+    from kesu.reporting.models import Report, ReportStatus
+
+    progress = _approved_year(world)
+    scheme = _computed(world)
+    before = {s.unit_id: (s.timeliness, s.completeness, s.achievement, s.total) for s in scheme.scores.all()}
+    statistics = actions.open_cycle(
+        None,
+        progress.plan,
+        Period(2024, None),
+        due_date=date(2025, 5, 31),
+        kind="kepustats",
+        units=[world.edu_bureau.pk, world.kexie.pk],
+    )
+    # 市教育体育局 handed its 科普统计 in late; 市科协 never did: neither is a progress report.
+    Report.objects.filter(cycle=statistics, unit=world.edu_bureau).update(
+        status=ReportStatus.APPROVED, on_time=False
+    )
+    assessment.compute_scores(world.pds_office, scheme)
+    after = {s.unit_id: (s.timeliness, s.completeness, s.achievement, s.total) for s in scheme.scores.all()}
+    assert after == before and len(after) == 2
+    assert str(statistics) not in scheme.open_cycles
+    page = client_for(world.pds_office).get("/reporting/cycles/").content.decode()
+    assert page.count("科普统计</span>") == 1  # the 科普统计 round is badged, the progress round is not

@@ -101,6 +101,9 @@ def cycle_board(request: AuthedRequest, cycle_id: int) -> HttpResponse:
     if wants_xlsx(request):
         return _board_xlsx(cycle, result, units=request.GET.get("table") == "units")
     page = Paginator(result.tasks, 50).get_page(request.GET.get("page"))
+    # The 按单位 tab pages too: a county's 240 units were most of the page's HTML (sorted and searched
+    # over all of them first, exported whole).
+    unit_page = Paginator(result.units, UNITS_PER_PAGE).get_page(request.GET.get("upage"))
     return render(
         request,
         "reporting/cycle_board.html",
@@ -108,6 +111,7 @@ def cycle_board(request: AuthedRequest, cycle_id: int) -> HttpResponse:
             "cycle": cycle,
             "board": result,
             "page": page,
+            "unit_page": unit_page,
             "filterset": filterset,
             "units": Unit.objects.filter(reports__cycle=cycle).order_by("name"),
             "parts": list(
@@ -124,6 +128,8 @@ def cycle_board(request: AuthedRequest, cycle_id: int) -> HttpResponse:
         },
     )
 
+
+UNITS_PER_PAGE = 50
 
 # The 按单位 tab's sortable columns (``?usort=``; the tasks tab sorts with ``?sort=``).
 UNIT_SORTS: dict[str, Callable[[board.UnitRow], Any]] = {

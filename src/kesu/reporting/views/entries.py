@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from kesu.core.http import READ_ONLY, AuthedRequest, writable_or_403
 from kesu.core.models import AuditEvent
-from kesu.reporting import actions
+from kesu.reporting import actions, companions
 from kesu.reporting.forms import EntryForm, EvidenceForm
 from kesu.reporting.models import Entry, Evidence, Notice, Report
 from kesu.reporting.sniff import IMAGE_KINDS, INLINE_TYPES
@@ -134,6 +134,7 @@ def _entry_context(request: AuthedRequest, entry: Entry) -> dict[str, Any]:
         "image_kinds": IMAGE_KINDS,
         "can_notice": Report.objects.reviewable_by(request.user).filter(pk=entry.report_id).exists(),
         "targets": [(t, values.get(t.pk)) for t in entry.task.targets.all()],
+        "companions": companions.panels_for(request, entry),  # other apps' panels (reporting/companions.py)
     }
 
 

@@ -56,6 +56,9 @@ def _report_lines(report: Report, entries: list[Entry]) -> list[ReportLine]:
 @require_safe
 def report_detail(request: AuthedRequest, report_id: int) -> HttpResponse:
     report = _report(request, report_id)
+    other_page = actions.REPORT_PAGES.get(report.cycle.kind)
+    if other_page is not None:
+        return redirect(other_page(report))  # e.g. a 科普统计 report: its figures live on that app's page
     entries = sorted(
         report.entries.select_related("task", "updated_by").prefetch_related(
             "values__target", "evidence", "task__targets"
@@ -114,11 +117,20 @@ def report_detail(request: AuthedRequest, report_id: int) -> HttpResponse:
 
 def _subregion_summary(report: Report) -> dict[str, Any]:
     """For a sub-region's consolidated report: how its own units reported for the same period."""
-    own = Report.objects.filter(cycle__period=report.cycle.period, cycle__plan__region=report.unit.region)
+    # The same kind of round only: a 科普统计 report says nothing of the sub-region's progress reports.
+    own = Report.objects.filter(
+        cycle__period=report.cycle.period,
+        cycle__kind=report.cycle.kind,
+        cycle__plan__region=report.unit.region,
+    )
     entries = Entry.objects.filter(report__in=own.filter(status=ReportStatus.APPROVED)).leads()
     return {
         "rates": board.rates_of(own),
-        "cycles": list(Cycle.objects.filter(period=report.cycle.period, plan__region=report.unit.region)),
+        "cycles": list(
+            Cycle.objects.filter(
+                period=report.cycle.period, kind=report.cycle.kind, plan__region=report.unit.region
+            )
+        ),
         "done": entries.filter(status=ProgressStatus.DONE).count(),
         "lagging": entries.filter(status=ProgressStatus.LAGGING).count(),
         "leads": entries.count(),

@@ -44,6 +44,7 @@ from kesu.survey.actions.responses import (
 )
 from kesu.survey.actions.waves import (
     FRAME_COLUMNS,
+    WAVE_FILE_JOB,
     create_wave,
     import_frame,
     import_margins,
@@ -55,9 +56,12 @@ from kesu.survey.actions.waves import (
     set_quotas,
     set_status,
     update_weighting,
+    wave_file_starter,
 )
 
 __all__ = [
+    "WAVE_FILE_JOB",
+    "wave_file_starter",
     "RESPONSES_JOB",
     "start_responses_import",
     "EXPORT_HEADERS",

@@ -21,9 +21,11 @@ class SurveyError(ValueError):
         self.message = message
 
 
-def _fail_if(errors: list[str]) -> None:
+def _fail_if(errors: list[str], total: int | None = None) -> None:
+    """Refuse the whole file naming the first problems; ``total`` counts them all when only some were kept."""
+    total = len(errors) if total is None else total
     if errors:
-        more = f"（另有 {len(errors) - MAX_ERRORS} 处问题未列出）" if len(errors) > MAX_ERRORS else ""
+        more = f"（另有 {total - MAX_ERRORS} 处问题未列出）" if total > MAX_ERRORS else ""
         raise SurveyError(
             "文件未导入，没有写入任何数据。请修改以下问题后重新上传：\n"
             + "\n".join(errors[:MAX_ERRORS])

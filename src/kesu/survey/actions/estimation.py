@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from kesu import stats
@@ -14,7 +14,7 @@ from kesu.survey import analysis
 from kesu.survey.actions._common import SurveyError
 from kesu.survey.models import (
     Estimate,
-    Respondent,
+    RespondentResult,
     RunStatus,
     Wave,
     WeightingRun,
@@ -68,22 +68,19 @@ def run_estimation(run: WeightingRun, progress: analysis.Progress | None = None)
 
 @transaction.atomic
 def _store(run: WeightingRun, result: analysis.Computation) -> None:
-    by_id = {r.pk: r for r in Respondent.objects.filter(pk__in=result.respondent_ids)}
-    rows = []
-    for pk, score_value, literate, grade, weight in zip(
-        result.respondent_ids, result.scores, result.literate, result.grades, result.weights, strict=True
-    ):
-        respondent = by_id[pk]
-        respondent.score, respondent.literate, respondent.grade, respondent.weight = (
-            score_value,
-            bool(literate),
-            grade,
-            weight,
+    rows = list(
+        zip(
+            result.respondent_ids,
+            result.scores,
+            [bool(x) for x in result.literate],
+            result.grades,
+            result.weights,
+            strict=True,
         )
-        rows.append(respondent)
-    Respondent.objects.bulk_update(rows, ["score", "literate", "grade", "weight"], batch_size=2000)
+    )
+    _store_results(run.wave, rows)
     Estimate.objects.bulk_create([Estimate(run=run, **row) for row in result.estimates], batch_size=2000)
-    dbstats.analyse_after_commit(len(rows) + len(result.estimates), Respondent, Estimate)
+    dbstats.analyse_after_commit(len(rows) + len(result.estimates), RespondentResult, Estimate)
     run.status, run.diagnostics, run.finished_at = RunStatus.SUCCEEDED, result.diagnostics, timezone.now()
     overall = next(e for e in result.estimates if e["outcome"] == analysis.OUTCOME_LITERATE and not e["by"])
     run.message = (
@@ -97,3 +94,26 @@ def _store(run: WeightingRun, result: analysis.Computation) -> None:
         region=run.wave.region,
         after={"run": run.pk, "respondents": len(rows), "literacy_rate": overall["estimate"]},
     )
+
+
+def _store_results(wave: Wave, rows: list[tuple[int, float, bool, str, float]]) -> None:
+    """Score, 具备, grade and final weight of each respondent (id first), replacing the wave's previous ones.
+
+    A narrow table of its own, emptied for the wave and refilled by COPY on PostgreSQL: updating four
+    columns in place on 100,000 wide respondent rows rewrote every row and every index (13—17 s)."""
+    RespondentResult.objects.filter(respondent__wave=wave).delete()
+    if connection.vendor != "postgresql":
+        RespondentResult.objects.bulk_create(
+            [
+                RespondentResult(respondent_id=pk, score=s, literate=lit, grade=g, weight=w)
+                for pk, s, lit, g, w in rows
+            ],
+            batch_size=2000,
+        )
+        return
+    statement = (
+        f"COPY {RespondentResult._meta.db_table} (respondent_id, score, literate, grade, weight) FROM STDIN"
+    )
+    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(row)

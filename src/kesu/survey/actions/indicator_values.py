@@ -12,7 +12,7 @@ from django.db import transaction
 
 from kesu.core import audit
 from kesu.core.demo import DATA_DIR
-from kesu.indicators.actions import record_value
+from kesu.indicators.actions import record_value, values_batch
 from kesu.regions.models import Region
 from kesu.survey import analysis
 from kesu.survey.actions._common import SurveyError
@@ -48,7 +48,7 @@ def _record(actor: User | None, wave: Wave, run: WeightingRun, record_value: Any
         u.subregion.name: u.subregion for u in wave.frame.select_related("subregion") if u.subregion
     }
     count = 0
-    with transaction.atomic():
+    with transaction.atomic(), values_batch():  # one roll-up for the wave's rates, not one per region
         for estimate in estimates:
             region = wave.region if not estimate.by else subregions.get(estimate.level)
             if region is None:

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from kesu.core import audit
 from kesu.core.ratelimit import RateLimit
+from kesu.survey import sheets
 from kesu.survey.actions._common import SurveyError
 from kesu.survey.demographics import (
     EDUCATION,
@@ -185,7 +186,9 @@ def submit_response(respondent: Respondent) -> None:
         raise SurveyError("还有题目没有回答。")
     before = {"status": locked.status}
     locked.status, locked.submitted_at = RespondentStatus.COMPLETE, timezone.now()
-    locked.save(update_fields=["status", "submitted_at"])
+    items = locked.wave.instrument.items.order_by("order", "pk").values_list("pk", "options")
+    locked.sheet = sheets.pack(list(items), dict(locked.answers.values_list("item_id", "choice")))
+    locked.save(update_fields=["status", "submitted_at", "sheet"])
     audit.record(
         None,
         "survey.response_submit",

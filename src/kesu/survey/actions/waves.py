@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
-from kesu.core import audit
+from kesu.core import audit, uploads
+from kesu.core.jobs import start_job
 from kesu.indicators.models import IndicatorValue
 from kesu.periods import Period
 from kesu.regions.models import Region
@@ -33,6 +34,7 @@ from kesu.survey.tables import TableError, number
 
 if TYPE_CHECKING:
     from kesu.accounts.models import User
+    from kesu.core.models import Job
 
 
 @transaction.atomic
@@ -349,3 +351,27 @@ def prefill_margins(actor: User | None, wave: Wave) -> int:
         after={"rows": len(rows), "period": period, "variables": sorted(tables)},
     )
     return len(rows)
+
+
+WAVE_FILE_JOB = "survey_wave_file_import"
+WAVE_FILE_KINDS = {"frame": "抽样框", "margins": "普查边际"}
+
+
+def wave_file_starter(kind: str) -> Callable[[User, Wave, bytes, str], Job]:
+    """A starter of the background import of a large frame or margins file (``job_kinds.import_wave_file``)."""
+
+    def start(actor: User, wave: Wave, data: bytes, filename: str) -> Job:
+        path = uploads.hold(data, filename)
+        title = f"导入{WAVE_FILE_KINDS[kind]}：{wave.title}（{filename}）"[:200]
+        return start_job(
+            actor,
+            WAVE_FILE_JOB,
+            title,
+            region=wave.region,
+            path=path,
+            filename=filename,
+            wave_id=wave.pk,
+            file_kind=kind,
+        )
+
+    return start

@@ -12,7 +12,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from kesu.core import uploads
 from kesu.core.models import Job, JobStatus
 from kesu.survey.models import Respondent, Wave
-from kesu.survey.tests.conftest import RESPONSE_HEADERS, csv_bytes, response_rows, towns_of
+from kesu.survey.tests.conftest import (
+    FRAME_HEADERS,
+    RESPONSE_HEADERS,
+    csv_bytes,
+    frame_rows,
+    margin_rows,
+    response_rows,
+    towns_of,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -82,3 +90,37 @@ def test_a_large_file_over_a_limit_is_refused_in_the_request_without_a_job(
     )
     assert response.status_code == 400 and "空字符" in response.content.decode()
     assert not Job.objects.exists() and held_files() == []
+
+
+@pytest.mark.parametrize(
+    ("path", "headers", "rows", "message"),
+    [
+        ("frame", FRAME_HEADERS, "frame", "已导入 6 行"),
+        ("margins", ["variable", "category", "population"], "margins", "已导入 4 行"),
+    ],
+)
+def test_a_large_frame_or_margins_file_is_imported_by_a_job_too(
+    world: Any,
+    client_for: Any,
+    pingyin_wave: Wave,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+    path: str,
+    headers: list[str],
+    rows: str,
+    message: str,
+) -> None:
+    monkeypatch.setattr(uploads, "BACKGROUND_BYTES", 50)
+    body = frame_rows(towns_of(world.pingyin)) if rows == "frame" else margin_rows(sex=(5000, 5000))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(world.py_office).post(
+            f"/survey/waves/{pingyin_wave.pk}/{path}/",
+            {"file": SimpleUploadedFile("f.csv", csv_bytes(headers, body))},
+        )
+    job = Job.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/jobs/{job.pk}/"
+    assert job.status == JobStatus.SUCCEEDED and job.message == message
+    assert pingyin_wave.margins.get(variable="sex", category="男").population == (
+        5000 if rows == "margins" else 5200
+    )
+    assert held_files() == []

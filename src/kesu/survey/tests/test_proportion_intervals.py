@@ -27,7 +27,7 @@ def test_every_share_of_a_wave_has_an_interval_inside_0_and_100_percent_and_the_
     design = stats.Design(
         [r.unit.stratum for r in respondents],
         [r.unit.psu for r in respondents],
-        [r.weight for r in respondents],
+        [r.result.weight for r in respondents],
     )
     stored = Estimate.objects.get(outcome="literate", by="")
     logit = logit_interval(stored.estimate, stored.se, degrees_of_freedom(design))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
+import numpy as np
 import pytest
 from openpyxl import load_workbook
 
@@ -151,7 +152,8 @@ def test_a_wave_without_a_sampling_frame_is_estimated_as_a_simple_random_sample(
 ) -> None:
     from kesu.survey import analysis
 
-    respondents = [Respondent(pk=i, wave=pingyin_wave) for i in range(1, 5)]
+    labels = {name: np.array([""] * 4) for name in ("region", *analysis.SAMPLE_FIELDS)}
+    respondents = analysis.Sample([1, 2, 3, 4], [False] * 4, [""] * 4, [""] * 4, [0.0] * 4, labels, [])
     pingyin_wave.frame.all().delete()
     design = analysis.base_design(pingyin_wave, respondents)
     assert list(design.weights) == [1.0] * 4 and design.psus_per_stratum.tolist() == [4]

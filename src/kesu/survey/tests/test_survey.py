@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from kesu import stats
 from kesu.core.models import AuditEvent, Job, JobStatus
-from kesu.survey import actions
+from kesu.survey import actions, sheets
 from kesu.survey.models import Answer, Estimate, Instrument, Respondent, RespondentStatus, Wave, WeightingRun
 from kesu.survey.testing import ITEMS_CSV
 from kesu.survey.tests.conftest import (
@@ -285,7 +285,11 @@ def test_answers_given_as_letters_are_read_as_options(world, client_for, pingyin
     rows = response_rows(towns_of(world.pingyin), n=6)
     rows[0][-5:] = ["A", "a", "B", "A", "A|C"]
     import_responses(client_for(world.py_office), pingyin_wave, rows)
-    answers = dict(Answer.objects.filter(respondent__external_id="R0000").values_list("item__code", "choice"))
+    respondent = Respondent.objects.get(external_id="R0000")
+    items = pingyin_wave.instrument.items.order_by("order")
+    answers = {
+        i.code: sheets.choice_of(i.options, m) for i, m in zip(items, respondent.sheet or [], strict=True)
+    }
     assert answers == {"K1": "对", "K2": "真空", "M1": "错", "S1": "修正", "A1": "太阳能|风能"}
 
 
@@ -338,7 +342,7 @@ def test_weighting_runs_as_a_job_and_equals_the_stats_core_on_the_same_data(
     mean = 10000 / len(respondents)
     raked = stats.rake(design.weights, margins, trim=(0.5 * mean, 2 * mean))
     weighted = design.with_weights(raked.weights, [raked.calibration])
-    literate = np.array([r.literate for r in respondents], dtype=float)
+    literate = np.array([r.result.literate for r in respondents], dtype=float)
     expected = stats.estimate_mean(weighted, literate)
     stored = Estimate.objects.get(run=run, outcome="literate", by="")
     assert stored.estimate == pytest.approx(expected.estimate, abs=1e-12)
@@ -347,8 +351,8 @@ def test_weighting_runs_as_a_job_and_equals_the_stats_core_on_the_same_data(
     assert Estimate.objects.get(run=run, outcome="literate", by="sex", level="女").se == pytest.approx(
         women.se, rel=1e-9
     )
-    assert np.allclose([r.weight for r in respondents], raked.weights, rtol=1e-12)
-    assert max(r.weight for r in respondents) <= 2 * mean * (1 + 1e-6)
+    assert np.allclose([r.result.weight for r in respondents], raked.weights, rtol=1e-12)
+    assert max(r.result.weight for r in respondents) <= 2 * mean * (1 + 1e-6)
     assert run.diagnostics["after"]["kish_deff"] >= 1
     assert set(Estimate.objects.filter(run=run, by="").values_list("outcome", flat=True)) == {
         "literate",
@@ -497,10 +501,10 @@ def test_each_wave_scores_with_its_own_rule(
     office = client_for(world.py_office)
     import_responses(office, pingyin_wave, response_rows(towns_of(world.pingyin)))
     estimate(office, pingyin_wave, django_capture_on_commit_callbacks)
-    current = {r.pk: r.literate for r in Respondent.objects.all()}
+    current = {r.pk: r.result.literate for r in Respondent.objects.all()}
     estimate(office, pingyin_wave, django_capture_on_commit_callbacks, rule_kind="benchmark_2016")
     assert Wave.objects.get(pk=pingyin_wave.pk).rule_kind == "benchmark_2016"
-    benchmark = {r.pk: (r.literate, r.score) for r in Respondent.objects.all()}
+    benchmark = {r.pk: (r.result.literate, r.result.score) for r in Respondent.objects.all()}
     # 2016 基准: 2 points an item; 3 of 5 right (60%) passes, while the current rule weighs dimensions.
     assert all(score in (0, 2, 4, 6, 8, 10) for _lit, score in benchmark.values())
     assert all(lit == (score >= 6) for lit, score in benchmark.values())

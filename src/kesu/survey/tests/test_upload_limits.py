@@ -59,7 +59,7 @@ def _counts(wave: Wave) -> tuple[int, ...]:
     [
         (HUGE_FIELD, "f.csv", "超过 131072 个字符"),
         (b"a,b\n1,\x002\n", "f.csv", "空字符"),
-        (_declaring_a_million_rows(), "f.xlsx", "超过 50000 行"),
+        (_declaring_a_million_rows(), "f.xlsx", "行（使用范围到第 1048576 行"),
         (b"PK\x03\x04 not really", "f.xlsx", "无法打开该 Excel 文件"),
     ],
 )
