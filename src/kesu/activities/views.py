@@ -7,9 +7,7 @@ linked plan task reviews; anyone else gets a 404. Writes go through ``actions``.
 
 from __future__ import annotations
 
-import io
 from typing import Any
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -18,13 +16,12 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
-from openpyxl import Workbook
 
 from kesu.activities import actions, forms, importing
 from kesu.activities.filters import ActivityFilterSet
 from kesu.activities.models import Activity, ActivityPhoto, Campaign
 from kesu.activities.paging import CappedPaginator
-from kesu.core.exports import append_row
+from kesu.core.exports import xlsx_response
 from kesu.core.http import AuthedRequest, current_region, managed_region, writable_or_403
 from kesu.core.objectviews import (
     Checked,
@@ -360,16 +357,6 @@ class ActivityImport(ObjectImportView):
 def import_template(request: AuthedRequest) -> HttpResponse:
     """The import template: the headers and one example row (deleted before importing)."""
     managed_region(request)
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "科普活动"
-    append_row(sheet, importing.TEMPLATE_HEADERS)
-    append_row(sheet, importing.TEMPLATE_EXAMPLE)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return xlsx_response(
+        "科普活动导入模板.xlsx", "科普活动", importing.TEMPLATE_HEADERS, [importing.TEMPLATE_EXAMPLE]
     )
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote('科普活动导入模板.xlsx')}"
-    return response

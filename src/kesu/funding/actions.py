@@ -346,29 +346,18 @@ def _write(
     words: str,
     **ratio: float,
 ) -> int:
-    from kesu.indicators import actions as indicator_actions
-    from kesu.indicators.models import IndicatorValue, ValueSource, disaggregation_key
+    from kesu.indicators.actions import record_registry_value
 
-    current = IndicatorValue.objects.filter(
-        indicator__code=code,
-        region=region,
-        period=str(year),
-        disaggregation_key=disaggregation_key(disaggregation),
-    ).first()
-    if current is not None and current.value == value and current.source == ValueSource.REGISTRY:
-        return 0
-    indicator_actions.record_value(
+    return record_registry_value(
         actor,
         code,
         region,
         str(year),
         value,
         disaggregation=disaggregation,
-        source=ValueSource.REGISTRY,
         provenance=f"{counting.PROVENANCE_PREFIX}{words}",
         **ratio,
     )
-    return 1
 
 
 def refresh_year(year: int) -> int:

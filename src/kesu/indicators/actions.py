@@ -83,6 +83,43 @@ def indicator_by_code(code: str) -> Indicator:
     return indicator
 
 
+def record_registry_value(
+    actor: User | None,
+    indicator_code: str,
+    region: Region,
+    period: str,
+    value: float,
+    *,
+    disaggregation: dict[str, str],
+    provenance: str,
+    numerator: float | None = None,
+    denominator: float | None = None,
+) -> int:
+    """A registry's count, recorded only when it differs from the registry figure already stored: a
+    nightly refresh of unchanged counts writes nothing (no audit event, no roll-up). 1 if written."""
+    current = IndicatorValue.objects.filter(
+        indicator__code=indicator_code,
+        region=region,
+        period=period,
+        disaggregation_key=disaggregation_key(disaggregation),
+    ).first()
+    if current is not None and current.value == value and current.source == ValueSource.REGISTRY:
+        return 0
+    record_value(
+        actor,
+        indicator_code,
+        region,
+        period,
+        value,
+        numerator=numerator,
+        denominator=denominator,
+        disaggregation=disaggregation,
+        source=ValueSource.REGISTRY,
+        provenance=provenance,
+    )
+    return 1
+
+
 @contextmanager
 def values_batch() -> Iterator[None]:
     """Many ``record_value``/``delete_value`` calls (a registry refresh, an approved report): the stored

@@ -19,7 +19,7 @@ from kesu.core.jobs import start_job
 from kesu.core.personal import mask_mobile
 from kesu.indicators import actions as indicator_actions
 from kesu.indicators.catalogue import BY_CODE
-from kesu.indicators.models import Indicator, IndicatorValue, TargetLink, ValueSource, disaggregation_key
+from kesu.indicators.models import Indicator, TargetLink
 from kesu.regions.models import Region
 from kesu.venues import counting
 from kesu.venues.models import (
@@ -435,27 +435,18 @@ def _write(
     words: str,
     **ratio: float,
 ) -> int:
-    provenance = f"{PROVENANCE_PREFIX}{words}"
-    current = IndicatorValue.objects.filter(
-        indicator__code=code,
-        region=region,
-        period=str(year),
-        disaggregation_key=disaggregation_key(disaggregation),
-    ).first()
-    if current is not None and current.value == value and current.source == ValueSource.REGISTRY:
-        return 0
-    indicator_actions.record_value(
+    from kesu.indicators.actions import record_registry_value
+
+    return record_registry_value(
         actor,
         code,
         region,
         str(year),
         value,
         disaggregation=disaggregation,
-        source=ValueSource.REGISTRY,
-        provenance=provenance,
+        provenance=f"{PROVENANCE_PREFIX}{words}",
         **ratio,
     )
-    return 1
 
 
 def refresh_after_write(actor: User | None, regions: Iterable[Region]) -> None:
