@@ -350,6 +350,10 @@ class Activity(models.Model):
     def is_editable_state(self) -> bool:
         return self.status in EDITABLE_STATES
 
+    @property
+    def is_returned(self) -> bool:
+        return self.status == ActivityStatus.RETURNED
+
     def can_edit(self, user: AnyUser) -> bool:
         return self.is_editable_state and Activity.objects.editable_by(user).filter(pk=self.pk).exists()
 

@@ -176,6 +176,11 @@ class FundingLine(models.Model):
     def step_label(self) -> str:
         return STEP_LABEL.get(self.status, "")
 
+    @property
+    def next_step_locks(self) -> bool:
+        """The next step ends editing (绩效自评 freezes amounts and targets): the page warns before it."""
+        return self.is_editable and self.next_status is not None and self.next_status not in EDITABLE_STATUSES
+
 
 class PerformanceTarget(models.Model):
     """A 绩效目标 row of a line: the indicator, its target and what was achieved."""

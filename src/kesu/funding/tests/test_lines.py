@@ -200,3 +200,14 @@ def test_the_line_page_shows_its_execution_rate_and_a_special_line_is_always_fla
     assert line.is_special
     page = client_for(world.edu_liaison).get(line.get_absolute_url()).content.decode()
     assert "80.00%" in page and "执行数 ÷ 预算数" in page
+
+
+def test_only_the_step_into_the_self_evaluation_warns_that_the_line_will_be_frozen(
+    world: Any, client_for: Any
+) -> None:
+    declared = make_line(world.edu_bureau, "青少年科技教育活动")
+    executing = make_line(world.edu_bureau, "科技活动周专题")
+    FundingLine.objects.filter(pk=executing.pk).update(status=LineStatus.EXECUTING)
+    client = client_for(world.edu_liaison)
+    assert "不能再修改" not in client.get(declared.get_absolute_url()).content.decode()
+    assert "提交后金额和绩效目标不能再修改" in client.get(executing.get_absolute_url()).content.decode()
