@@ -11,6 +11,8 @@ client, bounded in count and time), while a second process keeps one core busy (
 Also times a 2,400-entry status board, the cycle list and the home pages of two towns that differ
 only in their history (2 and 10 years of half-year cycles). Prints p50/p95/max per step, the
 errors, how many submissions were stored, and the load average. See docs/reporting.md.
+BENCH_ONLY=burst runs only the burst (after the submitters open their report pages): a quick
+re-measure, e.g. to compare BENCH_WORKERS=2 and 4 side by side.
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ PRELOAD = (
 # A liaison submits from their report page, so their session has been used a moment before. 0 submits
 # from sessions never used (each submit then also pays the session's first write).
 OPEN_REPORT = os.environ.get("BENCH_OPEN_REPORT", "1") == "1"
+# BENCH_ONLY=burst: only the deadline burst (with the report pages its submitters open first).
+BURST_ONLY = os.environ.get("BENCH_ONLY", "") == "burst"
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -188,6 +192,8 @@ def start_server() -> subprocess.Popen[bytes]:
 
 
 def sequential(jobs: list[tuple[str, str]], method: str = "GET") -> tuple[list[float], int]:
+    if not jobs:
+        return [], 0
     for path, session in jobs[:5]:  # warm the workers
         request(method, path, session)
     times, errors = [], 0
@@ -295,7 +301,10 @@ def main() -> None:
             "请设置 DATABASE_URL=postgresql://postgres@127.0.0.1:5432/reporting_bench（本基准针对 PostgreSQL）"
         )
     submit_jobs, todo_jobs, board_jobs = setup()
-    history_jobs = history_setup()
+    if BURST_ONLY:  # the pages are skipped: only the report pages the submitters open, then the bursts
+        todo_jobs, board_jobs, history_jobs = [], [], {}
+    else:
+        history_jobs = history_setup()
     load_before = os.getloadavg()[0]  # other work on the machine shares its two cores
     server = start_server()
     try:
@@ -304,6 +313,7 @@ def main() -> None:
         history = {name: sequential(jobs) for name, jobs in history_jobs.items()}
         report_jobs = [(path.removesuffix("submit/"), session) for path, session in submit_jobs]
         opened, opened_errors = sequential(report_jobs) if OPEN_REPORT else ([], 0)
+        queued_before = queued_messages()  # earlier runs' tasks, never run without a worker
         with cpu_hog() as hog:
             burst_load = os.getloadavg()[0]
             burst, burst_errors, burst_cpu = concurrent_submits(submit_jobs, server=server)
@@ -320,8 +330,9 @@ def main() -> None:
         f"{os.getloadavg()[0]:.2f} after; gunicorn {WORKERS} {kind}{' --preload' if PRELOAD else ''} "
         f"on 127.0.0.1:{PORT}; submits from {'opened' if OPEN_REPORT else 'never-used'} sessions"
     )
-    print(summary("liaison to-do page (GET todo)", todo, todo_errors))
-    print(summary("office status board (GET cycle)", board, board_errors))
+    if todo:
+        print(summary("liaison to-do page (GET todo)", todo, todo_errors))
+        print(summary("office status board (GET cycle)", board, board_errors))
     for name, (millis, errors) in history.items():
         print(summary(name, millis, errors))
     if opened:
@@ -337,7 +348,8 @@ def main() -> None:
     print(summary(f"{len(submit_jobs)} submits spawned over {RAMP:g} s", ramped, ramped_errors))
     print(f"  submissions stored for the {len(submit_jobs)} reports: {submitted_count(submit_jobs)}")
     print(
-        f"office messages queued for the background worker (compose_messages): {queued_messages()} "
+        f"office messages queued for the background worker (compose_messages) by this run's "
+        f"{2 * len(submit_jobs)} submits: {queued_messages() - queued_before} "
         "(composed by `kesu db_worker`, not in the liaisons' requests)"
     )
 

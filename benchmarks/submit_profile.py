@@ -14,7 +14,8 @@ reports per submit:
 
 The same-instant burst in reporting_bench.py drains in about 200 × (gunicorn + PostgreSQL CPU per
 submit) ÷ 2 cores, so these are the numbers that decide its p95. Options: PROFILE_SUBMITS=300,
-PROFILE_TOP=0 (>0 prints the functions with the most calls).
+PROFILE_TOP=0 (>0 prints the functions with the most calls), PROFILE_SORT=ncalls (or cumulative,
+tottime).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kesu.settings")
 os.environ["DEBUG"] = "0"  # as in production: no query log, no debug pages
 SUBMITS = int(os.environ.get("PROFILE_SUBMITS", "300"))
 TOP = int(os.environ.get("PROFILE_TOP", "0"))
+SORT = os.environ.get("PROFILE_SORT", "ncalls")  # or cumulative, tottime: how PROFILE_TOP ranks them
 CSRF = "b" * 32
 
 
@@ -151,7 +153,7 @@ def main() -> None:
         f"PostgreSQL backend {1000 * statistics.median(pg):.2f} ms; {len(jobs) - 1} submits"
     )
     if TOP:
-        stats.sort_stats("ncalls").print_stats(TOP)
+        stats.sort_stats(SORT).print_stats(TOP)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,17 @@ KESU = SRC / "kesu"
 
 # Bottom first. A package may import from its own layer and the layers before it.
 LAYERS: list[set[str]] = [
-    {"env", "periods", "textcodec", "text", "tables", "docparse", "stats", "progress"},  # pure: no Django
+    {
+        "env",
+        "periods",
+        "textcodec",
+        "text",
+        "tables",
+        "docparse",
+        "stats",
+        "progress",
+        "quiz",
+    },  # pure: no Django
     {"core", "regions", "accounts", "messaging"},  # the platform: audit, jobs, pages, scoping, messages
     {"plans"},
     {"reporting"},
@@ -30,6 +40,7 @@ LAYERS: list[set[str]] = [
         "volunteers",
         "activities",
         "funding",
+        "contests",
     },  # registries: count into indicators, link to plan targets
     {"kepustats"},  # the annual 科普统计: pre-filled from every registry, collected as a reporting cycle
 ]

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "kesu.activities",
     "kesu.funding",
     "kesu.kepustats",
+    "kesu.contests",
 ]
 
 MIDDLEWARE = [
@@ -136,6 +137,12 @@ KESU_TRUSTED_PROXIES = env_networks("KESU_TRUSTED_PROXIES")
 KESU_TRUSTED_PROXY_COUNT = env_int("KESU_TRUSTED_PROXY_COUNT", 0)
 # New responses through a survey's public link per client address per hour.
 KESU_SURVEY_STARTS_PER_IP_PER_HOUR = env_int("KESU_SURVEY_STARTS_PER_IP_PER_HOUR", 20)
+# An own contest's public API (kesu.contests.engine): registrations and slider checks per client address
+# per 10 minutes (a carrier NAT puts many phones behind one address), attempt starts per address per 10
+# minutes, and repeated or refused answer posts per attempt per 30 seconds.
+KESU_CONTEST_REGISTER_PER_IP = env_int("KESU_CONTEST_REGISTER_PER_IP", 120)
+KESU_CONTEST_STARTS_PER_IP = env_int("KESU_CONTEST_STARTS_PER_IP", 600)
+KESU_CONTEST_ANSWERS_PER_30S = env_int("KESU_CONTEST_ANSWERS_PER_30S", 30)
 
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -178,6 +185,11 @@ CACHES = {
         "LOCATION": env_str("KESU_CACHE_DIR", str(DATA_DIR / "cache")),
     }
 }
+# With REDIS_URL set (the contest benchmark, a province's deployment), the cache — rate-limit counters,
+# contest attempt state and leaderboards — lives in Redis and is shared by every app server.
+REDIS_URL = env_str("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "/media/"
 KESU_MAX_UPLOAD_MB = env_int("KESU_MAX_UPLOAD_MB", 50)
@@ -217,6 +229,8 @@ SPECTACULAR_SETTINGS = {
         "WaveStatusEnum": "kesu.survey.models.WaveStatus",
         "RespondentStatusEnum": "kesu.survey.models.RespondentStatus",
         "RunStatusEnum": "kesu.survey.models.RunStatus",
+        "StatisticsFigureSourceEnum": "kesu.kepustats.models.Source",
+        "ContestFigureSourceEnum": "kesu.contests.models.FigureSource",
     },
 }
 

@@ -429,3 +429,88 @@ class RowErrors:
     def raise_if_any(self, shown: int = 20) -> None:
         if self.errors:
             raise TableError(self.summary(shown))
+
+
+# ---- one row being read --------------------------------------------------------------------------
+
+
+class SheetRow:
+    """One data row of a table being imported: its cells by field key, and where a problem goes.
+
+    A problem is recorded under the column header as the file writes it (or, for a column the file
+    lacks, the template's name from ``names``), so the office finds the cell. Every registry import
+    reads its rows through this one class; an app subclasses it only for cells of its own kind.
+    """
+
+    # How a message reads with its column: "联系电话：不能为空" or "“联系电话”不能为空".
+    quote_header = False
+
+    def __init__(
+        self,
+        line: int,
+        cells: list[str],
+        columns: Mapping[str, int],
+        headers: Sequence[str],
+        errors: RowErrors,
+        names: Mapping[str, Sequence[str]],
+    ) -> None:
+        self.line, self.cells, self.columns, self.headers = line, cells, columns, headers
+        self.errors, self.names = errors, names
+        self.ok = True
+
+    def get(self, key: str) -> str:
+        index = self.columns.get(key)
+        return self.cells[index].strip() if index is not None else ""
+
+    def has(self, key: str) -> bool:
+        return key in self.columns
+
+    def header(self, key: str) -> str:
+        index = self.columns.get(key)
+        return str(self.headers[index]) if index is not None else self.names[key][0]
+
+    def fail(self, key: str, message: str) -> None:
+        header = self.header(key)
+        self.errors.add(
+            self.line, header, f"“{header}”{message}" if self.quote_header else f"{header}：{message}"
+        )
+        self.ok = False
+
+    def choice(self, key: str, mapping: Mapping[str, str], *, required: bool = True) -> str:
+        """The stored value of a cell that must be one of ``mapping``'s labels ("" if blank and optional)."""
+        text = self.get(key)
+        if not text and not required:
+            return ""
+        if text not in mapping:
+            labels = "、".join(k for k in mapping if k)
+            self.fail(key, f"“{text}”无效，应为 {labels} 之一" if text else "不能为空")
+            return ""
+        return mapping[text]
+
+    def whole(self, key: str, *, required: bool = False) -> int | None:
+        """A whole number not below 0; None for a blank cell (an error too when ``required``) or a bad one."""
+        raw = self.get(key)
+        try:
+            number = parse_number(raw)
+        except ValueError:
+            self.fail(key, f"“{raw}”不是数字")
+            return None
+        if number is None:
+            if required:
+                self.fail(key, "不能为空")
+            return None
+        if number < 0:
+            self.fail(key, f"“{raw}”不能为负数")
+            return None
+        if not number.is_integer():
+            self.fail(key, f"“{raw}”应为整数")
+            return None
+        return int(number)
+
+    def text(self, key: str, limit: int, *, required: bool = True) -> str:
+        value = self.get(key)
+        if required and not value:
+            self.fail(key, "不能为空")
+        elif len(value) > limit:
+            self.fail(key, f"超过 {limit} 个字")
+        return value

@@ -25,6 +25,9 @@ urlpatterns = [
     path("activities/", include("kesu.activities.urls")),
     path("funding/", include("kesu.funding.urls")),
     path("statistics/", include("kesu.kepustats.urls")),
+    path("contests/", include("kesu.contests.urls")),
+    # An own contest's public answering pages (no sign-in).
+    path("c/", include("kesu.contests.public_urls")),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/", include(router.urls)),
     path("api/me/", me, name="api-me"),

@@ -113,57 +113,6 @@ class Checked:
     errors: tables.RowErrors = field(default_factory=tables.RowErrors)
 
 
-class _Row:
-    """One row being read: its cells by key, and where to put a problem."""
-
-    def __init__(
-        self,
-        line: int,
-        cells: list[str],
-        columns: dict[str, int],
-        headers: list[str],
-        errors: tables.RowErrors,
-    ) -> None:
-        self.line, self.cells, self.columns, self.headers, self.errors = line, cells, columns, headers, errors
-        self.failed = False
-
-    def get(self, key: str) -> str:
-        index = self.columns.get(key)
-        return self.cells[index].strip() if index is not None else ""
-
-    def header(self, key: str) -> str:
-        index = self.columns.get(key)
-        return self.headers[index] if index is not None else (HEADERS.get(key) or OPTIONAL[key])[0]
-
-    def fail(self, key: str, message: str) -> None:
-        header = self.header(key)
-        self.errors.add(self.line, header, f"{header}：{message}")
-        self.failed = True
-
-    def choice(self, key: str, mapping: dict[str, str]) -> str:
-        text = self.get(key)
-        if text not in mapping:
-            self.fail(
-                key, f"“{text}”无效，应为 {'、'.join(k for k in mapping if k)} 之一" if text else "不能为空"
-            )
-            return ""
-        return mapping[text]
-
-    def whole(self, key: str) -> int | None:
-        text = self.get(key)
-        try:
-            number = tables.parse_number(text)
-        except ValueError:
-            self.fail(key, f"“{text}”不是数字")
-            return None
-        if number is None:
-            return None
-        if number != int(number) or number < 0:
-            self.fail(key, f"“{text}”应为不小于 0 的整数")
-            return None
-        return int(number)
-
-
 class _Lookups:
     """Units, regions and campaigns the file names, loaded once for all rows."""
 
@@ -212,14 +161,14 @@ def check(data: bytes, filename: str, region: Region) -> Checked:
     lookups = _Lookups(region)
     checked = Checked()
     for line, cells in zip(table.lines, table.rows, strict=True):
-        row = _Row(line, cells, columns, table.headers, checked.errors)
+        row = tables.SheetRow(line, cells, columns, table.headers, checked.errors, HEADERS | OPTIONAL)
         parsed = _read(row, lookups)
         if parsed is not None:
             checked.rows.append(parsed)
     return checked
 
 
-def _read(row: _Row, lookups: _Lookups) -> actions.ImportRow | None:
+def _read(row: tables.SheetRow, lookups: _Lookups) -> actions.ImportRow | None:
     name = row.get("name")
     if not name:
         row.fail("name", "不能为空")
@@ -255,19 +204,19 @@ def _read(row: _Row, lookups: _Lookups) -> actions.ImportRow | None:
     organisers = actions.Organisers(
         _units(row, lookups, "undertakers"), _units(row, lookups, "co_organisers")
     )
-    if row.failed or unit is None:
+    if not row.ok or unit is None:
         return None
     probe = Activity(unit=unit, **fields)
     for field_name, message in actions.problems_of(probe):
         row.fail(_column_of(field_name), message)
-    return None if row.failed else actions.ImportRow(row.line, unit, fields, organisers)
+    return None if not row.ok else actions.ImportRow(row.line, unit, fields, organisers)
 
 
 def _column_of(field_name: str) -> str:
     return field_name if field_name in HEADERS or field_name in OPTIONAL else "name"
 
 
-def _when(row: _Row, key: str, *, end: bool) -> datetime | None:
+def _when(row: tables.SheetRow, key: str, *, end: bool) -> datetime | None:
     text = row.get(key)
     if not text:
         row.fail(key, "不能为空")
@@ -279,7 +228,7 @@ def _when(row: _Row, key: str, *, end: bool) -> datetime | None:
         return None
 
 
-def _key_groups(row: _Row) -> list[str]:
+def _key_groups(row: tables.SheetRow) -> list[str]:
     groups = [g for g in SPLIT.split(row.get("key_groups")) if g]
     unknown = [g for g in groups if g not in KEY_GROUPS]
     if unknown:
@@ -287,7 +236,7 @@ def _key_groups(row: _Row) -> list[str]:
     return [g for g in KEY_GROUPS if g in groups]
 
 
-def _unit(row: _Row, lookups: _Lookups, key: str, *, required: bool) -> Unit | None:
+def _unit(row: tables.SheetRow, lookups: _Lookups, key: str, *, required: bool) -> Unit | None:
     text = row.get(key)
     if not text:
         if required:
@@ -299,7 +248,7 @@ def _unit(row: _Row, lookups: _Lookups, key: str, *, required: bool) -> Unit | N
     return unit
 
 
-def _units(row: _Row, lookups: _Lookups, key: str) -> list[Unit]:
+def _units(row: tables.SheetRow, lookups: _Lookups, key: str) -> list[Unit]:
     found = []
     for name in (n for n in re.split(r"[、，,;；]+", row.get(key)) if n.strip()):
         unit = lookups.units.get(name.strip())
@@ -310,7 +259,7 @@ def _units(row: _Row, lookups: _Lookups, key: str) -> list[Unit]:
     return found
 
 
-def _region(row: _Row, lookups: _Lookups, unit: Unit | None) -> Region | None:
+def _region(row: tables.SheetRow, lookups: _Lookups, unit: Unit | None) -> Region | None:
     text = row.get("region")
     if not text:
         return unit.region if unit is not None else None
@@ -320,7 +269,7 @@ def _region(row: _Row, lookups: _Lookups, unit: Unit | None) -> Region | None:
     return found
 
 
-def _campaign(row: _Row, lookups: _Lookups) -> Campaign | None:
+def _campaign(row: tables.SheetRow, lookups: _Lookups) -> Campaign | None:
     text = row.get("campaign")
     if not text:
         return None
@@ -330,7 +279,7 @@ def _campaign(row: _Row, lookups: _Lookups) -> Campaign | None:
     return found
 
 
-def _money(row: _Row) -> Decimal | None:
+def _money(row: tables.SheetRow) -> Decimal | None:
     text = row.get("cost").replace(",", "")
     if not text:
         return None

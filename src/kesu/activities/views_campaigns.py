@@ -20,7 +20,7 @@ from kesu.activities.forms_campaigns import CampaignForm
 from kesu.activities.models import Activity, Campaign
 from kesu.core.exports import XLSX_TYPE
 from kesu.core.http import AuthedRequest, managed_region, manages_current_region
-from kesu.core.jobs import start_job
+from kesu.core.jobs import start_or_join_job
 from kesu.core.objectviews import Column, ObjectCreateView, ObjectDetailView, ObjectEditView, ObjectListView
 from kesu.reporting.documents import DOCX_TYPE
 
@@ -149,7 +149,7 @@ def campaign_table(request: AuthedRequest, campaign_id: int) -> HttpResponse:
     campaign = _summary_campaign(request, campaign_id)
     actions.record_summary_export(request.user, campaign, "汇总表")
     if summary.adopted_rows(campaign).count() > job_kinds.TABLE_ROWS_IN_REQUEST:
-        job = start_job(
+        job = start_or_join_job(
             request.user,
             job_kinds.CAMPAIGN_TABLE_JOB,
             f"{campaign.name}汇总表"[:200],

@@ -99,7 +99,9 @@ def record(
         ip=AuditEvent._meta.get_field("ip").get_prep_value(ip) if ip else None,  # as stored: IPv6 normalised
         user_agent=origin.user_agent if origin else "",
     )
-    with transaction.atomic():
+    # Inside the caller's transaction (every action's), no savepoint of its own: a failed insert fails
+    # the action anyway, and SAVEPOINT/RELEASE were two of a submit's round trips.
+    with transaction.atomic(savepoint=False):
         event.hash = chain_hash(_previous_hash(), _values(event))
         event.save()
     return event
@@ -121,12 +123,22 @@ def record_export(
 
 
 def _previous_hash() -> str:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:  # held until the outermost transaction ends
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK])
-    # SQLite: transactions are IMMEDIATE (settings), so writers already take turns.
-    last = AuditEvent.objects.order_by("-pk").values_list("hash", flat=True).first()
-    return last or ""
+    """The last event's hash, read after taking the chain's turn (PostgreSQL: an advisory lock held
+    until the outermost transaction ends; SQLite: transactions are IMMEDIATE (settings), so writers
+    already take turns)."""
+    table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    last = f"SELECT hash FROM {table} ORDER BY id DESC LIMIT 1"
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Two statements in one round trip: each gets its own snapshot (READ COMMITTED), so the
+            # read sees the event of whoever held the lock before. One statement could not: its
+            # snapshot would predate the wait for the lock.
+            cursor.execute(f"SELECT pg_advisory_xact_lock({_CHAIN_LOCK}); {last}")
+            cursor.nextset()
+        else:
+            cursor.execute(last)
+        row = cursor.fetchone()
+    return row[0] if row else ""
 
 
 def _values(event: AuditEvent) -> dict[str, Any]:

@@ -69,6 +69,25 @@ def start_job(actor: User, kind: str, title: str, *, region: Region | None = Non
     return job
 
 
+def start_or_join_job(
+    actor: User, kind: str, title: str, *, region: Region | None = None, **params: Any
+) -> Job:
+    """The same work already queued or running for this person, or a new job.
+
+    A reload, a double click or a second tab asks for the same export again; one job serves them all
+    instead of several workers writing the same file. A job whose worker stopped beating is not joined.
+    """
+    unfinished = Job.objects.filter(
+        kind=kind,
+        created_by=actor,
+        region=region,
+        params=params,
+        status__in=(JobStatus.QUEUED, JobStatus.RUNNING),
+        created_at__gte=timezone.now() - stale_after() * 4,
+    ).first()
+    return unfinished or start_job(actor, kind, title, region=region, **params)
+
+
 def _enqueue_after_commit(job_id: int) -> None:
     # Enqueue after commit so a worker never picks up a job whose row it cannot see yet.
     transaction.on_commit(lambda: run_job.enqueue(job_id))

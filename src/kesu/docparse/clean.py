@@ -182,7 +182,7 @@ def _drop_second_copy(mapped: MappedText) -> tuple[MappedText, bool]:
     for skip in (0, _PROBE, 2 * _PROBE):  # a scan's copy may misread a character of the opening
         found = compact.find(compact[skip : skip + _PROBE], skip + _PROBE)
         if found >= 0:
-            at = found - skip
+            at = found - skip if skip == 0 else _copy_start(compact, found - skip)
             break
     if at <= 0:
         return mapped, False
@@ -201,6 +201,20 @@ def _drop_second_copy(mapped: MappedText) -> tuple[MappedText, bool]:
 
 
 _SIMILAR_SPAN = 2000
+
+
+def _copy_start(compact: str, guess: int) -> int:
+    """Where the second copy begins, found from a probe past its opening: the opening's first
+    characters (four, else three, else two: a misread one among them) nearest ``guess`` (the
+    copy's misread opening may be a few characters shorter or longer, and a cut there would take
+    the first copy's last characters with it)."""
+    reach = _PROBE // 2
+    for size in (4, 3, 2):
+        starts = [m.start() for m in re.finditer(re.escape(compact[:size]), compact[: guess + reach])]
+        near = [s for s in starts if s > 0 and abs(s - guess) <= reach]
+        if near:
+            return min(near, key=lambda s: abs(s - guess))
+    return guess
 
 
 def _similar_length(a: str, b: str) -> int:

@@ -4,7 +4,8 @@ Per page: lines cut into two boxes are put back together; running headers, foote
 numbers are dropped (they sit outside the body and recur from page to page); one or two columns
 are read column by column; lines are joined into paragraphs where the next line is not indented
 and the previous one ran to the right edge (edges fitted along the page, so a photographed,
-slanted page still reads right). A paragraph cut by the page break is joined across it.
+slanted page still reads right). A paragraph cut by the page break, or by the foot of a column,
+is joined across it.
 Low-confidence lines keep their offsets so the review page can mark them.
 """
 
@@ -82,9 +83,9 @@ def page_layout(
     if not body:
         return PageLayout([], dropped)
     em = statistics.median(line.height for line in body)
-    paragraphs: list[Paragraph] = []
-    for column in _columns(body, em):
-        paragraphs.extend(_paragraphs(column, em))
+    # a paragraph running from the foot of the left column to the top of the right one is joined
+    # as across a page break
+    paragraphs = join_pages([_paragraphs(column, em) for column in _columns(body, em)])
     return PageLayout(paragraphs, dropped)
 
 

@@ -113,7 +113,7 @@ def recognise(image: Image.Image, threads: int | None = None) -> list[OcrLine]:
     raw = np.asarray(ink)  # the dash bullets' check is tuned to the page's own contrast
     grey = np.asarray(_even_light(ink))
     regions = page_regions(grey)
-    found: list[tuple[int, Any, str, float, list[float]]] = []
+    found: list[tuple[int, Any, str, float, list[float], frozenset[int]]] = []
     for region in regions:
         crop, dx, dy = region.crop(grey)
         if len(regions) > 1 and not (crop < 128).any():
@@ -121,15 +121,15 @@ def recognise(image: Image.Image, threads: int | None = None) -> list[OcrLine]:
         rgb = np.ascontiguousarray(np.repeat(crop[:, :, None], 3, axis=2))
         read = _detect_and_read(engine, rgb)
         column = _COLUMN_OF[region.side]
-        for box, text, score, confidences in read:
-            found.append((column, [[x + dx, y + dy] for x, y in box], text, score, confidences))
+        for box, text, score, confidences, specks in read:
+            found.append((column, [[x + dx, y + dy] for x, y in box], text, score, confidences, specks))
     _release_memory()
     lines: list[OcrLine] = []
-    for column, box, text, score, confidences in found:
+    for column, box, text, score, confidences, specks in found:
         if score < DROP_BELOW or not text.strip():
             continue
         xs, ys = [p[0] for p in box], [p[1] for p in box]
-        text, confidences = _normalise(text, confidences)
+        text, confidences = _normalise(text, confidences, specks)
         line = OcrLine(
             text,
             float(min(xs)),
@@ -153,6 +153,10 @@ def recognise(image: Image.Image, threads: int | None = None) -> list[OcrLine]:
 _STRIP = 0.02  # strips of this share of the page height (about a line) are looked at one by one
 _MIN_GUTTER = 0.035  # a gutter is at least this share of the page width (7 mm on A4, 1½ characters)
 _MIN_SPLIT_STRIPS = 6
+# text on a side of a gap: this share of the page width in runs of ink wider than a speck (about
+# a character: a short last line of a column counts, the specks of a scan do not)
+_MIN_SIDE = 0.025
+_MIN_SHORT_STRIPS = 4  # a column of four or five short lines beside a full one
 _COLUMN_OF = {"full": 0, "left": 1, "right": 2}
 
 
@@ -192,7 +196,8 @@ def page_regions(grey: np.ndarray) -> list[Region]:
     """The page as one region, or, when it is set in two columns, as bands spanning the page
     and pairs of left and right columns, top to bottom. A gutter is a vertical strip of paper in
     the middle third with text on both sides, found strip by strip (so a skewed scan's slanted
-    gutter is followed) and consistent along most of the text."""
+    gutter is followed) and consistent along most of the text. A page with few lines on one
+    side (the last page of a two-column plan) is looked at once more, its short lines counted."""
     import numpy as np
 
     height, width = grey.shape
@@ -206,6 +211,7 @@ def page_regions(grey: np.ndarray) -> list[Region]:
     low, high = width // 3, 2 * width // 3
     inked_of: dict[int, np.ndarray] = {}  # strips holding more than specks
     runs: dict[int, tuple[int, int]] = {}  # strips with text both sides of a clear run
+    short: dict[int, tuple[int, int]] = {}  # the same, counting a short line as text
     for index, top in enumerate(range(0, height, strip)):
         counts = ink[top : top + strip].sum(axis=0)
         inked = counts > tolerance
@@ -218,9 +224,18 @@ def page_regions(grey: np.ndarray) -> list[Region]:
             solid = inked_of[index]
             if min(solid[:lo].sum(), solid[hi:].sum()) >= 0.05 * width:  # text, not specks
                 runs[index] = (lo, hi)
-    if len(runs) < _MIN_SPLIT_STRIPS:
-        return whole
-    line = _gutter_line(runs, strip)
+            # a short line (a word or two, cut by the strip's edge) has few columns inked deep:
+            # ink in runs wider than a speck counts too
+            strokes = _wider_than(inked, max(6, strip // 6))
+            if min(strokes[:lo].sum(), strokes[hi:].sum()) >= _MIN_SIDE * width:
+                short[index] = (lo, hi)
+    minimum = _MIN_SPLIT_STRIPS
+    line = _gutter_line(runs, strip) if len(runs) >= minimum else None
+    if line is None and len(short) >= _MIN_SHORT_STRIPS:
+        # a page with a column of short lines (ragged on both sides of the gutter, so the
+        # narrowest runs do not line up): the straight corridor that all the runs share
+        runs, minimum = short, _MIN_SHORT_STRIPS
+        line = _corridor(runs, strip, min_gap)
     if line is None:
         return whole
     a, b = line
@@ -234,7 +249,7 @@ def page_regions(grey: np.ndarray) -> list[Region]:
 
     fits = {i for i in inked_of if (r := clear_run_at_gutter(i))[1] - r[0] >= 0.8 * min_gap}
     agree = sorted(i for i in runs if i in fits)
-    if len(agree) < _MIN_SPLIT_STRIPS:
+    if len(agree) < minimum:
         return whole
     first, last = agree[0], agree[-1]
     crossing = [i for i in inked_of if first <= i <= last and i not in fits]
@@ -242,10 +257,11 @@ def page_regions(grey: np.ndarray) -> list[Region]:
         return whole
     # the few strips crossing the gutter between the columns are mostly a line run into it: they
     # are cut at the gutter too (a band across the page there would reorder both columns)
-    # a column's short last line, beside nothing, is still read with its column (not a centred
-    # page number or footer: those cross the gutter)
+    # a column's lines below the other's end, beside nothing, are still read with their column
+    # (the last page: a long left column and a few lines on the right), down to a strip that
+    # crosses the gutter (a centred page number or footer, a band across the page)
     below = last + 1
-    while below < last + 4 and (below not in inked_of or below in fits):
+    while below < len(range(0, height, strip)) and (below not in inked_of or below in fits):
         if below in inked_of:
             last = below
         below += 1
@@ -280,6 +296,18 @@ def _widest_clear_run(inked: np.ndarray) -> tuple[int, int] | None:
     return int(starts[best]), int(ends[best])
 
 
+def _wider_than(inked: np.ndarray, length: int) -> np.ndarray:
+    """The columns of ``inked`` in runs of at least ``length``."""
+    import numpy as np
+
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], inked.astype(np.int8), [0]))))
+    out = np.zeros(len(inked), dtype=bool)
+    for start, end in zip(edges[0::2], edges[1::2], strict=True):
+        if end - start >= length:
+            out[start:end] = True
+    return out
+
+
 def _gutter_line(runs: dict[int, tuple[int, int]], strip: int) -> tuple[float, float] | None:
     """x = a + b·y through the middles of the narrowest runs (lines full on both sides), b at
     most a 3° slant."""
@@ -300,6 +328,26 @@ def _gutter_line(runs: dict[int, tuple[int, int]], strip: int) -> tuple[float, f
     if abs(b) > 0.05:
         return None
     return float(a), float(b)
+
+
+def _corridor(runs: dict[int, tuple[int, int]], strip: int, min_gap: int) -> tuple[float, float] | None:
+    """x = a + b·y down the middle of the widest straight strip of paper inside the clear runs
+    (a fifth of them may be strays), b at most a 3° slant; None when narrower than a gutter."""
+    import numpy as np
+
+    ys = np.array([(i + 0.5) * strip for i in runs], dtype=np.float64)
+    los = np.array([lo for lo, _ in runs.values()], dtype=np.float64)
+    his = np.array([hi for _, hi in runs.values()], dtype=np.float64)
+    strays = len(runs) // 5
+    best: tuple[float, float, float] | None = None  # (width, a, b)
+    for b in np.linspace(-0.05, 0.05, 41):
+        left = float(np.sort(los - b * ys)[-1 - strays])
+        right = float(np.sort(his - b * ys)[strays])
+        if best is None or right - left > best[0]:
+            best = (right - left, (left + right) / 2, float(b))
+    if best is None or best[0] < 0.8 * min_gap:
+        return None
+    return best[1], best[2]
 
 
 def _quiet_row(ink: np.ndarray, around: int, strip: int) -> int:
@@ -361,9 +409,12 @@ def _even_light(grey: Image.Image) -> Image.Image:
     return Image.fromarray(np.clip(evened, 0, 255).astype(np.uint8))
 
 
-def _detect_and_read(engine: Any, rgb: np.ndarray) -> list[tuple[Any, str, float, list[float]]]:
+def _detect_and_read(
+    engine: Any, rgb: np.ndarray
+) -> list[tuple[Any, str, float, list[float], frozenset[int]]]:
     """RapidOCR's own steps (rapidocr-onnxruntime 1.4), asking the recogniser for each character's
-    confidence: the line's mean hides the one character it was unsure of."""
+    confidence (the line's mean hides the one character it was unsure of) and where it read each
+    one: a point between digits is looked at in the line's pixels (``_points_without_room``)."""
     raw_h, raw_w = rgb.shape[:2]
     img, ratio_h, ratio_w = engine.preprocess(rgb)
     op_record: dict[str, Any] = {"preprocess": {"ratio_h": ratio_h, "ratio_w": ratio_w}}
@@ -377,13 +428,64 @@ def _detect_and_read(engine: Any, rgb: np.ndarray) -> list[tuple[Any, str, float
     results, _ = engine.text_rec(crops, True)
     boxes = engine._get_origin_points(boxes, op_record, raw_h, raw_w)
     out = []
-    for box, result in zip(boxes, results, strict=True):
+    for box, crop, result in zip(boxes, crops, results, strict=True):
         text, score = result[0], float(result[1])
         confidences = [float(c) for c in result[2][4]] if len(result) > 2 else []
         if len(confidences) != len(text):
             confidences = [score] * len(text)
-        out.append((box.tolist() if hasattr(box, "tolist") else box, text, score, confidences))
+        columns = [int(c) for word in result[2][2] for c in word] if len(result) > 2 else []
+        specks = _points_without_room(crop, text, columns)
+        out.append((box.tolist() if hasattr(box, "tolist") else box, text, score, confidences, specks))
     return out
+
+
+# --- a point between digits: a decimal point or a speck -------------------------------------
+# A speck of the scan between two digits is read as a point (“90 %” → “9.0 %”), often with full
+# confidence. A real decimal point takes room: the digits on either side stand apart by the
+# point's own width, about half a digit's height in any typeface, while two digits of one number
+# stand a stroke apart and a speck between them is laid over that narrow gap. So the gap between
+# the digits is measured in the upper part of the digits, where no point sits.
+_DIGIT_POINT = re.compile(r"(?<=\d)[.．·](?=\d)")
+_POINT_ROOM = 0.3  # a gap narrower than this share of the digits' height holds no decimal point
+_POINT_DROPPED = UNCERTAIN_BELOW / 2  # the confidence left to digits whose point was dropped
+_REC_HEIGHT, _REC_STRIDE = 48, 8  # the recogniser reads a crop scaled to 48 px high, 8 px a step
+
+
+def _points_without_room(crop: np.ndarray, text: str, columns: list[int]) -> frozenset[int]:
+    """Indices in ``text`` of points between digits with no room for a decimal point in the
+    line's pixels. ``columns``: the recogniser's step at which it read each character."""
+    import numpy as np
+
+    if len(columns) != len(text) or crop.ndim < 2 or crop.shape[0] > crop.shape[1]:
+        return frozenset()  # no positions, or a crop turned for vertical text
+    grey = crop.mean(axis=2) if crop.ndim == 3 else crop.astype(np.float64)
+    height, width = grey.shape
+    step = height / _REC_HEIGHT * _REC_STRIDE  # one step of the recogniser in the crop's pixels
+    threshold = (float(np.median(grey)) + float(np.percentile(grey, 3))) / 2  # paper and ink
+    specks = set()
+    for match in _DIGIT_POINT.finditer(text):
+        at = match.start()
+        left = int(max(0.0, (columns[at - 1] - 0.5) * step))
+        right = int(min(float(width), (columns[at + 1] + 1.5) * step))
+        ink = grey[:, left:right] < threshold
+        rows = np.flatnonzero(ink.any(axis=1))
+        if right - left < 2 or len(rows) == 0:
+            continue
+        top, digits = int(rows[0]), int(rows[-1]) + 1 - int(rows[0])
+        upper = np.asarray(ink[top : top + max(1, int(0.6 * digits))].any(axis=0))  # above any point
+        if _widest_inner_gap(upper) < _POINT_ROOM * digits:
+            specks.add(at)
+    return frozenset(specks)
+
+
+def _widest_inner_gap(inked: np.ndarray) -> int:
+    """The widest run of clear columns with ink on both sides."""
+    import numpy as np
+
+    filled = np.flatnonzero(inked)
+    if len(filled) < 2:
+        return 0
+    return int(np.diff(filled).max()) - 1
 
 
 def _unsure_runs(confidences: list[float]) -> tuple[tuple[int, int], ...]:
@@ -401,14 +503,14 @@ def _unsure_runs(confidences: list[float]) -> tuple[tuple[int, int], ...]:
 
 # --- what the recogniser gets wrong on 公文 pages --------------------------------------------
 
-_DASH_LIKE = re.compile(r"^[一—－\-_~～。.·]{1,2}")
+_ONE_DASH = re.compile(r"^—(?=[\u4e00-\u9fff])")
+_DASH_LIKE = re.compile(r"^[一—－\-_~～。.·，,]{1,2}")  # the stroke, misread (seen: 一 。 ，)
 _NUMBERED = re.compile(r"^(?:[一二三四五六七八九十]{1,3}[、.．]|[（(]|\d)")
 _DIGIT_DASH = re.compile(r"(?<=\d)[－\-~～](?=\d)")
 _SPECKLE = re.compile(
     r"(?<=[\u4e00-\u9fff，。、；：“”（）《》])[·．.'`,，](?=[\u4e00-\u9fff，。、；：“”（）《》])"
 )
 _SPECK_BELOW = 0.6
-_DIGIT_SPECK = re.compile(r"(?<=\d)[.．·](?=\d)")
 _LEADING_SPECKS = "·．.'`"
 # “1。加强…”: an item number's dot read as a full stop (a line never opens with digits and 。)
 _NUMBER_STOP = re.compile(r"^(\d{1,2})[。，,](?=[\u4e00-\u9fff])")
@@ -418,24 +520,37 @@ _INTERNET_PLUS = re.compile(r"互联网十(?=[\u4e00-\u9fff“])")  # a “+” 
 _PERSON_TIMES = re.compile(r"(?<=[\d万千百])[大入八](?=次)")
 
 
-def _normalise(text: str, confidences: list[float]) -> tuple[str, list[float]]:
+def _normalise(
+    text: str, confidences: list[float], specks: frozenset[int] = frozenset()
+) -> tuple[str, list[float]]:
     """Year ranges read as “2021－2035” get the document's “—”; specks the recogniser read as a
     dot or a comma between Chinese characters, without confidence, go (with their confidences,
-    so the unsure runs still line up)."""
+    so the unsure runs still line up), and so do points between digits read with little
+    confidence or, in ``specks``, found to have no room for a decimal point."""
     sure = (list(confidences) + [1.0] * len(text))[: len(text)]
     lead = len(text) - len(text.lstrip(_LEADING_SPECKS))  # no line of a plan opens with a dot
     text, sure = text[lead:], sure[lead:]
+    specks = frozenset(i - lead for i in specks if i >= lead)
     text = _NUMBER_STOP.sub(r"\1.", text)
     text = _INTERNET_PLUS.sub("互联网＋", text)
     text = _PERSON_TIMES.sub("人", text)
     chars = list(text)
     for m in _DIGIT_DASH.finditer(text):
         chars[m.start()], sure[m.start()] = "—", max(sure[m.start()], UNCERTAIN_BELOW)
+    # “9.0 %” for 90 %: the point goes, and the digits either side are marked for the office to
+    # check (a point dropped wrongly changes the number tenfold)
+    points = {
+        i
+        for i in range(len(chars))
+        if _DIGIT_POINT.match(text, i) and (sure[i] < _SPECK_BELOW or i in specks)
+    }
+    for i in points:
+        sure[i - 1], sure[i + 1] = min(sure[i - 1], _POINT_DROPPED), min(sure[i + 1], _POINT_DROPPED)
     keep = [
         i
         for i in range(len(chars))
         if not (_SPECKLE.match(text, i) and (chars[i] in "·．.'`" or sure[i] < _SPECK_BELOW))
-        and not (_DIGIT_SPECK.match(text, i) and sure[i] < _SPECK_BELOW)  # 90％ read as 9.0%
+        and i not in points
     ]
 
     return "".join(chars[i] for i in keep), [sure[i] for i in keep]
@@ -488,13 +603,18 @@ def _restore_dash(line: OcrLine, grey: np.ndarray) -> OcrLine:
     it. Look at the pixels before and at the start of the line for such a stroke."""
     if _NUMBERED.match(line.text):
         return line  # 一、 （一） 1. open the line: its 一 is a numeral, not a dash
+    if _ONE_DASH.match(line.text):  # no line of a plan opens with one dash: half a ——bullet read
+        unsure = tuple((s + 1, e + 1) for s, e in line.unsure)
+        return OcrLine(
+            "—" + line.text, line.x0, line.y0, line.x1, line.y1, line.confidence, unsure, line.column
+        )
     start = _dash_stroke_start(grey, line)
     if start is None:
         return line
     rest = _DASH_LIKE.sub("", line.text) if start >= line.x0 - 0.5 * line.height else line.text
     if rest.startswith("——"):
         return line
-    rest = rest.lstrip("一—－-_~～。.·")
+    rest = rest.lstrip("一—－-_~～。.·，,")
     shift = 2 - (len(line.text) - len(rest))
     unsure = tuple((max(2, s + shift), e + shift) for s, e in line.unsure if e + shift > 2)
     return OcrLine(
@@ -515,8 +635,14 @@ def _dash_stroke_start(grey: np.ndarray, line: OcrLine) -> float | None:
         return None
     band = grey[top:bottom].astype(np.int16)
     threshold = np.median(band[:, x0:x1]) - 60
-    # rows inked near the line's start only: a photographed line slants across the page
-    profile = (band[:, x0 : min(x1, x0 + int(3 * line.height))] < threshold).sum(axis=1)
+    # rows inked near the line's start only (a photographed line slants across the page), past
+    # where a dash would be (a dash inside the box, its one row inked all along, made the
+    # characters' rows look faint beside it and the character height that of the dash)
+    near = (band[:, x0 : min(x1, x0 + int(3 * line.height))] < threshold).sum(axis=1)
+    after = (
+        band[:, min(x1, x0 + int(2 * line.height)) : min(x1, x0 + int(5 * line.height))] < threshold
+    ).sum(axis=1)
+    profile = after if after.max(initial=0) > 0 else near
     if profile.max(initial=0) == 0:
         return None
     low, high = _main_rows(profile >= 0.2 * profile.max())  # not the neighbours' strokes in the padding
@@ -524,7 +650,7 @@ def _dash_stroke_start(grey: np.ndarray, line: OcrLine) -> float | None:
     if glyph < 6:
         return None
     left, right = int(max(0, line.x0 - 2.5 * glyph)), int(min(grey.shape[1], line.x0 + 3 * glyph))
-    ink = band[low:high, left:right] < threshold
+    ink = _without_specks(band[low:high, left:right] < threshold, glyph)
     columns = np.flatnonzero(ink.sum(axis=0) > 0)
     length = int(1.4 * glyph)
     for first in columns:
@@ -542,6 +668,20 @@ def _dash_stroke_start(grey: np.ndarray, line: OcrLine) -> float | None:
             return float(start)
         return None
     return None
+
+
+def _without_specks(ink: np.ndarray, glyph: float) -> np.ndarray:
+    """``ink`` without the specks of a scan (blobs smaller than a stroke's bit of a character):
+    a speck beside a dash, counted as a stroke standing tall, hid the dash."""
+    import cv2
+    import numpy as np
+
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    small = np.flatnonzero(stats[:, cv2.CC_STAT_AREA] < 0.02 * glyph * glyph)
+    small = small[small > 0]  # label 0 is the paper
+    if count <= 1 or len(small) == 0:
+        return ink
+    return ink & ~np.isin(labels, small)
 
 
 def _main_rows(inked: Any) -> tuple[int, int]:

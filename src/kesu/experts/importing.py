@@ -135,42 +135,6 @@ def _tags(text: str) -> list[str]:
     return [t.strip() for t in re.split(r"[、，,;；|/ ]+", text) if t.strip()]
 
 
-class _Row:
-    """One row being read: its cells by key, and where to put a problem."""
-
-    def __init__(
-        self,
-        line: int,
-        cells: list[str],
-        columns: dict[str, int],
-        headers: list[str],
-        errors: tables.RowErrors,
-    ) -> None:
-        self.line, self.cells, self.columns, self.headers, self.errors = line, cells, columns, headers, errors
-        self.failed = False
-
-    def get(self, key: str) -> str:
-        index = self.columns.get(key)
-        return self.cells[index].strip() if index is not None else ""
-
-    def fail(self, key: str, message: str) -> None:
-        index = self.columns.get(key)
-        header = self.headers[index] if index is not None else (HEADERS.get(key) or OPTIONAL[key])[0]
-        self.errors.add(self.line, header, f"{header}：{message}")
-        self.failed = True
-
-    def choice(self, key: str, mapping: dict[str, str], required: bool = True) -> str:
-        text = self.get(key)
-        if not text:
-            if required:
-                self.fail(key, "不能为空")
-            return ""
-        if text not in mapping:
-            self.fail(key, f"“{text}”无效，应为 {'、'.join(k for k in mapping if k)} 之一")
-            return ""
-        return mapping[text]
-
-
 class _Lookups:
     """Regions and units named in the file, loaded once for all rows."""
 
@@ -199,7 +163,7 @@ def check(data: bytes, filename: str, region: Region) -> Checked:
     checked = Checked()
     seen: dict[tuple[str, str], int] = {}
     for line, cells in zip(table.lines, table.rows, strict=True):
-        row = _Row(line, cells, columns, table.headers, checked.errors)
+        row = tables.SheetRow(line, cells, columns, table.headers, checked.errors, HEADERS | OPTIONAL)
         key = (row.get("name"), re.sub(r"[\s-]", "", row.get("phone")))
         if all(key) and key in seen:
             row.fail("phone", f"与第 {seen[key]} 行重复（同名同手机号）")
@@ -227,7 +191,7 @@ def _refuse_others(checked: Checked, region: Region, columns: dict[str, int], he
         checked.rows.remove(row)
 
 
-def _read(row: _Row, lookups: _Lookups) -> actions.ImportRow | None:
+def _read(row: tables.SheetRow, lookups: _Lookups) -> actions.ImportRow | None:
     name = row.get("name")
     if not name:
         row.fail("name", "不能为空")
@@ -253,12 +217,12 @@ def _read(row: _Row, lookups: _Lookups) -> actions.ImportRow | None:
     }
     where = _region(row, lookups)
     appointment = _appointment(row)
-    if row.failed or phone is None or where is None:
+    if not row.ok or phone is None or where is None:
         return None
     return actions.ImportRow(row.line, where, phone, fields, appointment)
 
 
-def _birth_year(row: _Row) -> int | None:
+def _birth_year(row: tables.SheetRow) -> int | None:
     text = row.get("birth_year")
     if not text:
         return None
@@ -268,7 +232,7 @@ def _birth_year(row: _Row) -> int | None:
     return int(text)
 
 
-def _known_tags(row: _Row, key: str, known: tuple[str, ...]) -> list[str]:
+def _known_tags(row: tables.SheetRow, key: str, known: tuple[str, ...]) -> list[str]:
     tags = _tags(row.get(key))
     unknown = [t for t in tags if t not in known]
     if unknown:
@@ -276,7 +240,7 @@ def _known_tags(row: _Row, key: str, known: tuple[str, ...]) -> list[str]:
     return [t for t in tags if t in known]
 
 
-def _unit(row: _Row, lookups: _Lookups) -> Unit | None:
+def _unit(row: tables.SheetRow, lookups: _Lookups) -> Unit | None:
     text = row.get("recommending_unit")
     if not text:
         return None
@@ -286,7 +250,7 @@ def _unit(row: _Row, lookups: _Lookups) -> Unit | None:
     return unit
 
 
-def _region(row: _Row, lookups: _Lookups) -> Region | None:
+def _region(row: tables.SheetRow, lookups: _Lookups) -> Region | None:
     text = row.get("region")
     if not text:
         return lookups.root
@@ -300,7 +264,7 @@ def _region(row: _Row, lookups: _Lookups) -> Region | None:
     return found
 
 
-def _appointment(row: _Row) -> dict[str, Any] | None:
+def _appointment(row: tables.SheetRow) -> dict[str, Any] | None:
     if not row.get("title"):
         return None
     title = row.choice("title", TITLES)
@@ -312,7 +276,7 @@ def _appointment(row: _Row) -> dict[str, Any] | None:
         end = actions.term_end(start, DEFAULT_TERM_YEARS[Title(title)])
     if start and end and end < start:
         row.fail("end", "聘期结束日期早于开始日期")
-    if row.failed or not (title and level and start and end):
+    if not row.ok or not (title and level and start and end):
         return None
     return {
         "title": title,
@@ -325,7 +289,7 @@ def _appointment(row: _Row) -> dict[str, Any] | None:
     }
 
 
-def _date(row: _Row, key: str, *, required: bool) -> date | None:
+def _date(row: tables.SheetRow, key: str, *, required: bool) -> date | None:
     text = row.get(key)
     if not text:
         if required:

@@ -474,6 +474,40 @@ CATALOGUE: list[Entry] = [
         "登记库（科技馆体系）",
         "期内公布的表彰奖励（个人、单位、基地）数。",
     ),
+    # Written from a 科普竞赛's figures (kesu.contests.actions.refresh_indicators), disaggregated by 竞赛.
+    Entry(
+        "contest_participants",
+        "科普竞赛参赛人数",
+        "人",
+        "sum",
+        "flow",
+        "登记库（科普竞赛）",
+        "参加全民/农民科学素质网络竞赛等科普竞赛的人数（平台导出或本系统答题统计），按竞赛分列。",
+        disaggregations="竞赛",
+    ),
+    Entry(
+        "contest_attempts",
+        "科普竞赛参赛人次",
+        "人次",
+        "sum",
+        "flow",
+        "登记库（科普竞赛）",
+        "参加科普竞赛的答题人次，按竞赛分列。",
+        disaggregations="竞赛",
+    ),
+    Entry(
+        "contest_participation_rate",
+        "科普竞赛参与率",
+        "%",
+        "ratio",
+        "flow",
+        "登记库（科普竞赛）",
+        "科普竞赛参赛人数除以常住人口（或竞赛选定的18—69岁常住人口），按竞赛分列。",
+        numerator_label="参赛人数",
+        denominator_code="population",
+        denominator_label="常住人口",
+        disaggregations="竞赛",
+    ),
 ]
 
 BY_CODE = {entry.code: entry for entry in CATALOGUE}

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from kesu.core import audit
 from kesu.core.http import AuthedRequest, current_region, managed_region, writable_or_403
-from kesu.core.jobs import start_job
+from kesu.core.jobs import start_or_join_job
 from kesu.kepustats import actions, exports, summary
 from kesu.kepustats import form as formdef
 from kesu.kepustats.job_kinds import PREFILL_JOB
@@ -146,7 +146,7 @@ def round_export(request: AuthedRequest, cycle_id: int) -> HttpResponse:
 @require_POST
 def round_prefill(request: AuthedRequest, cycle_id: int) -> HttpResponse:
     cycle = get_object_or_404(Cycle.objects.manageable_by(request.user).filter(kind=KIND), pk=cycle_id)
-    job = start_job(
+    job = start_or_join_job(
         request.user,
         PREFILL_JOB,
         f"重新预填{cycle.plan.region.name}{cycle.period_obj.year}年度科普统计表",

@@ -20,6 +20,7 @@ import logging
 from datetime import datetime, time, timedelta
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 from django_tasks.signals import task_enqueued
@@ -44,12 +45,16 @@ DEMO_COMPOSE = "kesu.messaging.demo.compose_now"
 
 
 def _compose_now(sender: Any, task_result: Any, **kwargs: Any) -> None:
-    """Run a queued ``compose_messages`` task of the database backend here, as its worker would."""
+    """Run a queued ``compose_messages`` task of the database backend here, as its worker would:
+    once the action that queued it has committed (its row is queued inside the action's transaction)."""
+    if str(getattr(task_result.task, "module_path", "")).endswith(COMPOSE_TASK):
+        transaction.on_commit(lambda: _run_queued(task_result))
+
+
+def _run_queued(task_result: Any) -> None:
     from django_tasks.backends.database.models import DBTaskResult
     from django_tasks.task import ResultStatus
 
-    if not str(getattr(task_result.task, "module_path", "")).endswith(COMPOSE_TASK):
-        return
     queued = DBTaskResult.objects.filter(pk=task_result.id, status=ResultStatus.NEW).first()
     if queued is None:  # another backend ran it already
         return

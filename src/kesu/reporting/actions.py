@@ -335,6 +335,8 @@ def submit_report(
     report.submitted_at, report.first_submitted_at = now, first
     report.on_time = report.on_time if report.on_time is not None else on_time
     report.save(update_fields=["status", "round", "version", "submitted_at", "first_submitted_at", "on_time"])
+    notify.after_commit(notify.report_submitted, report.pk, report.round, _id(actor))
+    # Last: the audit event takes the chain's lock, held until COMMIT (submits commit one at a time).
     audit.record(
         actor,
         "report.submit",
@@ -343,7 +345,6 @@ def submit_report(
         before=before,
         after={"status": report.status, "round": report.round, "on_time": on_time},
     )
-    notify.after_commit(notify.report_submitted, report.pk, report.round, _id(actor))
     return submission
 
 

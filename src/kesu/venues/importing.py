@@ -162,7 +162,9 @@ def parse_file(
     by_code: dict[str, ParsedInstitution] = {}
     seen_designations: dict[tuple[str, str, int, int], int] = {}
     for line, cells in zip(table.lines, table.rows, strict=True):
-        row = _Row(line, cells, columns, table.headers, context.problems)
+        row = _Row(
+            line, cells, columns, table.headers, context.problems, INSTITUTION_HEADERS | OPTIONAL_HEADERS
+        )
         fields = context.institution_fields(row)
         designation = context.designation_fields(row)
         if fields is None:
@@ -173,14 +175,14 @@ def parse_file(
             item = by_code[code] = ParsedInstitution(line, fields)
             parsed.institutions.append(item)
         elif item.fields["name"] != fields["name"]:
-            row.error(
+            row.fail(
                 "credit_code",
                 f"与第 {item.row} 行统一社会信用代码相同但单位名称不同（“{item.fields['name']}”）",
             )
         if designation is not None:
             key = (code, designation["system"], designation["level"], designation["start_year"])
             if key in seen_designations:
-                row.error(
+                row.fail(
                     "credit_code", f"与第 {seen_designations[key]} 行重复（同一单位、体系、级别和有效期）"
                 )
                 continue
@@ -189,43 +191,8 @@ def parse_file(
     return parsed
 
 
-class _Row:
-    """One row's cells by key, and its errors named by the column header as in the file."""
-
-    def __init__(
-        self,
-        line: int,
-        cells: list[str],
-        columns: dict[str, int],
-        headers: list[str],
-        problems: tables.RowErrors,
-    ) -> None:
-        self.line, self.cells, self.columns, self.headers, self.problems = (
-            line,
-            cells,
-            columns,
-            headers,
-            problems,
-        )
-        self.ok = True
-
-    def get(self, key: str) -> str:
-        index = self.columns.get(key)
-        return self.cells[index].strip() if index is not None else ""
-
-    def has(self, key: str) -> bool:
-        return key in self.columns
-
-    def header(self, key: str) -> str:
-        index = self.columns.get(key)
-        if index is not None:
-            return self.headers[index]
-        return (INSTITUTION_HEADERS | OPTIONAL_HEADERS)[key][0]
-
-    def error(self, key: str, message: str) -> None:
-        self.ok = False
-        header = self.header(key)
-        self.problems.add(self.line, header, f"“{header}”{message}")
+class _Row(tables.SheetRow):
+    quote_header = True  # this import's messages read “列名”问题
 
 
 @dataclass
@@ -283,14 +250,14 @@ class _Context:
     def institution_fields(self, row: _Row) -> dict[str, Any] | None:
         name, code = row.get("name"), row.get("credit_code").upper().replace(" ", "")
         if not name:
-            row.error("name", "不能为空")
+            row.fail("name", "不能为空")
         problem = credit_code_problem(code) if code else "不能为空"
         if problem:
-            row.error("credit_code", problem.removeprefix("统一社会信用代码"))
+            row.fail("credit_code", problem.removeprefix("统一社会信用代码"))
         region = self._region(row)
         paths = self.manageable_paths
         if code in self.existing and paths is not None and not self.existing[code].startswith(paths):
-            row.error("credit_code", "对应的单位已登记在其他区划，不在本级管理范围内")
+            row.fail("credit_code", "对应的单位已登记在其他区划，不在本级管理范围内")
         fields: dict[str, Any] = {"name": name[:200], "credit_code": code, "region": region}
         fields |= {key: row.get(key)[:limit] for key, limit in _TEXTS.items() if row.has(key)}
         if "contact_phone" in fields:
@@ -316,17 +283,17 @@ class _Context:
     def _region(self, row: _Row) -> Region | None:
         text = row.get("region")
         if not text:
-            row.error("region", "不能为空")
+            row.fail("region", "不能为空")
             return None
         found = self.regions.get(text)
         if found is None and text in self.region_names:
             matches = self.region_names[text]
             if len(matches) > 1:
-                row.error("region", f"“{text}”有重名，请填写 12 位区划代码")
+                row.fail("region", f"“{text}”有重名，请填写 12 位区划代码")
                 return None
             found = matches[0]
         if found is None:
-            row.error("region", f"“{text}”不是{self.region.name}或其下级的区划")
+            row.fail("region", f"“{text}”不是{self.region.name}或其下级的区划")
         return found
 
     def _unit(self, row: _Row, region: Region) -> Unit | None:
@@ -335,7 +302,7 @@ class _Context:
             return None
         candidates = [u for u in self.units.get(text, []) if region.path.startswith(u.region.path)]
         if not candidates:
-            row.error("unit", f"“{text}”不是{region.name}或其上级区划的单位，请先在单位名录中添加")
+            row.fail("unit", f"“{text}”不是{region.name}或其上级区划的单位，请先在单位名录中添加")
             return None
         return max(candidates, key=lambda unit: len(unit.region.path))  # the nearest region's unit
 
@@ -345,7 +312,7 @@ class _Context:
             return None
         found = {_unquoted(name): c for name, c in self.categories.items()}.get(_unquoted(text))
         if found is None:
-            row.error("category", f"“{text}”不在类别表中（{'、'.join(self.categories) or '未设置类别'}）")
+            row.fail("category", f"“{text}”不在类别表中（{'、'.join(self.categories) or '未设置类别'}）")
         return found
 
     def designation_fields(self, row: _Row) -> dict[str, Any] | None:
@@ -354,20 +321,20 @@ class _Context:
             return None
         system = SYSTEMS.get(system_text)
         if system is None:
-            row.error("system", f"“{system_text}”无效，应为 科协、科技 或 其他")
+            row.fail("system", f"“{system_text}”无效，应为 科协、科技 或 其他")
         level = LEVELS.get(row.get("level"))
         if level is None:
-            row.error("level", f"“{row.get('level')}”无效，应为 国家级、省级、市级 或 县级")
+            row.fail("level", f"“{row.get('level')}”无效，应为 国家级、省级、市级 或 县级")
         method_text = row.get("method")
         method = METHODS.get(method_text) if method_text else DesignationMethod.APPLY
         if method is None:
-            row.error("method", f"“{method_text}”无效，应为 申报认定、直接认定、补充认定 或 重新申报")
+            row.fail("method", f"“{method_text}”无效，应为 申报认定、直接认定、补充认定 或 重新申报")
         start, end = _year(row, "start_year"), _year(row, "end_year")
         batch_year = _year(row, "batch_year", required=False) or start
         if start is not None and end is not None:
             problem = window_problem(start, end, batch_year)
             if problem:
-                row.error("batch_year" if problem.startswith("批次年份") else "end_year", f"：{problem}")
+                row.fail("batch_year" if problem.startswith("批次年份") else "end_year", f"：{problem}")
         if not row.ok:
             return None
         return {
@@ -406,7 +373,7 @@ def _decimal(row: _Row, key: str) -> Decimal | None:
         value = tables.parse_number(text)
         return None if value is None else Decimal(str(value)).quantize(Decimal("0.000001"))
     except (ValueError, InvalidOperation):
-        row.error(key, f"“{text}”不是数字")
+        row.fail(key, f"“{text}”不是数字")
         return None
 
 
@@ -415,7 +382,7 @@ def _flag(row: _Row, key: str) -> bool:
     if text in YES:
         return True
     if text not in NO:
-        row.error(key, f"“{text}”应为 是 或 否")
+        row.fail(key, f"“{text}”应为 是 或 否")
     return key == "published" and text == ""
 
 
@@ -423,10 +390,10 @@ def _year(row: _Row, key: str, *, required: bool = True) -> int | None:
     text = row.get(key).removesuffix("年")
     if not text:
         if required:
-            row.error(key, "不能为空")
+            row.fail(key, "不能为空")
         return None
     if not text.isdigit() or not 1980 <= int(text) <= 2100:
-        row.error(key, f"“{text}”不是年份")
+        row.fail(key, f"“{text}”不是年份")
         return None
     return int(text)
 

@@ -90,73 +90,26 @@ class Parsed:
     problems: tables.RowErrors = field(default_factory=tables.RowErrors)
 
 
-class _Row:
-    """One row's cells by key; a problem is recorded under the column header as found in the file."""
+class _Row(tables.SheetRow):
+    """A stop or visit row; a problem reads “列名”问题, under the column header as found in the file."""
 
-    def __init__(
-        self,
-        line: int,
-        cells: list[str],
-        columns: dict[str, int],
-        table: tables.Table,
-        problems: tables.RowErrors,
-        names: Mapping[str, tuple[str, ...]],
-    ) -> None:
-        self.line, self.cells, self.columns = line, cells, columns
-        self.table, self.problems, self.names = table, problems, names
-        self.ok = True
-
-    def get(self, key: str) -> str:
-        index = self.columns.get(key)
-        return self.cells[index].strip() if index is not None else ""
-
-    def header(self, key: str) -> str:
-        index = self.columns.get(key)
-        return self.table.headers[index] if index is not None else self.names[key][0]
-
-    def error(self, key: str, message: str) -> None:
-        self.ok = False
-        header = self.header(key)
-        self.problems.add(self.line, header, f"“{header}”{message}")
-
-    def text(self, key: str, limit: int, *, required: bool = True) -> str:
-        value = self.get(key)
-        if required and not value:
-            self.error(key, "不能为空")
-        elif len(value) > limit:
-            self.error(key, f"超过 {limit} 个字")
-        return value
+    quote_header = True
 
     def count(self, key: str, *, default: int | None = None) -> int:
-        raw = self.get(key)
-        if not raw and default is not None:
+        if not self.get(key) and default is not None:
             return default
-        try:
-            value = tables.parse_number(raw)
-        except ValueError:
-            self.error(key, f"“{raw}”不是数字")
-            return 0
-        if value is None:
-            self.error(key, "不能为空")
-            return 0
-        if value < 0:
-            self.error(key, f"“{raw}”不能为负数")
-            return 0
-        if not value.is_integer():
-            self.error(key, f"“{raw}”应为整数")
-            return 0
-        return int(value)
+        return self.whole(key, required=True) or 0
 
     def date(self, key: str) -> datetime.date | None:
         raw = self.get(key)
         if not raw:
-            self.error(key, "不能为空")
+            self.fail(key, "不能为空")
             return None
         value = parse_date(raw)
         if value is None:
-            self.error(key, f"“{raw}”不是日期，请写成 2025-05-06")
+            self.fail(key, f"“{raw}”不是日期，请写成 2025-05-06")
         elif not 2000 <= value.year <= 2100:
-            self.error(key, f"“{raw}”的年份不正确")
+            self.fail(key, f"“{raw}”的年份不正确")
             return None
         return value
 
@@ -200,17 +153,17 @@ class _Regions:
     def find(self, row: _Row, key: str) -> Region | None:
         text = row.get(key)
         if not text:
-            row.error(key, "不能为空")
+            row.fail(key, "不能为空")
             return None
         found = self.by_code.get(text)
         if found is None and text in self.by_name:
             matches = self.by_name[text]
             if len(matches) > 1:
-                row.error(key, f"“{text}”有重名，请填写 12 位区划代码")
+                row.fail(key, f"“{text}”有重名，请填写 12 位区划代码")
                 return None
             found = matches[0]
         if found is None:
-            row.error(key, f"“{text}”不是{self.root.name}下辖的{self.what}（请填写区划代码或名称）")
+            row.fail(key, f"“{text}”不是{self.root.name}下辖的{self.what}（请填写区划代码或名称）")
         return found
 
 
@@ -226,7 +179,7 @@ def _read(
     parsed = Parsed()
     names = {**required, **optional}
     for line, cells in zip(table.lines, table.rows, strict=True):
-        row = _Row(line, cells, columns, table, parsed.problems, names)
+        row = _Row(line, cells, columns, table.headers, parsed.problems, names)
         item = parse(row)
         if item is not None and row.ok:
             parsed.rows.append(item)
@@ -246,14 +199,14 @@ def parse_stops(data: bytes, filename: str, region: Region) -> Parsed:
         visitors = row.count("visitors")
         venue = row.text("venue", 200, required=False)
         if start and end and end < start:
-            row.error("end_date", f"（{end:%Y-%m-%d}）早于开始日期（{start:%Y-%m-%d}）")
+            row.fail("end_date", f"（{end:%Y-%m-%d}）早于开始日期（{start:%Y-%m-%d}）")
         if start and year and start.year != year:
-            row.error("start_date", f"（{start:%Y-%m-%d}）不在巡展年度 {year} 年内")
+            row.fail("start_date", f"（{start:%Y-%m-%d}）不在巡展年度 {year} 年内")
         if not row.ok or county is None or start is None or end is None or year is None:
             return None
         key = (exhibition, year, county.pk, start)
         if key in seen:
-            row.error("start_date", f"与第 {seen[key]} 行重复（同一巡展、县和开始日期）")
+            row.fail("start_date", f"与第 {seen[key]} 行重复（同一巡展、县和开始日期）")
             return None
         seen[key] = row.line
         return StopRow(exhibition, year, county, start, end, visitors, venue)
@@ -264,10 +217,10 @@ def parse_stops(data: bytes, filename: str, region: Region) -> Parsed:
 def _year(row: _Row) -> int | None:
     raw = row.get("year").removesuffix("年")
     if not raw:
-        row.error("year", "不能为空")
+        row.fail("year", "不能为空")
         return None
     if not raw.isdigit() or not 2000 <= int(raw) <= 2100:
-        row.error("year", f"“{raw}”不是年份")
+        row.fail("year", f"“{raw}”不是年份")
         return None
     return int(raw)
 
@@ -290,7 +243,7 @@ def parse_trips(data: bytes, filename: str, region: Region) -> Parsed:
             return None
         key = (vehicle, day, where.pk, place)
         if key in seen:
-            row.error("date", f"与第 {seen[key]} 行重复（同一车辆、日期、区划和地点）")
+            row.fail("date", f"与第 {seen[key]} 行重复（同一车辆、日期、区划和地点）")
             return None
         seen[key] = row.line
         return TripRow(where, vehicle, day, place, activities, visitors, note)

@@ -66,7 +66,7 @@ def test_a_file_with_bad_rows_is_refused_whole_with_each_problem_named(world: Wo
     body = response.content.decode()
     assert "没有导入任何数据" in body
     assert "第 3 行：结束时间：结束时间早于开始时间" in body
-    assert "第 4 行：参与人次：“-3”应为不小于 0 的整数" in body
+    assert "第 4 行：参与人次：“-3”不能为负数" in body
     assert "第 5 行：主办单位：单位“火星科协”不在平顶山市的单位名单中" in body
     assert "第 5 行：重点人群：“外星人”无效" in body
     assert not Activity.objects.exists()

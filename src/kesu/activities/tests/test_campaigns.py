@@ -169,3 +169,20 @@ def test_a_large_campaigns_table_is_written_by_a_background_job_with_progress(
     book = load_workbook(io.BytesIO(b"".join(download.streaming_content)))
     assert len(list(book["活动明细"].iter_rows(values_only=True))) == 3  # the header and two rows
     assert client_for(world.xz_office).get(f"/jobs/{job.pk}/download/").status_code == 404
+
+
+def test_asking_twice_for_a_large_table_joins_the_job_already_running(world, client_for, monkeypatch):
+    from kesu.activities import job_kinds
+    from kesu.core.models import Job
+
+    monkeypatch.setattr(job_kinds, "TABLE_ROWS_IN_REQUEST", 1)
+    week = _week(world)
+    activity(world.edu_bureau, campaign=week, attendance=70)
+    activity(world.kexie, campaign=week, attendance=30)
+    client = client_for(world.pds_office)
+    first = client.get(f"/activities/campaigns/{week.pk}/summary.xlsx")  # the worker has not picked it up
+    again = client.get(f"/activities/campaigns/{week.pk}/summary.xlsx")
+    job = Job.objects.get(kind=job_kinds.CAMPAIGN_TABLE_JOB)
+    assert first["Location"] == again["Location"] == f"/jobs/{job.pk}/"
+    client_for(world.pds_leader).get(f"/activities/campaigns/{week.pk}/summary.xlsx")
+    assert Job.objects.filter(kind=job_kinds.CAMPAIGN_TABLE_JOB).count() == 2  # another person's own job

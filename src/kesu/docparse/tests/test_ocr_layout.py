@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from kesu.docparse import errors, layout, ocr, parse_plan_text, scan
+from kesu.docparse import clean, errors, layout, ocr, parse_plan_text, scan
 
 from . import scans
 from .conftest import sample_text
@@ -307,3 +307,98 @@ def test_a_photographed_pages_uneven_light_is_evened_out_but_a_scanners_page_is_
     assert evened[415, 120] < 100 and evened[415, 680] < 100  # the text stays dark
     flat = Image.fromarray(np.full((1000, 800), 235, dtype=np.uint8))
     assert ocr._even_light(flat) is flat
+
+
+def _line_crop(text: str, speck_after: int | None = None) -> tuple[np.ndarray, list[int]]:
+    """A recognised line's crop as the recogniser gets it (grey paper, padded box) and the step
+    at which it read each character; a scanner's speck drawn after character ``speck_after``."""
+    if scans.font_path() is None:
+        pytest.skip("Noto CJK font missing: cannot typeset test lines")
+    size = 39  # 14 pt at 200 dpi
+    font = ImageFont.truetype(scans.font_path() or "", size, index=2)
+    image = Image.new("L", (int(font.getlength(text)) + 20, 52), 235)
+    draw = ImageDraw.Draw(image)
+    draw.text((10, 6), text, font=font, fill=40)
+    if speck_after is not None:  # on the baseline, where a decimal point would sit
+        x = 10 + font.getlength(text[: speck_after + 1])
+        draw.ellipse((x - 1, 38, x + 1, 40), fill=30)
+    step = image.height / 48 * 8
+    columns = [
+        int((10 + (font.getlength(text[:i]) + font.getlength(text[: i + 1])) / 2) / step)
+        for i in range(len(text))
+    ]
+    crop = np.repeat(np.asarray(image)[:, :, None], 3, axis=2)
+    return crop, columns
+
+
+def test_a_speck_between_two_digits_is_told_from_a_decimal_point_by_the_room_it_takes() -> None:
+    # the recogniser read both as a point; only the real one stands between digits set apart
+    crop, columns = _line_crop("知晓率达到90％以上", speck_after=5)
+    read = "知晓率达到9.0％以上"
+    columns = columns[:6] + [columns[5] + 1] + columns[6:]  # the speck, read between 9 and 0
+    assert ocr._points_without_room(crop, read, columns) == frozenset({6})
+    text, sure = ocr._normalise(read, [0.99] * len(read), frozenset({6}))
+    assert text == "知晓率达到90％以上"
+    assert ocr._unsure_runs(sure) == ((5, 7),)  # “90” marked for the office to check
+    for real in ("水平达到7.0％的目标", "比例达到18.5％，城乡", "力争2.5万人"):
+        crop, columns = _line_crop(real)
+        assert ocr._points_without_room(crop, real, columns) == frozenset(), real
+
+
+def test_the_last_page_of_a_two_column_plan_with_a_few_short_lines_on_the_right_is_read_by_column() -> None:
+    if scans.font_path() is None:
+        pytest.skip("Noto CJK font missing: cannot typeset test pages")
+    spec = scans.PageSpec(dpi=150, columns=2)
+    # a left column filled to the bottom, then a few short lines at the top of the right one
+    body = _plan_text().replace("\n", "")
+    rows = 28  # lines per column at 150 dpi
+    left = body[: 13 + (rows - 1) * 15]  # one paragraph: an indented first line, then full lines
+    short = ["众创新", "活动周、“创新驱动", "助力转型", "科技论坛", "等双创系列活动，"]
+    page = scans.typeset("\n".join([left, *short]), spec)[0]
+    assert len(scans.typeset("\n".join([left, *short]), spec)) == 1
+    grey = np.asarray(ocr._ink(scans.scanner(page, random.Random(2))))
+    regions = ocr.page_regions(grey)
+    sides = [r.side for r in regions]
+    assert sides.count("left") == 1 and sides.count("right") == 1
+    (column,) = [r for r in regions if r.side == "left"]
+    assert column.bottom > 0.85 * grey.shape[0]  # down to the left column's last line
+    width = grey.shape[1]
+    assert width * 0.4 < column.a + column.b * (column.top + column.bottom) / 2 < width * 0.6
+
+
+def test_a_second_copy_whose_opening_lost_characters_is_cut_at_its_own_start() -> None:
+    text = scans.leading_paragraphs(sample_text("pingyin_2021_2025.txt"), 2500).strip()
+    opening = text.index("平阴县人民政府")
+    # the copy's 文号 line read without its brackets, and a few characters misread further on
+    second = text[:opening].replace("〔", "").replace("〕", "") + text[opening:]
+    for right, misread in {"科普": "科昔", "推动": "推勤"}.items():
+        second = second.replace(right, misread, 2)
+    cleaned = clean.clean(text + "\n" + second[: len(second) // 2])
+    assert any("两遍" in note for note in cleaned.notes)
+    assert cleaned.text.rstrip().endswith(text[-30:])  # the first copy's last characters are kept
+
+
+def test_a_dash_bullet_read_as_one_dash_gets_its_second_but_a_year_range_wrapped_does_not() -> None:
+    blank = np.full((400, 1200), 235, dtype=np.uint8)  # no stroke in the pixels to look at
+    half = ocr.OcrLine("—实施乡村振兴科技支撑行动", 200, 100, 800, 140, 0.99, ((3, 4),))
+    restored = ocr._restore_dash(half, blank)
+    assert restored.text == "——实施乡村振兴科技支撑行动" and restored.unsure == ((4, 5),)
+    wrapped = ocr.OcrLine("—2035年）", 200, 200, 400, 240, 0.99)
+    assert ocr._restore_dash(wrapped, blank).text == "—2035年）"
+
+
+def test_a_dash_bullet_inside_the_box_with_specks_before_it_is_still_found_in_the_pixels() -> None:
+    if scans.font_path() is None:
+        pytest.skip("Noto CJK font missing: cannot typeset test lines")
+    font = ImageFont.truetype(scans.font_path() or "", 39, index=2)
+    image = Image.new("L", (900, 80), 235)
+    draw = ImageDraw.Draw(image)
+    draw.text((110, 15), "——大力加强科普基地建设。", font=font, fill=40)
+    for x, y in ((92, 45), (101, 52), (118, 58)):  # a scanner's specks before and under the dash
+        draw.ellipse((x, y, x + 2, y + 2), fill=30)
+    grey = np.asarray(image)
+    read = ocr.OcrLine(
+        "，大力加强科普基地建设。", 110, 12, 110 + 13 * 39, 60, 0.95, ((0, 1),)
+    )  # dash read as ，
+    restored = ocr._restore_dash(read, grey)
+    assert restored.text == "——大力加强科普基地建设。"

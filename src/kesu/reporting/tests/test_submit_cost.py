@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import cProfile
 import pstats
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -14,6 +15,7 @@ from django.db import connection
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
+from kesu.reporting import actions
 from kesu.reporting.testing import fill_report, open_test_cycle
 from kesu.testing import World
 
@@ -50,3 +52,42 @@ def test_a_submit_from_a_session_does_not_query_the_memberships_again(world: Wor
     assert not any("accounts_membership" in sql for sql in remembered)
     assert [sql for sql in per_request if "accounts_membership" in sql] != []
     assert len(per_request) == len(remembered) + 1
+
+
+DATABASE_QUEUE = {"default": {"BACKEND": "django_tasks.backends.database.DatabaseBackend"}}
+
+
+@pytest.mark.django_db
+def test_with_the_database_queue_a_submit_queues_the_office_s_message_inside_its_own_transaction(
+    world: World, settings: Any
+) -> None:
+    from django_tasks.backends.database.models import DBTaskResult
+
+    from kesu.messaging.models import Message
+
+    report = open_test_cycle(world.edu_bureau).reports.get(unit=world.edu_bureau)
+    fill_report(report, world.edu_liaison)
+    settings.TASKS = DATABASE_QUEUE
+    # The test runs inside a transaction that never commits: what is queued on commit never shows.
+    with CaptureQueriesContext(connection) as queries:
+        actions.submit_report(world.edu_liaison, report.pk)
+    [queued] = DBTaskResult.objects.all()
+    assert queued.args_kwargs["args"] == ["report_submitted", report.pk, 1, world.edu_liaison.pk]
+    statements = [query["sql"] for query in queries.captured_queries]
+    task_insert = next(i for i, sql in enumerate(statements) if "dbtaskresult" in sql)
+    audit_insert = next(i for i, sql in enumerate(statements) if "core_auditevent" in sql)
+    assert task_insert < audit_insert  # queued before the audit chain's lock is taken
+    # The worker composes it: the office learns of the submission.
+    queued.task.call(*queued.args_kwargs["args"])
+    assert Message.objects.filter(recipient=world.pds_office, key=f"submitted:{report.pk}:1").exists()
+
+
+@pytest.mark.django_db
+def test_a_refused_submit_queues_nothing(world: World, settings: Any) -> None:
+    from django_tasks.backends.database.models import DBTaskResult
+
+    report = open_test_cycle(world.edu_bureau).reports.get(unit=world.edu_bureau)  # nothing filled in
+    settings.TASKS = DATABASE_QUEUE
+    with pytest.raises(actions.ReportingError):
+        actions.submit_report(world.edu_liaison, report.pk)
+    assert not DBTaskResult.objects.exists()
