@@ -8,7 +8,7 @@ both contests are linked to the plan tasks that mention 竞赛 and write their i
 from __future__ import annotations
 
 import random
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.db.models import Q
 from django.utils import timezone
@@ -63,6 +63,53 @@ def load_contests(accounts: DemoAccounts) -> None:
             actions.advance_contest(None, contest, ContestStatus.OPEN)
             actions.advance_contest(None, contest, ContestStatus.SETTLING)
             actions.advance_contest(None, contest, ContestStatus.PUBLISHED)
+
+
+@register_demo_step
+def load_own_contest(accounts: DemoAccounts) -> None:
+    """平顶山's own quiz, open for the next four weeks with the demo bank: the public page answers at once
+    (the embedded defaults: SQLite and the file cache, no Redis)."""
+    from kesu.contests import bank
+    from kesu.contests.demo_bank import load_demo_bank
+
+    city = Region.objects.filter(code=PINGDINGSHAN).first()
+    if city is None or Contest.objects.filter(region=city, kind=ContestKind.OWN).exists():
+        return
+    now = timezone.now()
+    contest = actions.create_contest(
+        None,
+        city,
+        name=f"{now.year}年平顶山市全民科学素质网络竞赛（本级自办）",
+        level=ContestLevel.CITY,
+        kind=ContestKind.OWN,
+        organiser="平顶山市科学技术协会",
+        year=now.year,
+        opens_at=now - timedelta(days=1),
+        closes_at=now + timedelta(days=28),
+        population_basis=PopulationBasis.RESIDENT,
+        award_rule=RULE,
+        notes="每次随机抽取 20 题（判断 7、单选 7、多选 6），每题 30 秒，每天 3 次，取最高分；80 分以上可下载电子证书。",
+    )
+    load_demo_bank(contest)
+    bank.save_rules(None, contest, OWN_RULES)
+    bank.lock_bank(None, contest)
+    actions.advance_contest(None, contest, ContestStatus.BANK_LOCKED)
+
+
+OWN_RULES = {
+    "draw_rule": {"judge": 7, "single": 7, "multi": 6},
+    "points_per_item": 5,
+    "seconds_per_item": 30,
+    "seconds_per_attempt": None,
+    "attempts_per_day": 3,
+    "score_mode": "best",
+    "tie_break": ["score_desc", "time_asc", "first_entry_asc"],
+    "min_age": None,
+    "max_age": None,
+    "registration_fields": {},
+    "certificate_threshold": 80,
+    "leaderboard_size": 50,
+}
 
 
 def _county(rng: random.Random, county: Region) -> FigureRow:

@@ -30,3 +30,16 @@ def test_the_demo_awards_last_years_contest_opens_this_years_and_links_the_conte
     assert contests[1].figures.filter(region__parent=world.pingdingshan).count() == 2
     assert Award.objects.filter(contest=contests[0], kind="region").exists()
     assert not Award.objects.filter(contest=contests[1]).exists()
+
+
+def test_the_demo_opens_the_citys_own_quiz_that_a_phone_can_answer_at_once(world: Any) -> None:
+    from django.test import Client
+
+    from kesu.contests.demo import load_own_contest
+
+    load_own_contest(DemoAccounts())
+    load_own_contest(DemoAccounts())  # a second run keeps what is there
+    own = Contest.objects.get(region=world.pingdingshan, kind="own")
+    assert own.status == ContestStatus.OPEN and own.items.count() >= 100
+    page = Client().get(f"/c/{own.public_key}/")
+    assert page.status_code == 200 and own.name in page.content.decode()
