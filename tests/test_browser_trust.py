@@ -149,7 +149,8 @@ def test_the_survey_link_comes_with_a_qr_code_and_a_respondent_goes_back_a_quest
     qr.scroll_into_view_if_needed()
     assert qr.evaluate("img => img.naturalWidth") > 100
     page.click("button:has-text('复制链接')")
-    assert "已复制" in page.locator("button[data-copy]").inner_text()
+    # The label changes when the clipboard's promise settles: wait for it rather than read at once.
+    expect(page.locator("button[data-copy]")).to_contain_text("已复制")
     page.locator("img.survey-qr").screenshot(path=SCREENSHOTS / "trust-survey-qr.png")
     page.goto(f"{live_server.url}/survey/waves/new/")
     page.screenshot(path=SCREENSHOTS / "trust-survey-new-wave.png", full_page=True)
