@@ -11,88 +11,26 @@ import segno
 from django.test import Client
 from django.utils import timezone
 
-from kesu.contests import actions, bank, engine
+from kesu.contests import actions
 from kesu.contests.models import Attempt, AttemptItem, Contest, ContestKind, ContestLevel
+from kesu.contests.tests import play_support
 from kesu.core.models import AuditEvent
-from kesu.quiz.items import ItemRow
 from kesu.regions.models import Region, RegionLevel
 from kesu.testing import PASSWORD, build_world
 
 pytestmark = pytest.mark.django_db
 
-RULES: dict[str, Any] = {
+# The phone pages' contest: the answering tests' own contest (play_support), with a certificate line and a
+# shorter draw so a browser test answers a whole attempt quickly.
+PAGE_RULES: dict[str, Any] = {
     "draw_rule": {"judge": 2, "single": 1, "multi": 1},
-    "points_per_item": 5,
-    "seconds_per_item": 30,
-    "seconds_per_attempt": None,
     "attempts_per_day": 3,
-    "score_mode": "best",
-    "tie_break": ["score_desc", "time_asc", "first_entry_asc"],
-    "min_age": None,
-    "max_age": None,
-    "registration_fields": {},
     "certificate_threshold": 15,
-    "leaderboard_size": 20,
 }
 
 
-def bank_rows() -> list[ItemRow]:
-    judge = [
-        ItemRow(
-            f"J{n}",
-            "judge",
-            f"判断题{n}：光年是长度单位。",
-            ["正确", "错误"],
-            ["A"],
-            "光年是光一年走过的距离。",
-        )
-        for n in range(1, 4)
-    ]
-    single = [
-        ItemRow(
-            f"S{n}",
-            "single",
-            f"单选题{n}：发现煤气泄漏时，首先应当？",
-            ["A. 打开排风扇", "B. 关闭阀门并开窗通风", "C. 拨打电话"],
-            ["B"],
-            "开关电器会产生电火花。",
-        )
-        for n in range(1, 4)
-    ]
-    multi = [
-        ItemRow(
-            f"M{n}",
-            "multi",
-            f"多选题{n}：下列属于可回收物的是？",
-            ["A. 废纸", "B. 塑料瓶", "C. 果皮", "D. 易拉罐"],
-            ["A", "B", "D"],
-            "果皮属于厨余垃圾。",
-        )
-        for n in range(1, 3)
-    ]
-    return [*judge, *single, *multi]
-
-
 def open_contest(world: Any, **rules: Any) -> Contest:
-    """An own contest of 平顶山市, created, stocked, ruled, locked and opened through the real actions."""
-    now = timezone.now()
-    contest = actions.create_contest(
-        world.pds_office,
-        world.pingdingshan,
-        name="2026年平顶山市全民科学素质网络竞赛",
-        level=ContestLevel.CITY,
-        kind=ContestKind.OWN,
-        organiser="平顶山市科学技术协会",
-        year=2026,
-        opens_at=now - timedelta(hours=1),
-        closes_at=now + timedelta(days=7),
-    )
-    bank.import_items(world.pds_office, contest, bank_rows(), filename="题库.xlsx")
-    bank.save_rules(world.pds_office, contest, {**RULES, **rules})
-    bank.lock_bank(world.pds_office, contest)
-    contest = actions.advance_contest(world.pds_office, contest, "bank_locked")
-    engine.forget_contest(contest.public_key)
-    return contest
+    return play_support.open_contest(world, **{**PAGE_RULES, **rules})
 
 
 def town_and_village(county: Region) -> tuple[Region, Region]:
