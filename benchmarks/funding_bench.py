@@ -3,6 +3,7 @@
     psql -h 127.0.0.1 -U postgres -c 'create database funding_bench'
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/funding_bench .venv/bin/python benchmarks/funding_bench.py
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/funding_bench .venv/bin/python benchmarks/funding_bench.py import
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/funding_bench .venv/bin/python benchmarks/funding_bench.py db
 
 Steps: migrate; build the synthetic province of benchmarks/province.py once (1 province, 17 cities,
 160 counties, about 60 member units each); add, once and kept between runs, 50,000 funding lines over
@@ -15,7 +16,9 @@ Prints p50/p95/max per page, the query count of one request and the load average
 taken from the issue is p95 < 500 ms.
 
 ``import``: a 10,000-row xlsx of one city's lines is checked and stored by the page's code
-(``importing.run_import``); prints the seconds, once new and once as an update of the same lines.
+(``importing.run_import``); prints the seconds, once new and once as an update of the same lines; then a
+file at the row limit (50,000 rows) through the background job the page starts for a large file.
+``db``: per page, the statements of one request and PostgreSQL's own time for them (EXPLAIN ANALYZE).
 """
 
 from __future__ import annotations
@@ -92,6 +95,8 @@ def _lines() -> None:
             f"""INSERT INTO {targets} (line_id, indicator, target, actual, points, score, "order")
             SELECT id, '开展专题科普活动', '10场', '9场', 10, 9, 0 FROM {table} WHERE id % 10 = 0"""
         )
+    FundingLine.objects.sync_region_paths()  # each line carries its unit's region path
+    with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {table}; ANALYZE {targets}")
     print(f"{FundingLine.objects.count()} funding lines, {PerformanceTarget.objects.count()} 绩效目标")
 
@@ -176,6 +181,38 @@ def time_pages(province: Any) -> Iterator[tuple[str, list[float], list[float], i
         yield name, millis, cpu, errors, len(queries)
 
 
+def database_times(province: Any) -> None:
+    """Per page: the statements of one request and the time PostgreSQL spends on them (EXPLAIN ANALYZE
+    of each SELECT, run again after the request), a figure that depends little on the host's load."""
+    from django.db import connection
+    from django.test import Client
+
+    from kesu.accounts.models import User
+
+    print(f"{'page':<28} {'statements':>10} {'db ms':>8} {'slowest ms':>10}")
+    statements: list[tuple[str, Any]] = []
+
+    def record(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        statements.append((sql, params))
+        return execute(sql, params, many, context)
+
+    for username, name, url in pages(province):
+        client = Client(HTTP_HOST="127.0.0.1", headers={"X-Forwarded-Proto": "https"}, secure=True)
+        client.force_login(User.objects.get(username=username))
+        client.get(url)
+        statements.clear()
+        with connection.execute_wrapper(record):
+            client.get(url)
+        times = []
+        with connection.cursor() as cursor:
+            for sql, params in statements:
+                if sql.lstrip().upper().startswith("SELECT"):
+                    cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params)
+                    plan = cursor.fetchone()[0]
+                    times.append(plan[0]["Execution Time"])
+        print(f"{name:<28} {len(statements):>10} {sum(times):8.1f} {max(times, default=0):10.1f}")
+
+
 def refresh_bench() -> None:
     from kesu.funding.actions import refresh_year
 
@@ -188,8 +225,6 @@ def refresh_bench() -> None:
 
 
 def import_bench(province: Any) -> None:
-    from openpyxl import Workbook
-
     from kesu.funding import importing
     from kesu.funding.models import FundingLine
     from kesu.regions.models import RegionLevel, Unit
@@ -197,17 +232,7 @@ def import_bench(province: Any) -> None:
     city = next(r for r in province.regions if r.level == RegionLevel.CITY)
     units = list(Unit.objects.filter(region__path__startswith=city.path).select_related("region")[:500])
     FundingLine.objects.filter(name__startswith="导入项目").delete()
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("科普经费项目")
-    sheet.append(
-        ["单位", "区划代码", "年度", "项目名称", "资金性质", "预算数（元）", "到位数（元）", "执行数（元）"]
-    )
-    for n in range(IMPORT_ROWS):
-        unit = units[n % len(units)]
-        sheet.append([unit.name, unit.region.code, YEAR, f"导入项目{n}", "财政拨款", 50000, 50000, 40000])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    data = buffer.getvalue()
+    data = _import_file(units, IMPORT_ROWS)
     print(f"file: {len(data) / 1e6:.1f} MB, {IMPORT_ROWS} rows")
     for label in ("new lines", "the same lines again (updates)"):
         started = time.perf_counter()
@@ -217,12 +242,61 @@ def import_bench(province: Any) -> None:
             f"updated {result.updated}, errors {len(result.errors)} (load average {os.getloadavg()[0]:.2f})"
         )
     FundingLine.objects.filter(name__startswith="导入项目").delete()
+    job_import_bench(province, units)
+
+
+def _import_file(units: list[Any], rows: int) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()  # not write-only: the sheet declares its range, as Excel and WPS write it
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "科普经费项目"
+    sheet.append(
+        ["单位", "区划代码", "年度", "项目名称", "资金性质", "预算数（元）", "到位数（元）", "执行数（元）"]
+    )
+    for n in range(rows):
+        unit = units[n % len(units)]
+        sheet.append([unit.name, unit.region.code, YEAR, f"导入项目{n}", "财政拨款", 50000, 50000, 40000])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def job_import_bench(province: Any, units: list[Any]) -> None:
+    """A file at the page's row limit, through the background job the page starts (run here, in this
+    process, as a worker would): the request's own part (reading up to the threshold) and the job's."""
+    from kesu.accounts.models import User
+    from kesu.core.jobs import run_job
+    from kesu.core.models import Job
+    from kesu.funding import actions, importing
+    from kesu.funding.models import FundingLine
+
+    rows = importing.LIMITS.max_rows
+    data = _import_file(units, rows)
+    office = User.objects.get(username=f"office-{province.province.code}")
+    started = time.perf_counter()
+    assert importing.goes_to_background(data, "经费.xlsx")
+    job = actions.start_import(office, province.province, data, "经费.xlsx")
+    request_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    run_job.call(job.pk)
+    job = Job.objects.get(pk=job.pk)
+    print(
+        f"import job, {rows} rows ({len(data) / 1e6:.1f} MB): request {request_seconds:.2f} s, job "
+        f"{time.perf_counter() - started:.1f} s, {job.get_status_display()}：{job.message} "
+        f"(load average {os.getloadavg()[0]:.2f})"
+    )
+    FundingLine.objects.filter(name__startswith="导入项目").delete()
 
 
 def main() -> None:
     province = setup()
     if sys.argv[1:] == ["import"]:
         import_bench(province)
+        return
+    if sys.argv[1:] == ["db"]:
+        database_times(province)
         return
     from django.db import connection
 

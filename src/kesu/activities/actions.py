@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from kesu.activities import activity_checks as checks
@@ -453,3 +453,20 @@ def import_activities(actor: User | None, region: Region, rows: list[ImportRow],
         target_repr=f"导入科普活动：{filename}"[:200],
     )
     return len(created)
+
+
+# ---- a region moved ------------------------------------------------------------------------------
+
+
+def follow_region_move(sender: object, provinces: set[str] | None = None, **kwargs: object) -> int:
+    """Regions moved (``regions.signals.tree_changed``, inside the move's transaction and audit event):
+    every activity of the provinces named (all of them for ``None``) whose copied path is no longer
+    its region's takes the new one, in one statement. Returns the number of rows rewritten."""
+    rows = Activity.objects.all()
+    if provinces is not None:
+        inside = Q(pk__in=[])
+        for code in provinces:
+            inside |= Q(region_path__startswith=f"{code}/")
+        rows = rows.filter(inside)
+    path = Subquery(Region.objects.filter(pk=OuterRef("region_id")).values("path")[:1])
+    return rows.exclude(region_path=F("region__path")).update(region_path=path)

@@ -182,9 +182,7 @@ def for_page(figures: CampaignFigures) -> CampaignFigures:
 
 def _areas(region: Region, adopted: QuerySet[Activity]) -> list[tuple[Region, int]]:
     children = list(Region.objects.filter(parent=region).order_by("code"))
-    counts = dict(
-        adopted.values_list("region__path").annotate(n=Count("pk")).values_list("region__path", "n")
-    )
+    counts = dict(adopted.values_list("region_path").annotate(n=Count("pk")).values_list("region_path", "n"))
     rolled = roll_up(counts, children)
     return [(child, rolled[child.pk]) for child in children]
 
@@ -228,7 +226,7 @@ def _year_range(year: int) -> tuple[date, date]:
 
 def counted_activities(region: Region, year: int) -> QuerySet[Activity]:
     """Adopted activities held in ``region``'s subtree that started in ``year``."""
-    return Activity.objects.filter(region__path__startswith=region.path, status=COUNTED, starts_at__year=year)
+    return Activity.objects.filter(region_path__startswith=region.path, status=COUNTED, starts_at__year=year)
 
 
 def rule_rows(rule: CountRule, region: Region, year: int) -> QuerySet[Activity]:

@@ -82,4 +82,4 @@ class ActivityFilterSet(django_filters.FilterSet):
 
     def filter_region(self, queryset: QuerySet[Activity], name: str, value: str) -> QuerySet[Activity]:
         root = Region.objects.filter(code=value.strip().ljust(12, "0")).first()
-        return queryset.filter(region__path__startswith=root.path) if root else queryset.none()
+        return queryset.filter(region_path__startswith=root.path) if root else queryset.none()

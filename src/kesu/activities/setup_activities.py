@@ -2,9 +2,13 @@
 
 
 def ready() -> None:
-    from kesu.activities import importing
+    from kesu.activities import actions, importing
     from kesu.core.models import register_verbs
     from kesu.core.registry_imports import register_importer
+    from kesu.regions.signals import tree_changed
+
+    # A region moved under another parent: its activities' copied paths follow (the scope reads them).
+    tree_changed.connect(actions.follow_region_move, dispatch_uid="activities-region-path")
 
     register_importer("activities", "科普活动", importing.run)
     register_verbs(

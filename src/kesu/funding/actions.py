@@ -26,6 +26,7 @@ from kesu.funding.models import (
 
 if TYPE_CHECKING:
     from kesu.accounts.models import User
+    from kesu.core.models import Job
     from kesu.plans.models import Task
     from kesu.regions.models import Region, Unit
 
@@ -108,7 +109,12 @@ def create_line(
     check_amounts(fields)
     _check_tasks(actor, tasks)
     _check_unique(unit, year, fields.get("name", ""))
-    line = FundingLine(unit=unit, year=year, created_by=actor if actor and actor.is_authenticated else None)
+    line = FundingLine(
+        unit=unit,
+        year=year,
+        region_path=unit.region.path,
+        created_by=actor if actor and actor.is_authenticated else None,
+    )
     for key, value in fields.items():
         setattr(line, key, value)
     line.full_clean(exclude=["tasks", "created_by"])
@@ -231,6 +237,19 @@ def _target_snapshot(target: PerformanceTarget) -> dict[str, Any]:
 # ---- import ---------------------------------------------------------------------------------------
 
 
+IMPORT_JOB = "funding.import"
+
+
+def start_import(actor: User, region: Region, data: bytes, filename: str) -> Job:
+    """A large funding-line file, held for a background job that checks and stores it (``job_kinds``)."""
+    from kesu.core import uploads
+    from kesu.core.jobs import start_job
+
+    path = uploads.hold(data, filename)
+    title = f"导入科普经费项目：{filename}"[:200]
+    return start_job(actor, IMPORT_JOB, title, region=region, path=path, filename=filename)
+
+
 @dataclass
 class ImportRow:
     unit: Unit
@@ -246,13 +265,22 @@ def import_lines(
     Queries grow with batches of 500, not with rows; one audit event for the file."""
     keys = [(row.unit.pk, row.year, row.fields["name"]) for row in rows]
     existing = _existing(keys)
-    lines = [FundingLine(unit=row.unit, year=row.year, created_by=_user(actor), **row.fields) for row in rows]
+    lines = [
+        FundingLine(
+            unit=row.unit,
+            year=row.year,
+            region_path=row.unit.region.path,
+            created_by=_user(actor),
+            **row.fields,
+        )
+        for row in rows
+    ]
     FundingLine.objects.bulk_create(
         lines,
         batch_size=500,
         update_conflicts=True,
         unique_fields=["unit", "year", "name"],
-        update_fields=[key for key in LINE_FIELDS if key != "name"] + ["updated_at"],
+        update_fields=[key for key in LINE_FIELDS if key != "name"] + ["region_path", "updated_at"],
     )
     created, updated = len(set(keys) - existing), len(set(keys) & existing)
     audit.record(
@@ -283,6 +311,26 @@ def _existing(keys: Iterable[tuple[int, int, str]]) -> set[tuple[int, int, str]]
 
 def _user(actor: User | None) -> User | None:
     return actor if actor is not None and actor.is_authenticated else None
+
+
+# ---- region paths kept in step -------------------------------------------------------------------
+# A line carries its unit's region path (``FundingLine.region_path``). These run inside the write
+# that moved something (``regions.actions.move_region`` / ``load_divisions``, a unit saved under another
+# region), which records its own audit event; they only copy the new path onto the lines.
+
+
+def on_tree_changed(sender: object, **kwargs: object) -> None:
+    """Regions moved or were renumbered: every line whose path no longer matches its unit's region's."""
+    FundingLine.objects.sync_region_paths()
+
+
+def on_unit_saved(sender: object, instance: Unit, **kwargs: object) -> None:
+    """A unit saved (perhaps under another region): its lines follow it. A new unit has no lines."""
+    fields: Any = kwargs.get("update_fields")  # a save of other fields only leaves the region alone
+    if kwargs.get("created") or kwargs.get("raw") or (fields is not None and "region" not in fields):
+        return
+    path = instance.region.path
+    FundingLine.objects.filter(unit_id=instance.pk).exclude(region_path=path).update(region_path=path)
 
 
 # ---- indicators -----------------------------------------------------------------------------------

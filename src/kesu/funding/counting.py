@@ -45,7 +45,7 @@ def amounts_of(lines: QuerySet[FundingLine]) -> list[LineAmounts]:
 
 
 def lines_in(region: Region, year: int) -> QuerySet[FundingLine]:
-    return FundingLine.objects.filter(unit__region__path__startswith=region.path, year=year)
+    return FundingLine.objects.in_region(region).filter(year=year)
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ def figures(
 
 def regions_with_lines(year: int) -> list[Region]:
     """Every region that holds a unit with a line in ``year``, and every region above it."""
-    paths = set(FundingLine.objects.filter(year=year).values_list("unit__region__path", flat=True).distinct())
+    paths = set(FundingLine.objects.filter(year=year).values_list("region_path", flat=True).distinct())
     codes = {code for path in paths for code in path.strip("/").split("/") if code}
     return list(Region.objects.filter(code__in=codes).order_by("level", "code"))
 

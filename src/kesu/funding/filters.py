@@ -19,7 +19,7 @@ def _subtree(queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
     root = Region.objects.filter(code=code).first()
     if root is None:
         return queryset.none()
-    return queryset.filter(unit__region__path__startswith=root.path)
+    return queryset.filter(region_path__startswith=root.path)
 
 
 class FundingLineFilterSet(django_filters.FilterSet):

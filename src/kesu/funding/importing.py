@@ -20,9 +20,14 @@ from kesu.regions.models import Region, Unit, UnitAlias
 
 if TYPE_CHECKING:
     from kesu.accounts.models import User
+    from kesu.core.jobs import Progress
 
-# 60 MB is refused before a row is read; a city's year is a few hundred lines, a province's a few tens of thousands.
-LIMITS = tables.Limits(max_bytes=20 * tables.MB, max_rows=20_000, max_columns=40)
+# 60 MB is refused before a row is read; a city's year is a few hundred lines, a province's a few tens of
+# thousands. Above ``IN_REQUEST_ROWS`` rows the page hands the file to a background job (``job_kinds``):
+# 10,000 rows took 35 s to check and store on a loaded host, too long for a request.
+LIMITS = tables.Limits(max_bytes=20 * tables.MB, max_rows=50_000, max_columns=40)
+IN_REQUEST_ROWS = 2_000
+PROGRESS_EVERY = 2_000  # rows between two progress reports of a background import
 
 COLUMNS = {
     "unit": ("单位", "单位名称", "预算单位", "填报单位"),
@@ -174,7 +179,31 @@ class RowReader:
             return None
 
 
-def check(data: bytes, filename: str, region: Region, actor: User | None) -> Checked:
+def goes_to_background(data: bytes, filename: str) -> bool:
+    """Whether the file has more than ``IN_REQUEST_ROWS`` data rows, read only that far. A file that
+    cannot be read, breaks a limit seen before its rows (size, unpacked size, declared sheet size) or
+    lacks a required column raises ``tables.TableError`` here, in the request: a bad file is refused
+    at once with its reason, and never reaches a job."""
+    for number, cells in tables.iter_rows(data, filename, LIMITS):
+        if number == 1:
+            check_header([tables.cell_text(cell) for cell in cells])
+        elif number > IN_REQUEST_ROWS + 1:  # row 1 is the header
+            return True
+    return False
+
+
+def check_header(headers: list[str]) -> None:
+    """Raise ``tables.TableError`` naming every required column the header lacks (预算数 in 元 or 万元)."""
+    tables.map_header(headers, COLUMNS, OPTIONAL)
+    in_yuan, in_wan = AMOUNTS["budget"]
+    if tables.find_column(headers, in_yuan) is None and tables.find_column(headers, in_wan) is None:
+        tables.map_header(headers, {"budget": in_yuan})
+
+
+def check(
+    data: bytes, filename: str, region: Region, actor: User | None, progress: Progress | None = None
+) -> Checked:
+    """Every row checked; ``progress`` (a background job's) hears how far, every ``PROGRESS_EVERY`` rows."""
     table = tables.read_table(data, filename, LIMITS)
     columns = tables.map_header(table.headers, COLUMNS, OPTIONAL)
     reader = RowReader(table, columns, amount_columns(table))
@@ -184,6 +213,8 @@ def check(data: bytes, filename: str, region: Region, actor: User | None) -> Che
         tuple[str, ...], int
     ] = {}  # as typed, so a repeat is named even when its first row is wrong
     for index in range(len(table.rows)):
+        if progress is not None and index and index % PROGRESS_EVERY == 0:
+            progress(10 + index * 50 // len(table.rows), f"已检查 {index} / {len(table.rows)} 行")
         reader.at(index)
         typed = tuple(reader.text(key) for key in ("unit", "region", "year", "name"))
         if typed in written:

@@ -7,12 +7,13 @@ subtree's lines, a unit's liaison reads and edits its own unit's lines, nobody e
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -20,6 +21,7 @@ from kesu.accounts.access import scoped
 
 if TYPE_CHECKING:
     from kesu.accounts.access import AnyUser
+    from kesu.regions.models import Region
 
 
 class Nature(models.TextChoices):
@@ -75,18 +77,65 @@ class FundingError(ValueError):
 
 
 class FundingLineQuerySet(models.QuerySet["FundingLine"]):
+    # Paths are read off the line's own ``region_path`` (its unit's region's, kept in step): a subtree
+    # is one range of the path index, with no join to units and regions.
     def visible_to(self, user: AnyUser) -> FundingLineQuerySet:
         return scoped(
             self,
             user,
-            lambda access: Q(unit__in=access.liaison_unit_ids) | access.region_q("unit__region__path"),
+            lambda access: Q(unit__in=access.liaison_unit_ids) | access.region_q("region_path"),
         )
 
     def editable_by(self, user: AnyUser) -> FundingLineQuerySet:
         return scoped(
             self,
             user,
-            lambda access: Q(unit__in=access.liaison_unit_ids) | access.office_q("unit__region__path"),
+            lambda access: Q(unit__in=access.liaison_unit_ids) | access.office_q("region_path"),
+        )
+
+    def in_region(self, region: Region) -> FundingLineQuerySet:
+        """Lines of units in ``region`` or below it."""
+        return self.filter(region_path__startswith=region.path)
+
+    def bulk_create(  # django-stubs types it on the generic model, not this queryset's
+        self,
+        objs: Iterable[Any],
+        batch_size: int | None = None,
+        ignore_conflicts: bool = False,
+        update_conflicts: bool = False,
+        update_fields: Collection[str] | None = None,
+        unique_fields: Collection[str] | None = None,
+    ) -> list[Any]:
+        """Lines built without their region path get their unit's (demo data, benchmarks): one query."""
+        lines = list(objs)
+        missing = {line.unit_id for line in lines if not line.region_path}
+        if missing:
+            from kesu.regions.models import Unit
+
+            paths = dict(Unit.objects.filter(pk__in=missing).values_list("pk", "region__path"))
+            for line in lines:
+                line.region_path = line.region_path or paths.get(line.unit_id, "")
+        return super().bulk_create(
+            lines,
+            batch_size=batch_size,
+            ignore_conflicts=ignore_conflicts,
+            update_conflicts=update_conflicts,
+            update_fields=update_fields,
+            unique_fields=unique_fields,
+        )
+
+    def sync_region_paths(self) -> int:
+        """Give every line whose unit's region moved (or whose unit moved) the path it has now: one
+        join finds the lines that differ (none, mostly), and only those are written. Returns how many."""
+        from kesu.regions.models import Unit
+
+        current = Unit.objects.filter(pk=OuterRef("unit_id")).values("region__path")[:1]
+        stale = list(
+            self.exclude(region_path=F("unit__region__path")).order_by().values_list("pk", flat=True)
+        )
+        return sum(
+            self.filter(pk__in=stale[start : start + 5000]).update(region_path=Subquery(current))
+            for start in range(0, len(stale), 5000)
         )
 
     def manageable_by(self, user: AnyUser) -> FundingLineQuerySet:
@@ -100,6 +149,10 @@ class FundingLine(models.Model):
     unit = models.ForeignKey(
         "regions.Unit", verbose_name=_("单位"), on_delete=models.PROTECT, related_name="+"
     )
+    # The unit's region's path ("41/4104/…/"), copied onto the line so that a subtree (who may see a
+    # line, the region filter, the overview's sums) is read from this table alone. Set by the actions
+    # and the import, and kept in step when a region or a unit moves (``signals``).
+    region_path = models.CharField(max_length=80, editable=False, default="")
     year = models.PositiveSmallIntegerField(_("年度"))
     name = models.CharField(_("项目名称"), max_length=200)
     tasks = models.ManyToManyField("plans.Task", verbose_name=_("关联任务"), blank=True, related_name="+")
@@ -147,12 +200,24 @@ class FundingLine(models.Model):
             models.Index(fields=["year", "unit"], name="funding_line_year_unit"),
             # the list's default order: a page of a province's 50,000 lines is read off the index
             models.Index(fields=["-year", "unit", "name"], name="funding_line_list_order"),
+            # a subtree's lines (LIKE 'path%' needs the pattern operator class on a non-C collation),
+            # by year: the scope filter, the region filter and the overview's grouped sums
+            models.Index(
+                fields=["region_path", "year"],
+                name="funding_line_path_year",
+                opclasses=["varchar_pattern_ops", "int2_ops"],
+            ),
         ]
         verbose_name = _("科普经费项目")
         verbose_name_plural = _("科普经费项目")
 
     def __str__(self) -> str:
         return f"{self.year} {self.name}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self.region_path:
+            self.region_path = self.unit.region.path
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("funding:line", kwargs={"line_id": self.pk})

@@ -78,8 +78,7 @@ class LineList(ObjectListView):
 
     def extra_context(self) -> dict[str, Any]:
         region = current_region(self.request)
-        manages = region is not None and self.request.user.access.manages_path(region.path)
-        return {"can_import": manages}
+        return {"can_import": region is not None and _may_import(self.request, region)}
 
 
 class LineDetail(ObjectDetailView):
@@ -268,7 +267,7 @@ def _year(request: AuthedRequest, lines: QuerySet[FundingLine]) -> int:
 def unit_rows(lines: QuerySet[FundingLine], region: Region, year: int) -> list[Row]:
     """The units of the region itself, one row each."""
     grouped: Any = (
-        lines.filter(unit__region=region)
+        lines.filter(region_path=region.path)  # the region's own units: equal path, on the path index
         .order_by()
         .values("unit_id", "unit__name")
         .annotate(**SUMS)
@@ -292,7 +291,7 @@ def unit_rows(lines: QuerySet[FundingLine], region: Region, year: int) -> list[R
 def by_path(lines: QuerySet[FundingLine]) -> list[dict[str, Any]]:
     """The year's lines summed per (region, 资金性质, 专项) in one query: the sub-region rows, the totals by
     nature and the per-capita numerator are all folded from it (a province has 50,000 lines)."""
-    grouped: Any = lines.order_by().values("unit__region__path", "nature", "is_special").annotate(**SUMS)
+    grouped: Any = lines.order_by().values("region_path", "nature", "is_special").annotate(**SUMS)
     return list(grouped)
 
 
@@ -308,7 +307,7 @@ def subregion_rows(grouped: list[dict[str, Any]], region: Region, year: int) -> 
     not 10,000 units."""
     children: dict[str, list[Any]] = {}
     for g in grouped:
-        rest = g["unit__region__path"][len(region.path) :].strip("/")
+        rest = g["region_path"][len(region.path) :].strip("/")
         if not rest:
             continue  # the region's own units have their rows
         sums = children.setdefault(rest.split("/")[0], [0, Decimal(0), Decimal(0), Decimal(0)])
@@ -328,7 +327,7 @@ def overview(request: AuthedRequest) -> HttpResponse:
     region = current_region(request)
     if region is None:
         raise Http404("没有可查看的区划")
-    visible = FundingLine.objects.visible_to(request.user).filter(unit__region__path__startswith=region.path)
+    visible = FundingLine.objects.visible_to(request.user).in_region(region)
     year = _year(request, visible)
     lines = visible.filter(year=year)
     grouped = by_path(lines)
@@ -383,18 +382,44 @@ class LineImport(ObjectImportView):
     success_message = "已导入 {count} 个经费项目"
 
     def allowed(self) -> None:
-        self.region = managed_region(self.request)  # the office of the region: a leader 403, others 404
+        """Whoever may add lines for a unit in the current region imports them: the office for its
+        subtree, a liaison for its own unit (``creatable_units``, also applied row by row); a leader
+        403, anyone else 404."""
+        region = current_region(self.request)
+        if region is not None and _may_import(self.request, region):
+            self.region = region
+        else:
+            self.region = managed_region(self.request)
 
     def check(self, data: bytes, filename: str, form: Any) -> Checked:
         checked = importing.check(data, filename, self.region, self.request.user)
         return Checked(checked.rows, checked.errors.messages())
+
+    def background(self, data: bytes, filename: str, form: Any) -> HttpResponse | None:
+        if not importing.goes_to_background(data, filename):
+            return None
+        job = actions.start_import(self.request.user, self.region, data, filename)
+        messages.info(self.request, "文件较大，已转入后台导入：本页显示进度，完成后可在项目清单中查看。")
+        return redirect(job)
 
     def store(self, rows: list[Any], form: Any, filename: str) -> int:
         created, updated = actions.import_lines(self.request.user, self.region, rows, filename=filename)
         return created + updated
 
     def extra_context(self) -> dict[str, Any]:
-        return {"region": self.region, "template_url": reverse("funding:import_template")}
+        return {
+            "region": self.region,
+            "template_url": reverse("funding:import_template"),
+            "own_units_only": not self.request.user.access.manages_path(self.region.path),
+            "in_request_rows": importing.IN_REQUEST_ROWS,
+            "max_rows": importing.LIMITS.max_rows,
+        }
+
+
+def _may_import(request: AuthedRequest, region: Region) -> bool:
+    if request.user.access.manages_path(region.path):
+        return True
+    return creatable_units(request.user).filter(region__path__startswith=region.path).exists()
 
 
 @require_safe

@@ -8,7 +8,6 @@ import time
 import uuid
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,6 +32,20 @@ from kesu.plans.models import (
     Section,
     Target,
     Task,
+)
+from kesu.plans.reimport import (
+    CORRECTABLE_TARGET_FIELDS,
+    GOAL_FIELDS,
+    ROLE_FIELDS,
+    TASK_FIELDS,
+    ReimportDiff,
+    TaskPlan,
+    diff_reimport,
+    note_correction,
+    resolver,
+    responsibility,
+    same_units,
+    without_duplicate_units,
 )
 from kesu.regions import actions as region_actions
 from kesu.regions.models import Region, Unit, UnitGroup
@@ -303,46 +316,6 @@ def _write_responsibilities(
     Responsibility.objects.bulk_create(without_duplicate_units(rows))
 
 
-# A unit named twice on a task (市教育局 and its alias 市教体局, or lead and again participating) keeps
-# one row: the strongest role, then the first mention.
-_ROLE_RANK = {Role.LEAD: 0, Role.RESPONSIBLE: 1, Role.PARTICIPATING: 2}
-
-
-def _unit_key(row: Responsibility) -> tuple[int, str, int] | None:
-    if row.unit_id is not None:
-        return (row.task_id, "unit", row.unit_id)
-    if row.group_id is not None:
-        return (row.task_id, "group", row.group_id)
-    return None
-
-
-def responsibility(task: Task, role: str, mention: str, order: int, found: object) -> Responsibility:
-    """The unsaved row for a unit name as written, linked to the unit or group it resolved to."""
-    return Responsibility(
-        task=task,
-        role=role,
-        mention=mention[:100],
-        order=order,
-        unit=found if isinstance(found, Unit) else None,
-        group=found if isinstance(found, UnitGroup) else None,
-    )
-
-
-def without_duplicate_units(rows: list[Responsibility]) -> list[Responsibility]:
-    """The rows to keep: one per (task, unit or group); unresolved names are all kept."""
-    kept: list[Responsibility] = []
-    seen: set[tuple[int, str, int]] = set()
-    for row in sorted(rows, key=lambda r: (_ROLE_RANK.get(Role(r.role), 9), r.order)):
-        key = _unit_key(row)
-        if key is not None and key in seen:
-            continue
-        if key is not None:
-            seen.add(key)
-        kept.append(row)
-    kept_ids = {id(row) for row in kept}
-    return [row for row in rows if id(row) in kept_ids]
-
-
 def _drop_duplicate_units(task_ids: list[int]) -> int:
     """After a name is mapped to a unit: delete rows that now repeat a unit already on the task."""
     rows = list(Responsibility.objects.filter(task_id__in=task_ids).order_by("task_id", "pk"))
@@ -370,81 +343,139 @@ def _write_targets(task: Task, parsed: docparse.Task) -> None:
     )
 
 
-@dataclass
-class ReimportDiff:
-    """What a corrected version would change, shown to the office before it applies."""
-
-    added: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    changed: list[tuple[str, list[str]]] = field(default_factory=list)
-    unchanged: int = 0
-    header_changes: list[str] = field(default_factory=list)
-
-    @property
-    def is_empty(self) -> bool:
-        return not (self.added or self.removed or self.changed or self.header_changes)
-
-
-def diff_reimport(plan: Plan, draft: docparse.PlanDraft) -> ReimportDiff:
-    diff = ReimportDiff()
-    current = {t.external_id: t for t in plan.tasks.active().prefetch_related("responsibilities", "targets")}
-    for parsed in draft.tasks:
-        task = current.pop(parsed.id, None)
-        if task is None:
-            diff.added.append(parsed.title)
-            continue
-        changes = _task_changes(task, parsed)
-        if changes:
-            diff.changed.append((task.title, changes))
-        else:
-            diff.unchanged += 1
-    diff.removed = [t.title for t in current.values()]
-    if draft.title != plan.title:
-        diff.header_changes.append(f"标题：{plan.title} → {draft.title}")
-    new_goal = draft.goal.value if draft.goal else None
-    if new_goal != plan.goal_value:
-        diff.header_changes.append(f"总体目标：{plan.goal_value} → {new_goal}")
-    return diff
-
-
-def _task_changes(task: Task, parsed: docparse.Task) -> list[str]:
-    changes = []
-    if task.title != parsed.title[:300]:
-        changes.append("标题")
-    if task.text != parsed.text:
-        changes.append("内容")
-    for role, key in ROLE_KEYS:
-        if sorted(r.mention for r in task.responsibilities.all() if r.role == role) != sorted(
-            getattr(parsed, key)
-        ):
-            changes.append(f"{Role(role).label}单位")
-    old_targets = sorted((t.value, t.unit) for t in task.targets.all())
-    if old_targets != sorted((t.value, t.unit) for t in parsed.targets):
-        changes.append("目标")
-    return changes
-
-
 @transaction.atomic
 def reimport_plan(
-    actor: User | None, plan: Plan, data: bytes, filename: str, max_bytes: int = docparse.DEFAULT_MAX_BYTES
+    actor: User | None,
+    plan: Plan,
+    data: bytes,
+    filename: str,
+    max_bytes: int = docparse.DEFAULT_MAX_BYTES,
+    *,
+    take_document: frozenset[str] = frozenset(),
+    expected: str = "",
 ) -> ReimportDiff:
-    """Update a plan in place from a corrected document: same ids keep their tasks and all attached."""
+    """Update a plan in place from a corrected document: same ids keep their tasks and all attached,
+    the office's hand corrections stay unless ``take_document`` names them (keys of the preview's
+    conflicts). ``expected`` is the preview's fingerprint: if the plan reads differently now, nothing
+    is applied."""
     draft, text = parse_upload(data, filename, max_bytes)
+    Plan.objects.select_for_update().filter(pk=plan.pk).first()  # one confirmation at a time
     diff = diff_reimport(plan, draft)
-    existing = {t.external_id: t for t in plan.tasks.all()}
+    if expected and diff.fingerprint != expected:
+        raise PlanError(PREVIEW_STALE)
+    take = take_document & {check.key for check in diff.conflicts}
+    diff.taken = [check for check in diff.conflicts if check.key in take]
+    office_goal = {name: getattr(plan, name) for name in GOAL_FIELDS}
     _apply_header(plan, draft)
+    plan.corrections = {}
+    for name in GOAL_FIELDS:
+        if f"plan:{name}" in diff.header_keep - take:
+            plan.corrections[name] = getattr(plan, name)
+            setattr(plan, name, office_goal[name])
     plan.save()
     _store_document(actor, plan, data, filename, text, draft.uncertain_spans)
-    kept = _write_structure(plan, draft, existing)
+    kept = _write_reimport(plan, draft, diff, take)
     plan.tasks.exclude(pk__in=[t.pk for t in kept]).update(is_active=False)
     audit.record(
         actor,
         "plan.reimport",
         plan,
         region=plan.region,
-        after={"added": len(diff.added), "removed": len(diff.removed), "changed": len(diff.changed)},
+        after={
+            "file": filename,
+            "added": len(diff.added),
+            "removed": len(diff.removed),
+            "changed": len(diff.changed),
+            "kept_corrections": [
+                f"{c.task}：{c.label}（{c.office}）" for c in diff.kept + diff.conflicts if c.key not in take
+            ],
+            "taken_from_document": [f"{c.task}：{c.label}（{c.document}）" for c in diff.taken],
+        },
     )
     return diff
+
+
+PREVIEW_STALE = "预览之后方案又有改动（或手工修改有变化），请重新上传修订版比较后再确认。"
+
+
+def _write_reimport(
+    plan: Plan, draft: docparse.PlanDraft, diff: ReimportDiff, take: frozenset[str]
+) -> list[Task]:
+    """Sections anew; each task of the document written over its row as planned, corrections kept."""
+    plan.sections.all().delete()
+    section_of = _write_sections(plan, draft.sections)
+    resolve = diff.resolve or resolver(plan.region)
+    tasks = []
+    for order, step in enumerate(diff.tasks):
+        parsed, keep = step.parsed, step.keep - take
+        task = step.task or Task(plan=plan, external_id=parsed.id)
+        office = {name: getattr(task, name) for name in TASK_FIELDS}
+        old_rows = list(task.responsibilities.all()) if step.task else []
+        _fill_task(task, parsed, order, section_of.get(parsed.id))
+        corrections: dict[str, object] = {}
+        for name in TASK_FIELDS:
+            if f"task:{parsed.id}:{name}" in keep:
+                corrections[name] = getattr(task, name)
+                setattr(task, name, office[name])
+        rows = []
+        for role, key in ROLE_FIELDS.items():
+            if f"task:{parsed.id}:{role}" in keep:
+                corrections[role] = step.units[role]
+                rows += [_copy_row(task, row) for row in old_rows if row.role == role]
+                continue
+            for index, mention in enumerate(dict.fromkeys(getattr(parsed, key))):
+                rows.append(responsibility(task, role, mention, index, resolve(mention)))
+        task.corrections = corrections
+        task.save()
+        task.responsibilities.all().delete()
+        Responsibility.objects.bulk_create(without_duplicate_units(rows))
+        _write_targets_over(task, step, keep, draft.text)
+        tasks.append(task)
+    return tasks
+
+
+def _copy_row(task: Task, row: Responsibility) -> Responsibility:
+    return Responsibility(
+        task=task,
+        role=row.role,
+        mention=row.mention,
+        order=row.order,
+        unit_id=row.unit_id,
+        group_id=row.group_id,
+    )
+
+
+def _write_targets_over(task: Task, step: TaskPlan, keep: set[str], text: str) -> None:
+    """Each parsed target over the row it continues (its reported values, indicator link and counting
+    rules stay), new rows for new ones; corrected fields kept as planned."""
+    for row, new in zip(step.targets, step.parsed.targets, strict=True):
+        target = row or Target(task=task)
+        office = {name: getattr(target, name) for name in CORRECTABLE_TARGET_FIELDS}
+        _fill_target(target, new)
+        corrections: dict[str, object] = {}
+        for name in CORRECTABLE_TARGET_FIELDS:
+            if row is not None and f"target:{row.pk}:{name}" in keep:
+                corrections[name] = getattr(target, name)
+                setattr(target, name, office[name])
+        target.corrections = corrections
+        target.save()
+    Target.objects.filter(pk__in=[t.pk for t in step.drop_targets]).delete()
+    for orphan in step.orphan_targets:  # reported on, so kept; it has no place in the new text
+        orphan.span_start = orphan.span_end = 0
+        orphan.save(update_fields=["span_start", "span_end"])
+    if step.task is None:
+        return
+    for added in [t for t in step.task.targets.all() if t.added_by_office and t.text]:
+        at = text.find(added.text, task.span_start)
+        at = at if 0 <= at < task.span_end else text.find(added.text)
+        added.span_start, added.span_end = (at, at + len(added.text)) if at >= 0 else (0, 0)
+        added.save(update_fields=["span_start", "span_end"])
+
+
+def _fill_target(target: Target, t: docparse.Target) -> None:
+    target.indicator, target.value, target.unit = t.indicator[:200], t.value, t.unit[:10]
+    target.comparator, target.year, target.per_year = t.comparator, t.year, t.per_year
+    target.text, (target.span_start, target.span_end) = t.text[:300], t.span
 
 
 # A corrected version waits here between its preview and the office's confirmation; a preview never
@@ -483,14 +514,26 @@ def hold_reimport(plan: Plan, data: bytes, filename: str) -> str:
 
 @transaction.atomic
 def confirm_reimport(
-    actor: User | None, plan: Plan, token: str, max_bytes: int = docparse.DEFAULT_MAX_BYTES
+    actor: User | None,
+    plan: Plan,
+    token: str,
+    max_bytes: int = docparse.DEFAULT_MAX_BYTES,
+    *,
+    take_document: frozenset[str] = frozenset(),
+    expected: str = "",
 ) -> ReimportDiff:
-    """Apply the version held under the token, then let it go once the update has committed."""
+    """Apply the version held under the token as previewed, then let it go once the update has committed."""
     data_path, name_path = _pending_paths(plan, token)
     if not (data_path.is_file() and name_path.is_file()):
         raise PlanError(PENDING_EXPIRED)
     diff = reimport_plan(
-        actor, plan, data_path.read_bytes(), name_path.read_text(encoding="utf-8"), max_bytes
+        actor,
+        plan,
+        data_path.read_bytes(),
+        name_path.read_text(encoding="utf-8"),
+        max_bytes,
+        take_document=take_document,
+        expected=expected,
     )
     transaction.on_commit(partial(_forget_pending, data_path, name_path))
     return diff
@@ -570,16 +613,26 @@ def publish_plan(actor: User | None, plan: Plan) -> Plan:
 def update_task(
     actor: User | None, task: Task, *, title: str, text: str, units: dict[str, list[str]]
 ) -> Task:
-    """Correct a task's heading, text and responsible units (names as written, resolved again)."""
+    """Correct a task's heading, text and responsible units (names as written, resolved again). Each
+    field the office changes remembers what the document said, so a re-import keeps the correction."""
     before = {"title": task.title, "text": task.text, **{r: task.units_in_role(r) for r in Role.values}}
-    task.title, task.text = title[:300], text
-    task.save(update_fields=["title", "text"])
-    task.responsibilities.all().delete()
-    rows = []
+    resolve = resolver(task.plan.region)
+    text = text.replace("\r\n", "\n").strip()  # a browser's textarea sends CRLF: not a correction
+    mentions = {r: [x.mention for x in task.responsibilities.all() if x.role == r] for r in Role.values}
+    wanted = {r: list(dict.fromkeys(m.strip() for m in units.get(r, []) if m.strip())) for r in Role.values}
+    corrections = dict(task.corrections)
+    note_correction(corrections, "title", task.title, title[:300])
+    note_correction(corrections, "text", task.text, text, lambda a, b: a.strip() == b.strip())
     for role in Role.values:
-        for order, mention in enumerate(dict.fromkeys(m.strip() for m in units.get(role, []) if m.strip())):
-            found = region_actions.resolve_unit_name(task.plan.region, mention)
-            rows.append(responsibility(task, role, mention, order, found))
+        note_correction(corrections, role, mentions[role], wanted[role], same_units(resolve))
+    task.title, task.text, task.corrections = title[:300], text, corrections
+    task.save(update_fields=["title", "text", "corrections"])
+    task.responsibilities.all().delete()
+    rows = [
+        responsibility(task, role, mention, order, resolve(mention))
+        for role in Role.values
+        for order, mention in enumerate(wanted[role])
+    ]
     Responsibility.objects.bulk_create(without_duplicate_units(rows))
     after = {"title": task.title, "text": task.text, **{r: task.units_in_role(r) for r in Role.values}}
     audit.record(actor, "task.update", task, region=task.plan.region, before=before, after=after)
@@ -608,8 +661,12 @@ def update_goal(
     actor: User | None, plan: Plan, *, value: float | None, year: int | None, comparator: str
 ) -> Plan:
     before = audit.snapshot(plan, ["goal_value", "goal_year", "goal_comparator"])
+    corrections = dict(plan.corrections)
+    for name, new in (("goal_value", value), ("goal_year", year), ("goal_comparator", comparator)):
+        note_correction(corrections, name, getattr(plan, name), new)  # a re-import keeps it
     plan.goal_value, plan.goal_year, plan.goal_comparator = value, year, comparator
-    plan.save(update_fields=["goal_value", "goal_year", "goal_comparator"])
+    plan.corrections = corrections
+    plan.save(update_fields=["goal_value", "goal_year", "goal_comparator", "corrections"])
     audit.record(
         actor,
         "plan.goal_update",
@@ -653,12 +710,22 @@ def save_target(
     one may quote the words it comes from, found in the task's source text."""
     before = audit.snapshot(target, TARGET_FIELDS) if target is not None else None
     if target is None:
-        target = Target(task=task)
+        target = Target(task=task, added_by_office=True)
         _place_quote(target, task, quote.strip())
-    target.indicator, target.value, target.unit = indicator.strip()[:200], value, unit.strip()[:10]
-    target.comparator = comparator
-    target.per_year = per_year
-    target.year = None if per_year else year
+    corrected = {
+        "indicator": indicator.strip()[:200],
+        "value": value,
+        "unit": unit.strip()[:10],
+        "comparator": comparator,
+        "year": None if per_year else year,
+        "per_year": per_year,
+    }
+    corrections = dict(target.corrections)
+    for name, new in corrected.items():
+        if not target.added_by_office:  # what the document said, for a re-import to tell apart
+            note_correction(corrections, name, getattr(target, name), new)
+        setattr(target, name, new)
+    target.corrections = corrections
     target.save()
     audit.record(
         actor,

@@ -76,6 +76,8 @@ class Plan(models.Model):
     goal_text = models.TextField(_("目标原文"), blank=True)
     reporting_deadlines = models.JSONField(_("报送时限"), default=list, blank=True)
     warnings = models.JSONField(default=list, blank=True)
+    # goal_value / goal_comparator / goal_year the office corrected by hand → what the document said
+    corrections = models.JSONField(_("手工修改"), default=dict, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -213,6 +215,10 @@ class Task(models.Model):
     # The office decided nobody reports on this task (a 保障措施 paragraph): new cycles leave it out and
     # the board shows it grey 不报送 rather than 无责任单位.
     not_reported = models.BooleanField(_("不报送"), default=False)
+    # Fields the office corrected by hand since the last import → what the document said there
+    # (title, text: the text; lead / participating / responsible: the names as written). A re-import
+    # keeps these corrections unless the office takes the new document's value (plans.reimport).
+    corrections = models.JSONField(_("手工修改"), default=dict, blank=True)
 
     objects = TaskQuerySet.as_manager()
 
@@ -303,6 +309,10 @@ class Target(models.Model):
     text = models.CharField(_("原文"), max_length=300, blank=True)
     span_start = models.PositiveIntegerField(default=0)
     span_end = models.PositiveIntegerField(default=0)
+    # indicator, value, unit, comparator, year, per_year the office corrected → the document's value
+    corrections = models.JSONField(_("手工修改"), default=dict, blank=True)
+    # Added on the task page, not found in the document: a re-import leaves it alone.
+    added_by_office = models.BooleanField(_("手工新增"), default=False)
 
     class Meta:
         ordering = ["task", "span_start"]

@@ -451,13 +451,26 @@ def plan_reimport(request: AuthedRequest, plan_id: int) -> HttpResponse:
     plan = _managed_plan(request, plan_id)
     if request.method == "POST" and request.POST.get("token"):
         try:
-            diff = actions.confirm_reimport(request.user, plan, request.POST["token"], max_bytes=_max_bytes())
+            diff = actions.confirm_reimport(
+                request.user,
+                plan,
+                request.POST["token"],
+                max_bytes=_max_bytes(),
+                take_document=frozenset(
+                    name.removeprefix("take:")
+                    for name, choice in request.POST.items()
+                    if name.startswith("take:") and choice == "document"
+                ),
+                expected=request.POST.get("fingerprint", ""),
+            )
         except (actions.PlanError, PlanReadError) as error:
             messages.error(request, str(error))
             return redirect("plans:reimport", plan_id=plan.pk)
+        kept = diff.kept_count
         messages.success(
             request,
-            f"已更新：新增 {len(diff.added)} 项、修改 {len(diff.changed)} 项、停用 {len(diff.removed)} 项",
+            f"已更新：新增 {len(diff.added)} 项、修改 {len(diff.changed)} 项、停用 {len(diff.removed)} 项"
+            + (f"；保留手工修改 {kept} 处" if kept else ""),
         )
         return redirect(plan)
     form = ReimportForm(request.POST or None, request.FILES or None)

@@ -65,6 +65,19 @@ def test_the_generic_list_shows_filters_links_and_only_what_the_user_may_see(wor
     assert "<th>别名</th>" in page and "名称或别名" in page
 
 
+class OneUnitAPage(Units):
+    paginate_by = 1
+
+
+def test_the_pager_links_keep_the_lists_filters(world: Any) -> None:
+    page = _get(OneUnitAPage, world.pds_office, "/x/?q=市&sort=name").content.decode()
+    assert "第 1 / " in page
+    # 下一页 must not drop the filter: the office would page through every unit instead of those it searched for.
+    assert 'href="?q=%E5%B8%82&amp;sort=name&amp;page=2">下一页' in page
+    second = _get(OneUnitAPage, world.pds_office, "/x/?q=市&sort=name&page=2").content.decode()
+    assert 'href="?q=%E5%B8%82&amp;sort=name&amp;page=1">上一页' in second
+
+
 def test_the_generic_export_has_the_page_columns_and_the_filtered_rows(world: Any) -> None:
     response = _get(Units, world.pds_office, "/x/?format=xlsx&q=教体")
     rows = list(load_workbook(io.BytesIO(response.content)).active.values)

@@ -61,4 +61,5 @@ class FundingLineViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
             FundingLine.objects.visible_to(self.user())
             .select_related("unit__region")
             .prefetch_related("performance_targets", "tasks")
+            .order_by("-year", "unit_id", "name")  # as the list: read off the list index, no join to sort
         )

@@ -120,12 +120,19 @@ def test_an_import_updates_a_line_of_the_same_unit_year_and_name_but_never_a_pub
     assert FundingLine.objects.get(name="科普日").budget == Decimal(100_000)
 
 
-def test_a_liaison_and_another_office_cannot_import_into_pingdingshan(world: Any, client_for: Any) -> None:
+def test_a_liaison_imports_only_its_own_unit_and_another_office_not_into_pingdingshan(
+    world: Any, client_for: Any
+) -> None:
+    other = (HEADER + "市科协,2025,科普日,专项,是,1,1,1,\n").encode()
+    page = upload(client_for(world.edu_liaison), "经费.csv", other).content.decode()
+    assert "第 2 行：单位：“市科协”不是您可以填报的单位" in page
     data = (HEADER + "市教育体育局,2025,科普日,专项,是,1,1,1,\n").encode()
-    assert upload(client_for(world.edu_liaison), "经费.csv", data).status_code == 403
     page = upload(client_for(world.xz_office), "经费.csv", data).content.decode()
     assert "不是您可以填报的单位" in page  # 新郑市's office imports into 新郑市, where 平顶山's units are not
+    assert upload(client_for(world.pds_leader), "经费.csv", data).status_code == 403
     assert not FundingLine.objects.exists()
+    assert upload(client_for(world.edu_liaison), "经费.csv", data).status_code == 302
+    assert FundingLine.objects.get().unit == world.edu_bureau
 
 
 def test_kesu_import_registry_funding_checks_with_dry_run_then_stores(
