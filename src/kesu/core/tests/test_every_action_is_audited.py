@@ -44,6 +44,10 @@ NOT_AUDITED = {
     "notify_groups": "queues messages to work groups; the action that made them news records its own event",
     "summarise": "recounts volunteers' yearly summary from their service records inside the action that "
     "changed the records, which records the event",
+    "follow_region_move": "rewrites activities' copy of their region's path inside the region move, "
+    "which records the event",
+    "on_unit_saved": "rewrites a unit's funding lines' copy of its region's path inside the action that "
+    "moved the unit, which records the event",
 }
 
 
