@@ -171,3 +171,10 @@ class Job(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (JobStatus.SUCCEEDED, JobStatus.FAILED)
+
+    @property
+    def message_lines(self) -> list[str]:
+        """The message as the job page shows it, a line each (an import's errors are one per line),
+        without the "失败：" the status beside it already says."""
+        text = self.message.removeprefix("失败：") if self.status == JobStatus.FAILED else self.message
+        return [line for line in text.splitlines() if line.strip()]

@@ -166,6 +166,9 @@ class RowReader:
         header = self.table.headers[index] if index is not None else ""
         self.errors.add(self.line, header, f"{header}：{message}" if header else message)
 
+    def raw_amount(self, key: str) -> str:
+        return self.row[self.amounts[key][0]].strip() if key in self.amounts else ""
+
     def amount(self, key: str) -> Decimal | None:
         if key not in self.amounts:
             return None
@@ -266,8 +269,8 @@ def _fields(reader: RowReader, name: str) -> dict[str, Any]:
     if flag not in YES | NO:
         reader.fail("is_special", f"“{flag}”应写“是”或“否”")
     amounts = {key: reader.amount(key) for key in AMOUNT_LABELS}
-    if amounts["budget"] is None and "budget" in reader.amounts:
-        reader.fail("budget", "不能为空")
+    if amounts["budget"] is None and "budget" in reader.amounts and not reader.raw_amount("budget"):
+        reader.fail("budget", "不能为空")  # a budget that is not a number was named above
     note = reader.text("note")
     for key, message in line_problems(amounts, note):
         reader.fail(key, message)

@@ -74,12 +74,20 @@ def test_a_large_file_is_imported_by_a_job_whose_page_shows_the_lines_stored(
 def test_one_bad_row_in_a_large_file_fails_its_job_in_chinese_and_stores_nothing(
     world: Any, client_for: Any, settings: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
+    office = client_for(world.pds_office)
     with django_capture_on_commit_callbacks(execute=True):
-        _upload(client_for(world.pds_office), _rows("市教育体育局", bad_at=25))
+        _upload(office, _rows("市教育体育局", bad_at=25))
     job = Job.objects.get()
     assert job.status == JobStatus.FAILED
     assert "文件未导入，没有写入任何数据" in job.message
     assert "第 27 行：预算数（元）：“五万”不是金额" in job.message
+    assert "预算数（元）：不能为空" not in job.message  # the cell is not empty: it is not a number
+    page = office.get(job.get_absolute_url()).content.decode()
+    # the job page: the status once, then one line per problem (not run together into one sentence)
+    assert (
+        "失败：" not in page
+        and "请修改以下问题后重新上传：<br>第 27 行：预算数（元）：“五万”不是金额" in page
+    )
     assert not FundingLine.objects.exists() and not AuditEvent.objects.filter(verb="funding_line.import")
     assert _held(settings) == []
 
