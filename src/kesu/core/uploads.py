@@ -12,11 +12,20 @@ from __future__ import annotations
 
 import shutil
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 
 from kesu import tables
+
+if TYPE_CHECKING:
+    from kesu.accounts.models import User
+    from kesu.core.models import Job
+    from kesu.regions.models import Region
 
 BACKGROUND_BYTES = 512 * 1024  # about 10,000 rows of a tidy CSV: checked in a few seconds at most
 
@@ -43,3 +52,30 @@ def hold(data: bytes, filename: str) -> str:
 def release(path: str) -> None:
     """Remove a held upload (and its folder); nothing is left in media once its job ends."""
     shutil.rmtree(Path(path).parent, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class HeldImport:
+    """What an import job reads: the held file, who started it, for which region."""
+
+    data: bytes
+    filename: str
+    user: User
+    region: Region
+
+
+@contextmanager
+def held_import(job: Job) -> Iterator[HeldImport]:
+    """The held file of an import job, with the user and region that started it; the file is removed
+    when the block ends, whatever happens (a refused file is not kept either)."""
+    from kesu.regions.models import Region
+
+    params = job.params
+    try:
+        data = Path(params["path"]).read_bytes()
+        if job.created_by is None or job.region_id is None:
+            raise tables.TableError("发起导入的账号或区划已不存在，未导入任何数据。")
+        region = Region.objects.get(pk=job.region_id)
+        yield HeldImport(data, params["filename"], job.created_by, region)
+    finally:
+        release(params.get("path", ""))

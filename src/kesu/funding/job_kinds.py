@@ -7,31 +7,19 @@ it are the page's.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from kesu import tables
 from kesu.core import uploads
 from kesu.core.jobs import Progress, job_kind
 from kesu.core.models import Job
 from kesu.funding import actions, importing
-from kesu.regions.models import Region
 
 
 @job_kind(actions.IMPORT_JOB)
 def import_line_file(job: Job, progress: Progress) -> None:
     """Check every row, then store all or none, as the page would; the held file goes whatever happens."""
-    params = job.params
-    try:
-        data = Path(params["path"]).read_bytes()
-        if job.created_by is None or job.region_id is None:
-            raise tables.TableError("发起导入的账号或区划已不存在，未导入任何数据。")
-        region = Region.objects.get(pk=job.region_id)
-        filename = params["filename"]
+    with uploads.held_import(job) as held:
         progress(5, "正在检查文件")
-        checked = importing.check(data, filename, region, job.created_by, progress)
+        checked = importing.check(held.data, held.filename, held.region, held.user, progress)
         checked.errors.raise_if_any()
         progress(60, f"检查通过，正在写入 {len(checked.rows)} 个经费项目")
-        created, updated = actions.import_lines(job.created_by, region, checked.rows, filename=filename)
-    finally:
-        uploads.release(params.get("path", ""))
+        created, updated = actions.import_lines(held.user, held.region, checked.rows, filename=held.filename)
     progress(100, f"已导入 {created + updated} 个经费项目（新增 {created}，更新 {updated}）")

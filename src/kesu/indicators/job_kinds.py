@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 from typing import Any
 
 from kesu import tables
@@ -11,7 +10,6 @@ from kesu.core import uploads
 from kesu.core.jobs import Progress, job_kind
 from kesu.core.models import Job
 from kesu.indicators import actions, importing
-from kesu.regions.models import Region
 
 PROGRESS_EVERY = 2000  # rows between two progress reports
 
@@ -19,26 +17,18 @@ PROGRESS_EVERY = 2000  # rows between two progress reports
 @job_kind(actions.VALUE_IMPORT_JOB)
 def import_value_file(job: Job, progress: Progress) -> None:
     """Check every row, then store all or none, as the page would; the held file goes whatever happens."""
-    params = job.params
-    try:
-        data = Path(params["path"]).read_bytes()
-        if job.created_by is None or job.region_id is None:
-            raise tables.TableError("发起导入的账号或区划已不存在，未导入任何数据。")
-        region = Region.objects.get(pk=job.region_id)
-        filename = params["filename"]
+    with uploads.held_import(job) as held:
         progress(2, "正在检查文件")
         try:
-            rows = tables.iter_rows(data, filename, importing.LIMITS)
-            parsed = importing.parse_values(_reporting(rows, progress), job.created_by.access)
+            rows = tables.iter_rows(held.data, held.filename, importing.LIMITS)
+            parsed = importing.parse_values(_reporting(rows, progress), held.user.access)
         except (tables.TableError, importing.ValueImportError) as error:
             raise tables.TableError(_message(error)) from error
         parsed.problems.raise_if_any()
         progress(70, f"检查通过，正在写入 {len(parsed.rows)} 行")
         count = actions.import_values(
-            job.created_by, region, parsed.rows, filename=filename, provenance=params["provenance"]
+            held.user, held.region, parsed.rows, filename=held.filename, provenance=job.params["provenance"]
         )
-    finally:
-        uploads.release(params.get("path", ""))
     progress(100, f"已导入 {count} 个指标值")
 
 

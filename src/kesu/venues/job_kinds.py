@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from kesu import tables
 from kesu.core import uploads
 from kesu.core.jobs import Progress, job_kind
 from kesu.core.models import Job
-from kesu.regions.models import Region
 from kesu.venues import importing
 
 IMPORT_JOB = "venues_institution_import"
@@ -17,19 +14,12 @@ IMPORT_JOB = "venues_institution_import"
 @job_kind(IMPORT_JOB)
 def import_institution_file(job: Job, progress: Progress) -> None:
     """Check every row, then store all or none, as the page would; the held file goes whatever happens."""
-    params = job.params
-    try:
-        data = Path(params["path"]).read_bytes()
-        if job.created_by is None or job.region_id is None:
-            raise tables.TableError("发起导入的账号或区划已不存在，未导入任何数据。")
-        region = Region.objects.get(pk=job.region_id)
+    with uploads.held_import(job) as held:
         progress(5, "正在检查文件")
-        result = importing.run_import(job.created_by, region, data, params["filename"], dry_run=False)
+        result = importing.run_import(held.user, held.region, held.data, held.filename, dry_run=False)
         if not result.ok:
             problems = tables.RowErrors()
             for error in result.errors:
                 problems.add(error.row, error.column, error.message)
             problems.raise_if_any()
-    finally:
-        uploads.release(params.get("path", ""))
     progress(100, f"已导入：新增 {result.created} 个单位，更新 {result.updated} 个单位")

@@ -14,6 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from openpyxl import Workbook
 
+from kesu import tables
 from kesu.core.models import AuditEvent
 from kesu.venues.importing import run_import, template_xlsx
 from kesu.venues.models import Designation, Institution
@@ -214,3 +215,32 @@ def test_a_dry_run_of_the_command_writes_nothing(world: Any, tmp_path: Path, cap
     path.write_bytes(buffer.getvalue())
     call_command("import_registry", "bases", str(path), "--region", "410400000000", "--dry-run")
     assert json.loads(capsys.readouterr().out)["created"] == 1 and not Institution.objects.exists()
+
+
+def test_a_held_file_is_imported_by_its_job_and_removed_and_a_bad_one_stores_nothing(world: Any) -> None:
+    from pathlib import Path
+
+    from kesu.core import uploads
+    from kesu.core.models import Job
+    from kesu.venues.job_kinds import IMPORT_JOB, import_institution_file
+
+    def job_for(text: str) -> Job:
+        held = uploads.hold(text.encode(), "基地.csv")
+        params = {"path": held, "filename": "基地.csv"}
+        return Job.objects.create(
+            kind=IMPORT_JOB,
+            title="导入",
+            params=params,
+            created_by=world.pds_office,
+            region=world.pingdingshan,
+        )
+
+    said: list[str] = []
+    good = job_for(HEADER + row("市科技馆", 1) + row("宝丰县科普馆", 2))
+    import_institution_file(good, lambda percent, message: said.append(message))
+    assert Institution.objects.count() == 2 and said[-1] == "已导入：新增 2 个单位，更新 0 个单位"
+    assert not Path(good.params["path"]).exists()  # the held file goes with its job
+    bad = job_for(HEADER + row("叶县科普馆", 3) + row("鲁山县科普馆", 4, region="火星"))
+    with pytest.raises(tables.TableError):
+        import_institution_file(bad, lambda percent, message: None)
+    assert Institution.objects.count() == 2 and not Path(bad.params["path"]).exists()
