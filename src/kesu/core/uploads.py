@@ -68,14 +68,12 @@ class HeldImport:
 def held_import(job: Job) -> Iterator[HeldImport]:
     """The held file of an import job, with the user and region that started it; the file is removed
     when the block ends, whatever happens (a refused file is not kept either)."""
-    from kesu.regions.models import Region
-
     params = job.params
     try:
         data = Path(params["path"]).read_bytes()
-        if job.created_by is None or job.region_id is None:
+        user, region = job.created_by, job.region  # both SET_NULL: gone if deleted since the upload
+        if user is None or region is None:
             raise tables.TableError("发起导入的账号或区划已不存在，未导入任何数据。")
-        region = Region.objects.get(pk=job.region_id)
-        yield HeldImport(data, params["filename"], job.created_by, region)
+        yield HeldImport(data, params["filename"], user, region)
     finally:
         release(params.get("path", ""))
