@@ -42,10 +42,11 @@ class server:  # noqa: N801  (the few lines of reporting_bench's client this ben
 
     @staticmethod
     def session_cookie(user) -> str:
-        from django.conf import settings
-        from django.contrib.sessions.backends.db import SessionStore
+        from importlib import import_module
 
-        store = SessionStore()
+        from django.conf import settings
+
+        store = import_module(settings.SESSION_ENGINE).SessionStore()
         store["_auth_user_id"] = str(user.pk)
         store["_auth_user_backend"] = settings.AUTHENTICATION_BACKENDS[0]
         store["_auth_user_hash"] = user.get_session_auth_hash()

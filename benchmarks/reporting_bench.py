@@ -63,10 +63,11 @@ def summary(name: str, millis: list[float], errors: int = 0) -> str:
 
 
 def session_cookie(user: Any) -> str:
-    from django.conf import settings
-    from django.contrib.sessions.backends.db import SessionStore
+    from importlib import import_module
 
-    store = SessionStore()
+    from django.conf import settings
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
     store["_auth_user_id"] = str(user.pk)
     store["_auth_user_backend"] = settings.AUTHENTICATION_BACKENDS[0]
     store["_auth_user_hash"] = user.get_session_auth_hash()
@@ -348,9 +349,9 @@ def main() -> None:
     print(summary(f"{len(submit_jobs)} submits spawned over {RAMP:g} s", ramped, ramped_errors))
     print(f"  submissions stored for the {len(submit_jobs)} reports: {submitted_count(submit_jobs)}")
     print(
-        f"office messages queued for the background worker (compose_messages) by this run's "
+        f"follow-ups queued for the background worker (submission_followed_up) by this run's "
         f"{2 * len(submit_jobs)} submits: {queued_messages() - queued_before} "
-        "(composed by `kesu db_worker`, not in the liaisons' requests)"
+        "(the audit event and the office's message, written by `kesu db_worker`, not in the liaisons' requests)"
     )
 
 
@@ -377,7 +378,7 @@ def cpu_hog() -> Iterator[str]:
 def queued_messages() -> int:
     from django_tasks.backends.database.models import DBTaskResult
 
-    return DBTaskResult.objects.filter(task_path__endswith="compose_messages", status="NEW").count()
+    return DBTaskResult.objects.filter(task_path__endswith="submission_followed_up", status="NEW").count()
 
 
 def history_setup() -> dict[str, list[tuple[str, str]]]:

@@ -263,10 +263,11 @@ def setup() -> dict[str, Any]:
 
 
 def session_cookie(user: Any) -> str:
-    from django.conf import settings
-    from django.contrib.sessions.backends.db import SessionStore
+    from importlib import import_module
 
-    store = SessionStore()
+    from django.conf import settings
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
     store["_auth_user_id"] = str(user.pk)
     store["_auth_user_backend"] = settings.AUTHENTICATION_BACKENDS[0]
     store["_auth_user_hash"] = user.get_session_auth_hash()

@@ -68,7 +68,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "kesu.core.querytext.RefuseNulMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "kesu.accounts.sessions.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -144,6 +144,8 @@ KESU_CONTEST_REGISTER_PER_IP = env_int("KESU_CONTEST_REGISTER_PER_IP", 120)
 KESU_CONTEST_STARTS_PER_IP = env_int("KESU_CONTEST_STARTS_PER_IP", 600)
 KESU_CONTEST_ANSWERS_PER_30S = env_int("KESU_CONTEST_ANSWERS_PER_30S", 30)
 
+# Database sessions with the user beside them: see kesu.accounts.sessions.
+SESSION_ENGINE = "kesu.accounts.sessions"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # Idle expiry: SessionKeepAliveMiddleware restarts the clock at most every few minutes, rather than

@@ -29,6 +29,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from kesu.accounts.models import FailedLogin, FailedLoginQuerySet, User
+from kesu.accounts.sessions import preloaded_user
 from kesu.core.http import client_ip
 from kesu.core.ratelimit import RateLimit
 
@@ -99,6 +100,14 @@ def _wait_text(seconds: int) -> str:
 
 
 class LockoutModelBackend(ModelBackend):
+    def get_user(self, user_id: Any) -> User | None:
+        """The user the request's session was read with (``kesu.accounts.sessions``), or from the
+        database; either way only an account that may sign in."""
+        user = preloaded_user(user_id)
+        if user is None:
+            return super().get_user(user_id)
+        return user if self.user_can_authenticate(user) else None
+
     def authenticate(self, request: HttpRequest | None, **kwargs: Any) -> User | None:  # type: ignore[override]
         username = kwargs.get("username")
         if username and throttle(username, request):

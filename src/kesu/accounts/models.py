@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -19,6 +20,7 @@ from kesu.accounts.access import Access, access_of
 
 if TYPE_CHECKING:
     from kesu.accounts.access import AnyUser
+    from kesu.accounts.sessions import SessionStore
     from kesu.regions.models import Unit
 
 
@@ -257,3 +259,21 @@ class ApiToken(models.Model):
         if self.revoked_at is not None:
             return "已撤销"
         return "有效" if self.expires_at > timezone.now() else "已过期"
+
+
+class Session(AbstractBaseSession):
+    """A signed-in browser's session (``kesu.accounts.sessions``), with its user beside the data: a
+    request reads both in one query, and ending a user's sessions finds them by user."""
+
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.CASCADE, related_name="sessions")
+
+    class Meta(AbstractBaseSession.Meta):
+        db_table = "accounts_session"
+        verbose_name = "登录会话"
+        verbose_name_plural = "登录会话"
+
+    @classmethod
+    def get_session_store_class(cls) -> type[SessionStore]:
+        from kesu.accounts.sessions import SessionStore
+
+        return SessionStore

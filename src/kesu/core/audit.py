@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import connection, models, transaction
 from django.forms.models import model_to_dict
+from django.utils import timezone
 
 from kesu.core.auditchain import FIELDS, chain_hash, first_break
 from kesu.core.models import AuditEvent
@@ -99,12 +100,65 @@ def record(
         ip=AuditEvent._meta.get_field("ip").get_prep_value(ip) if ip else None,  # as stored: IPv6 normalised
         user_agent=origin.user_agent if origin else "",
     )
+    return _chain(event)
+
+
+def _chain(event: AuditEvent) -> AuditEvent:
     # Inside the caller's transaction (every action's), no savepoint of its own: a failed insert fails
     # the action anyway, and SAVEPOINT/RELEASE were two of a submit's round trips.
     with transaction.atomic(savepoint=False):
         event.hash = chain_hash(_previous_hash(), _values(event))
         event.save()
     return event
+
+
+def capture(
+    actor: User | None,
+    verb: str,
+    target: models.Model,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> dict[str, Any]:
+    """An event as of ``at`` (now by default) — its time, actor and the request's address — as JSON, for
+    ``record_captured`` to write later: the background task queued in the action's own transaction
+    (an outbox), so the event is as certain as the action but the request does not write it. The
+    target's name and the event's region are filled in when it is written."""
+    origin = _origin.get()
+    return {
+        "at": (at or timezone.now()).isoformat(),
+        "actor_id": actor.pk if actor is not None and actor.is_authenticated else None,
+        "verb": verb,
+        "target_type": target._meta.label_lower,
+        "target_id": str(target.pk),
+        "before": before,
+        "after": after,
+        "ip": origin.ip if origin else None,
+        "user_agent": origin.user_agent if origin else "",
+    }
+
+
+def record_captured(captured: dict[str, Any], *, target_repr: str, region_id: int | None) -> AuditEvent:
+    """Write a captured event (see ``capture``) at the end of the chain. Safe to run twice: an event
+    already written (same verb, target and time) is returned, not written again."""
+    values = {**captured, "at": datetime.fromisoformat(captured["at"]), "region_id": region_id}
+    ip = values.pop("ip")
+    with transaction.atomic():
+        existing = AuditEvent.objects.filter(
+            verb=values["verb"],
+            target_type=values["target_type"],
+            target_id=values["target_id"],
+            at=values["at"],
+        ).first()
+        if existing is not None:
+            return existing
+        event = AuditEvent(
+            **values,
+            target_repr=target_repr[:200],
+            ip=AuditEvent._meta.get_field("ip").get_prep_value(ip) if ip else None,
+        )
+        return _chain(event)
 
 
 def record_export(

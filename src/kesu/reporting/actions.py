@@ -11,15 +11,16 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
-from django.db.models import BooleanField, F, QuerySet
+from django.db.models import BooleanField, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
+from django_tasks import task
+from django_tasks.backends.database import DatabaseBackend
 
 from kesu.core import audit
 from kesu.core.formats import day_text, moment_text
 from kesu.periods import Period
 from kesu.plans.models import Plan, Responsibility, Role
-from kesu.regions.models import Region
 from kesu.reporting import notify, rules
 from kesu.reporting.models import (
     CYCLE_PROGRESS,
@@ -298,11 +299,9 @@ def submit_report(
     same locked query: submission is the hot path at a deadline, so it costs few round trips.
     """
     rows = (scope if scope is not None else Report.objects.all()).select_for_update(of=("self",))
-    # Only the plan's region id is needed (for the audit event): loading the plan itself would decode
-    # its JSON columns on every submit.
-    rows = rows.select_related("cycle", "unit").annotate(
-        plan_region_id=F("cycle__plan__region_id"), has_missing=_has_unfilled_entries()
-    )
+    # Only the cycle's dates and kind are needed here: the unit and the plan's region are read by the
+    # worker that writes the audit event (``submission_followed_up``).
+    rows = rows.select_related("cycle").annotate(has_missing=_has_unfilled_entries())
     report = rows.get(pk=report if isinstance(report, int) else report.pk)
     if report.is_handed_in:
         existing = report.submissions.order_by("-round").first()
@@ -335,17 +334,43 @@ def submit_report(
     report.submitted_at, report.first_submitted_at = now, first
     report.on_time = report.on_time if report.on_time is not None else on_time
     report.save(update_fields=["status", "round", "version", "submitted_at", "first_submitted_at", "on_time"])
-    notify.after_commit(notify.report_submitted, report.pk, report.round, _id(actor))
-    # Last: the audit event takes the chain's lock, held until COMMIT (submits commit one at a time).
-    audit.record(
+    event = audit.capture(
         actor,
         "report.submit",
         report,
-        region=_region_ref(report),
         before=before,
         after={"status": report.status, "round": report.round, "on_time": on_time},
+        at=now,
     )
+    follow_up_submission(report.pk, report.round, _id(actor), event)
     return submission
+
+
+def follow_up_submission(report_id: int, round: int, actor_id: int | None, event: dict[str, Any]) -> None:
+    """A submit's audit event and the office's message. With the database queue (the default), one
+    task row written in the submit's own transaction carries both: an outbox, as certain as the
+    submission itself, while the request neither takes the audit chain's lock (which made submits
+    commit one at a time) nor composes anything. Any other queue is not part of the transaction: the
+    event is written now, and the message follows the commit."""
+    if isinstance(submission_followed_up.get_backend(), DatabaseBackend):
+        submission_followed_up.enqueue(report_id, round, actor_id, event)
+    else:
+        _audit_submission(report_id, event)
+        notify.after_commit(notify.report_submitted, report_id, round, actor_id)
+
+
+# Not on commit by itself: queued inside the submit's transaction (``follow_up_submission``).
+@task(enqueue_on_commit=False)
+def submission_followed_up(report_id: int, round: int, actor_id: int | None, event: dict[str, Any]) -> int:
+    """The worker's half of a submit: its audit event (at the time and from the address of the
+    request), then the office's message; returns how many messages are new. Safe to run twice."""
+    _audit_submission(report_id, event)
+    return notify.report_submitted(report_id, round, actor_id)
+
+
+def _audit_submission(report_id: int, event: dict[str, Any]) -> None:
+    report = Report.objects.select_related("cycle__plan", "unit").get(pk=report_id)
+    audit.record_captured(event, target_repr=str(report), region_id=report.cycle.plan.region_id)
 
 
 def _has_unfilled_entries() -> RawSQL:
@@ -361,12 +386,6 @@ def _has_unfilled_entries() -> RawSQL:
         (),
         output_field=BooleanField(),
     )
-
-
-def _region_ref(report: Report) -> Region:
-    """The plan's region for the audit event, from the id submit_report's locked query annotated
-    (only the id is stored, so the region is not loaded)."""
-    return Region(pk=report.plan_region_id)  # type: ignore[attr-defined]
 
 
 @transaction.atomic

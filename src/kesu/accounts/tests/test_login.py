@@ -65,8 +65,9 @@ def test_weak_passwords_are_refused(world: World) -> None:
 def test_an_idle_session_expires_and_an_active_one_slides_forward(world: World, settings) -> None:
     from datetime import timedelta
 
-    from django.contrib.sessions.models import Session
     from django.utils import timezone
+
+    from kesu.accounts.models import Session
 
     settings.SESSION_KEEPALIVE_SECONDS = 0
     assert settings.SESSION_COOKIE_AGE <= 12 * 3600 and settings.SESSION_EXPIRE_AT_BROWSER_CLOSE

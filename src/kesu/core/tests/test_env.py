@@ -17,7 +17,14 @@ def test_a_postgres_url_becomes_a_database_entry() -> None:
         "127.0.0.1",
         "5432",
     )
-    assert db["OPTIONS"] == {"sslmode": "disable"}
+    assert db["OPTIONS"] == {"sslmode": "disable", "server_side_binding": True, "prepare_threshold": 5}
+
+
+def test_prepared_statements_can_be_turned_off_for_a_pooler_in_the_url() -> None:
+    db = parse_database_url(
+        "postgresql://kesu@db/kesu?prepare_threshold=none&server_side_binding=false", Path(".")
+    )
+    assert db["OPTIONS"] == {"server_side_binding": False, "prepare_threshold": None}
 
 
 def test_a_sqlite_url_is_tuned_for_a_web_process_and_a_worker() -> None:

@@ -29,7 +29,8 @@ WRITES = {
     "get_or_create",
     "update_or_create",
 }
-RECORDERS = {"record", "record_export"}
+# ``capture``: an event the action hands, in its own transaction, to the task that writes it.
+RECORDERS = {"record", "record_export", "capture"}
 # Verbs that say an existing row changed: what it was must be in the event.
 CHANGE_VERB = re.compile(r"(update|status|disable|enable|move|submit|reopen|unlock|revoke|correct)$")
 

@@ -58,28 +58,39 @@ DATABASE_QUEUE = {"default": {"BACKEND": "django_tasks.backends.database.Databas
 
 
 @pytest.mark.django_db
-def test_with_the_database_queue_a_submit_queues_the_office_s_message_inside_its_own_transaction(
+def test_with_the_database_queue_a_submit_queues_its_audit_event_and_the_office_s_message_in_its_transaction(
     world: World, settings: Any
 ) -> None:
     from django_tasks.backends.database.models import DBTaskResult
 
+    from kesu.core.audit import request_origin, verify_chain
+    from kesu.core.models import AuditEvent
     from kesu.messaging.models import Message
 
     report = open_test_cycle(world.edu_bureau).reports.get(unit=world.edu_bureau)
     fill_report(report, world.edu_liaison)
     settings.TASKS = DATABASE_QUEUE
     # The test runs inside a transaction that never commits: what is queued on commit never shows.
-    with CaptureQueriesContext(connection) as queries:
-        actions.submit_report(world.edu_liaison, report.pk)
-    [queued] = DBTaskResult.objects.all()
-    assert queued.args_kwargs["args"] == ["report_submitted", report.pk, 1, world.edu_liaison.pk]
+    with CaptureQueriesContext(connection) as queries, request_origin("10.0.0.7", "Firefox"):
+        submission = actions.submit_report(world.edu_liaison, report.pk)
     statements = [query["sql"] for query in queries.captured_queries]
-    task_insert = next(i for i, sql in enumerate(statements) if "dbtaskresult" in sql)
-    audit_insert = next(i for i, sql in enumerate(statements) if "core_auditevent" in sql)
-    assert task_insert < audit_insert  # queued before the audit chain's lock is taken
-    # The worker composes it: the office learns of the submission.
-    queued.task.call(*queued.args_kwargs["args"])
-    assert Message.objects.filter(recipient=world.pds_office, key=f"submitted:{report.pk}:1").exists()
+    assert [sql for sql in statements if "core_auditevent" in sql] == []  # no chain lock in the request
+    [queued] = DBTaskResult.objects.all()
+    assert queued.args_kwargs["args"][:3] == [report.pk, 1, world.edu_liaison.pk]
+    # The worker writes the event as of the request, then tells the office; a second run adds nothing.
+    for _ in range(2):
+        queued.task.call(*queued.args_kwargs["args"])
+    [event] = AuditEvent.objects.filter(verb="report.submit")
+    assert (event.actor, event.target_id, event.region) == (
+        world.edu_liaison,
+        str(report.pk),
+        world.pingdingshan,
+    )
+    assert (event.ip, event.user_agent, event.at) == ("10.0.0.7", "Firefox", submission.submitted_at)
+    assert event.before == {"status": "draft", "round": 0}
+    assert event.target_repr == str(report)
+    assert verify_chain()[1] is None
+    assert Message.objects.filter(recipient=world.pds_office, key=f"submitted:{report.pk}:1").count() == 1
 
 
 @pytest.mark.django_db

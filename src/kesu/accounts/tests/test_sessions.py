@@ -1,0 +1,63 @@
+"""Sessions carry their user (``kesu.accounts.sessions``): one query for both, and the same checks
+Django makes when it reads the user on its own."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from kesu.accounts import actions
+from kesu.accounts.models import Session
+from kesu.testing import PASSWORD, World
+
+pytestmark = pytest.mark.django_db
+
+
+def _signed_in(username: str) -> Client:
+    client = Client()
+    assert client.post("/accounts/login/", {"username": username, "password": PASSWORD}).status_code == 302
+    return client
+
+
+def test_a_signed_in_page_reads_the_session_and_its_user_in_one_query(world: World) -> None:
+    client = _signed_in("pds-office")
+    client.get("/")  # the scope is remembered in the session by the first page
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/").status_code == 200
+    sessions = [q["sql"] for q in queries.captured_queries if "accounts_session" in q["sql"]]
+    assert len(sessions) == 1 and "accounts_user" in sessions[0]
+    assert not any(q["sql"].lstrip().startswith('SELECT "accounts_user"') for q in queries.captured_queries)
+
+
+def test_each_session_knows_whose_it_is_and_signing_out_ends_it(world: World) -> None:
+    office, liaison = _signed_in("pds-office"), _signed_in(world.edu_liaison.username)
+    assert set(Session.objects.values_list("user__username", flat=True)) == {
+        "pds-office",
+        world.edu_liaison.username,
+    }
+    office.post("/logout/")
+    assert list(Session.objects.values_list("user", flat=True)) == [world.edu_liaison.pk]
+    assert liaison.get("/").status_code == 200
+
+
+def test_a_disabled_account_is_signed_out_on_its_next_request(world: World) -> None:
+    client = _signed_in(world.edu_liaison.username)
+    type(world.edu_liaison).objects.filter(pk=world.edu_liaison.pk).update(is_active=False)
+    assert client.get("/").status_code == 302  # to the sign-in page: the joined user is checked too
+
+
+def test_a_changed_password_ends_the_other_sessions(world: World) -> None:
+    client = _signed_in(world.edu_liaison.username)
+    world.edu_liaison.set_password("another-long-password-2026")
+    world.edu_liaison.save()
+    assert client.get("/").status_code == 302  # the session's password hash no longer matches
+
+
+def test_revoking_access_deletes_exactly_that_user_s_sessions(world: World) -> None:
+    liaison, office = _signed_in(world.edu_liaison.username), _signed_in("pds-office")
+    _signed_in(world.edu_liaison.username)  # a second browser
+    assert actions.revoke_all_access(world.edu_liaison, by=world.pds_office) == 2
+    assert liaison.get("/").status_code == 302
+    assert office.get("/").status_code == 200
