@@ -364,13 +364,19 @@ def follow_up_submission(report_id: int, round: int, actor_id: int | None, event
 def submission_followed_up(report_id: int, round: int, actor_id: int | None, event: dict[str, Any]) -> int:
     """The worker's half of a submit: its audit event (at the time and from the address of the
     request), then the office's message; returns how many messages are new. Safe to run twice."""
-    _audit_submission(report_id, event)
+    if not _audit_submission(report_id, event):
+        return 0  # the report was deleted (its plan with it) before the worker came: no one to tell
     return notify.report_submitted(report_id, round, actor_id)
 
 
-def _audit_submission(report_id: int, event: dict[str, Any]) -> None:
-    report = Report.objects.select_related("cycle__plan", "unit").get(pk=report_id)
+def _audit_submission(report_id: int, event: dict[str, Any]) -> bool:
+    """Write the submit's event; whether the report still exists (the event is written either way)."""
+    report = Report.objects.select_related("cycle__plan", "unit").filter(pk=report_id).first()
+    if report is None:
+        audit.record_captured(event, target_repr=f"报送 #{report_id}（已删除）", region_id=None)
+        return False
     audit.record_captured(event, target_repr=str(report), region_id=report.cycle.plan.region_id)
+    return True
 
 
 def _has_unfilled_entries() -> RawSQL:

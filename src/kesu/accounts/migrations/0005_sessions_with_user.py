@@ -11,23 +11,22 @@ def keep_signed_in(apps, schema_editor):
     (the data is signed with the same salt, so it is copied as it is)."""
     from django.contrib.sessions.backends.db import SessionStore
 
-    if "django_session" not in schema_editor.connection.introspection.table_names():
-        return
+    OldSession = apps.get_model("sessions", "Session")
     Session = apps.get_model("accounts", "Session")
-    User = apps.get_model("accounts", "User")
-    users = set(User.objects.values_list("pk", flat=True))
+    users = set(apps.get_model("accounts", "User").objects.values_list("pk", flat=True))
     decoder = SessionStore()
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT session_key, session_data, expire_date FROM django_session WHERE expire_date > %s",
-            [timezone.now()],
-        )
-        rows = cursor.fetchall()
     moved = []
-    for key, data, expires in rows:
-        user_id = decoder.decode(data).get("_auth_user_id")
+    for old in OldSession.objects.filter(expire_date__gt=timezone.now()).iterator():
+        user_id = decoder.decode(old.session_data).get("_auth_user_id")
         user_id = int(user_id) if user_id and int(user_id) in users else None
-        moved.append(Session(session_key=key, session_data=data, expire_date=expires, user_id=user_id))
+        moved.append(
+            Session(
+                session_key=old.session_key,
+                session_data=old.session_data,
+                expire_date=old.expire_date,
+                user_id=user_id,
+            )
+        )
     Session.objects.bulk_create(moved, batch_size=1000)
 
 

@@ -94,6 +94,29 @@ def test_with_the_database_queue_a_submit_queues_its_audit_event_and_the_office_
 
 
 @pytest.mark.django_db
+def test_a_submit_whose_report_is_deleted_before_the_worker_runs_is_still_in_the_trail(
+    world: World, settings: Any
+) -> None:
+    from django_tasks.backends.database.models import DBTaskResult
+
+    from kesu.core.models import AuditEvent
+
+    report = open_test_cycle(world.edu_bureau).reports.get(unit=world.edu_bureau)
+    fill_report(report, world.edu_liaison)
+    settings.TASKS = DATABASE_QUEUE
+    actions.submit_report(world.edu_liaison, report.pk)
+    [queued] = DBTaskResult.objects.all()
+    report.cycle.plan.delete()
+    assert queued.task.call(*queued.args_kwargs["args"]) == 0
+    [event] = AuditEvent.objects.filter(verb="report.submit")
+    assert (event.actor, event.target_id, event.target_repr) == (
+        world.edu_liaison,
+        str(report.pk),
+        f"报送 #{report.pk}（已删除）",
+    )
+
+
+@pytest.mark.django_db
 def test_a_refused_submit_queues_nothing(world: World, settings: Any) -> None:
     from django_tasks.backends.database.models import DBTaskResult
 
