@@ -112,3 +112,20 @@ def test_concurrent_writers_do_not_fork_the_chain(world: World) -> None:
     assert verify_chain()[1] is None
     hashes = list(AuditEvent.objects.values_list("hash", flat=True))
     assert len(set(hashes)) == len(hashes)
+
+
+@pytest.mark.django_db
+def test_the_demo_loader_reseals_the_history_it_dated_back(world: World) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from kesu.core.audit import reseal_chain
+    from kesu.core.demo import DemoAccounts, seal_demo_trail
+
+    events = AuditEvent.objects.order_by("pk")
+    AuditEvent.objects.filter(pk=events[3].pk).update(at=timezone.now() - timedelta(days=200))
+    assert verify_chain()[1] == events[3]
+    seal_demo_trail(DemoAccounts())
+    assert verify_chain()[1] is None
+    assert reseal_chain() == 0  # a whole chain is left as it is
