@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
@@ -39,19 +40,25 @@ Progress = Callable[[int, str], None]
 JobRunner = Callable[[Job, Progress], None]
 _RUNNERS: dict[str, JobRunner] = {}
 _RETRY_SAFE: set[str] = set()
+_RESULTS: dict[str, tuple[str, str]] = {}  # kind → (link text, URL name of the page showing its result)
 MAX_ATTEMPTS = 2  # a job safe to retry runs at most twice: a job that kills its worker each time stops
 INTERRUPTED = "后台任务进程中断，任务未完成，请重新提交。"
 REQUEUED = "后台任务进程中断，已重新排队，将自动重试。"
 UNEXPECTED = "失败：后台任务出错，请稍后重试；如仍失败，请联系系统管理员。"
 
 
-def job_kind(kind: str, *, retry_safe: bool = False) -> Callable[[JobRunner], JobRunner]:
+def job_kind(
+    kind: str, *, retry_safe: bool = False, results: tuple[str, str] | None = None
+) -> Callable[[JobRunner], JobRunner]:
     """Register the function that does one kind of job. ``retry_safe``: running it again from the
     start after an interrupted run does no harm (it only reads, or its writes are idempotent), so a
-    job whose worker died is queued once more instead of failed."""
+    job whose worker died is queued once more instead of failed. ``results``: the link text and URL
+    name of the list the job writes to (an import's registry), offered on the job's page."""
 
     def register(runner: JobRunner) -> JobRunner:
         _RUNNERS[kind] = runner
+        if results is not None:
+            _RESULTS[kind] = results
         if retry_safe:
             _RETRY_SAFE.add(kind)
         else:
@@ -59,6 +66,12 @@ def job_kind(kind: str, *, retry_safe: bool = False) -> Callable[[JobRunner], Jo
         return runner
 
     return register
+
+
+def results_link(job: Job) -> tuple[str, str] | None:
+    """The link text and URL of the list a job of this kind writes to; None for other kinds."""
+    found = _RESULTS.get(job.kind)
+    return (found[0], reverse(found[1])) if found is not None else None
 
 
 def start_job(actor: User, kind: str, title: str, *, region: Region | None = None, **params: Any) -> Job:

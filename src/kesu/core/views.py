@@ -16,7 +16,7 @@ from kesu.core import audit
 from kesu.core.exports import wants_xlsx, xlsx_response
 from kesu.core.filters import AuditEventFilterSet
 from kesu.core.http import AuthedRequest, choose_region, current_region
-from kesu.core.jobs import recover_stale_jobs, start_job
+from kesu.core.jobs import recover_stale_jobs, results_link, start_job
 from kesu.core.models import AuditEvent, Job
 from kesu.core.panels import panels_for
 from kesu.regions.models import Region, Unit
@@ -78,7 +78,7 @@ def job_detail(request: AuthedRequest, job_id: int) -> HttpResponse:
     recover_stale_jobs(jobs.filter(pk=job_id))  # when its worker died, say so rather than spin
     job = get_object_or_404(jobs, pk=job_id)
     template = "core/_job_progress.html" if request.htmx else "core/job_detail.html"
-    return render(request, template, {"job": job})
+    return render(request, template, {"job": job, "results": results_link(job)})
 
 
 @require_POST

@@ -8,7 +8,7 @@ from kesu.core.models import Job
 from kesu.experts import actions, importing
 
 
-@job_kind(actions.EXPERT_IMPORT_JOB)
+@job_kind(actions.EXPERT_IMPORT_JOB, results=("查看专家库", "experts:expert_list"))
 def import_expert_file(job: Job, progress: Progress) -> None:
     """Check every row, then store all or none, as the page would; the held file goes whatever happens."""
     with uploads.held_import(job) as held:

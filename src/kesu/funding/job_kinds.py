@@ -13,7 +13,7 @@ from kesu.core.models import Job
 from kesu.funding import actions, importing
 
 
-@job_kind(actions.IMPORT_JOB)
+@job_kind(actions.IMPORT_JOB, results=("查看经费项目", "funding:line_list"))
 def import_line_file(job: Job, progress: Progress) -> None:
     """Check every row, then store all or none, as the page would; the held file goes whatever happens."""
     with uploads.held_import(job) as held:

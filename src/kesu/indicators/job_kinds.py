@@ -14,7 +14,7 @@ from kesu.indicators import actions, importing
 PROGRESS_EVERY = 2000  # rows between two progress reports
 
 
-@job_kind(actions.VALUE_IMPORT_JOB)
+@job_kind(actions.VALUE_IMPORT_JOB, results=("查看指标数值", "indicators:values"))
 def import_value_file(job: Job, progress: Progress) -> None:
     """Check every row, then store all or none, as the page would; the held file goes whatever happens."""
     with uploads.held_import(job) as held:

@@ -11,7 +11,7 @@ from kesu.venues import importing
 IMPORT_JOB = "venues_institution_import"
 
 
-@job_kind(IMPORT_JOB)
+@job_kind(IMPORT_JOB, results=("查看科普教育基地", "venues:institution_list"))
 def import_institution_file(job: Job, progress: Progress) -> None:
     """Check every row, then store all or none, as the page would; the held file goes whatever happens."""
     with uploads.held_import(job) as held:

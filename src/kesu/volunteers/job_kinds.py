@@ -14,7 +14,7 @@ from kesu.volunteers import importing
 IMPORT_JOB = "volunteer_registry_import"
 
 
-@job_kind(IMPORT_JOB)
+@job_kind(IMPORT_JOB, results=("查看志愿者名册", "volunteers:volunteer_list"))
 def import_registry_file(job: Job, progress: Progress) -> None:
     """Check every row, then store all or none, as the page would; the held file goes whatever happens."""
     params = job.params

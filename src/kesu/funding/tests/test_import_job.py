@@ -60,6 +60,10 @@ def test_a_large_file_is_imported_by_a_job_whose_page_shows_the_lines_stored(
     assert job.status == JobStatus.SUCCEEDED and job.progress == 100
     page = office.get(response["Location"]).content.decode()
     assert "已导入 30 个经费项目（新增 30，更新 0）" in page
+    assert (
+        '<a class="btn btn-sm btn-outline-primary mt-3" href="/funding/" id="job-results">查看经费项目</a>'
+        in page
+    )
     assert FundingLine.objects.filter(unit=world.edu_bureau).count() == LARGE
     assert set(FundingLine.objects.values_list("region_path", flat=True)) == {world.pingdingshan.path}
     assert AuditEvent.objects.filter(verb="funding_line.import").count() == 1
