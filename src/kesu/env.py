@@ -107,7 +107,7 @@ def parse_database_url(url: str, base_dir: Path) -> dict[str, Any]:
         raise EnvError(f"DATABASE_URL 的数据库类型 {parsed.scheme!r} 不受支持 (sqlite, postgresql)")
     if engine.endswith("sqlite3"):
         return sqlite_database(_sqlite_path(parsed.path, base_dir))
-    options: dict[str, Any] = {key: values[-1] for key, values in parse_qs(parsed.query).items()}
+    options = {key: values[-1] for key, values in parse_qs(parsed.query).items()}
     return {
         "ENGINE": engine,
         "NAME": unquote(parsed.path.lstrip("/")),
@@ -121,15 +121,18 @@ def parse_database_url(url: str, base_dir: Path) -> dict[str, Any]:
     }
 
 
-def postgres_options(options: dict[str, Any]) -> dict[str, Any]:
+def postgres_options(options: dict[str, str]) -> dict[str, Any]:
     """Server-side parameters and prepared statements: a statement a connection has run five times
     is planned once, not on every run (a third of PostgreSQL's CPU for a report's submit). Behind a
     pooler in transaction mode, add ``?prepare_threshold=none`` (or ``server_side_binding=false``)."""
-    binding = str(options.pop("server_side_binding", "true")).lower() not in ("0", "false", "no", "off")
-    threshold = str(options.pop("prepare_threshold", "5")).lower()
-    options["server_side_binding"] = binding
-    options["prepare_threshold"] = None if threshold in ("none", "") else int(threshold)
-    return options
+    threshold = options.get("prepare_threshold", "5")
+    return {
+        **options,
+        "server_side_binding": env_bool("server_side_binding", True, options),
+        "prepare_threshold": None
+        if threshold.strip().lower() == "none"
+        else env_int("prepare_threshold", 5, options),
+    }
 
 
 def _sqlite_path(path: str, base_dir: Path) -> Path:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 from datetime import timedelta
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
-from django.contrib.sessions.base_session import AbstractBaseSession
+from django.contrib.sessions.base_session import AbstractBaseSession, BaseSessionManager
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -261,11 +261,19 @@ class ApiToken(models.Model):
         return "有效" if self.expires_at > timezone.now() else "已过期"
 
 
+class SessionManager(BaseSessionManager["Session"]):
+    def get_queryset(self) -> QuerySet[Session]:
+        # Django's session store reads through this: the session comes with its user, in one query.
+        return super().get_queryset().select_related("user")
+
+
 class Session(AbstractBaseSession):
     """A signed-in browser's session (``kesu.accounts.sessions``), with its user beside the data: a
     request reads both in one query, and ending a user's sessions finds them by user."""
 
     user = models.ForeignKey(User, null=True, blank=True, on_delete=models.CASCADE, related_name="sessions")
+
+    objects: ClassVar[SessionManager] = SessionManager()  # a class variable, as django-stubs declares it
 
     class Meta(AbstractBaseSession.Meta):
         db_table = "accounts_session"

@@ -11,7 +11,6 @@ last role revoked) deletes them by user instead of decoding every session there 
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -22,9 +21,7 @@ from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.middleware import AuthenticationMiddleware as DjangoAuthenticationMiddleware
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
-from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
 if TYPE_CHECKING:
@@ -46,18 +43,8 @@ class SessionStore(DatabaseSessionStore):
         return Session
 
     def _get_session_from_db(self) -> Session | None:
-        try:
-            session = (
-                self.get_model_class()
-                .objects.select_related("user")
-                .get(session_key=self.session_key, expire_date__gt=timezone.now())
-            )
-        except (self.model.DoesNotExist, SuspiciousOperation) as error:
-            if isinstance(error, SuspiciousOperation):
-                logging.getLogger(f"django.security.{error.__class__.__name__}").warning(str(error))
-            self._session_key = None
-            return None
-        self.user = session.user
+        session: Session | None = super()._get_session_from_db()  # type: ignore[misc]  # not in the stubs
+        self.user = session.user if session is not None else None  # joined by ``Session.objects``
         return session
 
     def create_model_instance(self, data: dict[str, Any]) -> Session:

@@ -97,10 +97,15 @@ def record(
         before=before,
         after=after,
         note=note[:500],
-        ip=AuditEvent._meta.get_field("ip").get_prep_value(ip) if ip else None,  # as stored: IPv6 normalised
+        ip=_stored_ip(ip),
         user_agent=origin.user_agent if origin else "",
     )
     return _chain(event)
+
+
+def _stored_ip(ip: str | None) -> str | None:
+    """The address as the column stores it (IPv6 normalised), so that the hash matches the row."""
+    return AuditEvent._meta.get_field("ip").get_prep_value(ip) if ip else None
 
 
 def _chain(event: AuditEvent) -> AuditEvent:
@@ -156,7 +161,7 @@ def record_captured(captured: dict[str, Any], *, target_repr: str, region_id: in
         event = AuditEvent(
             **values,
             target_repr=target_repr[:200],
-            ip=AuditEvent._meta.get_field("ip").get_prep_value(ip) if ip else None,
+            ip=_stored_ip(ip),
         )
         return _chain(event)
 

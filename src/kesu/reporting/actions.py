@@ -15,7 +15,6 @@ from django.db.models import BooleanField, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django_tasks import task
-from django_tasks.backends.database import DatabaseBackend
 
 from kesu.core import audit
 from kesu.core.formats import day_text, moment_text
@@ -352,7 +351,7 @@ def follow_up_submission(report_id: int, round: int, actor_id: int | None, event
     submission itself, while the request neither takes the audit chain's lock (which made submits
     commit one at a time) nor composes anything. Any other queue is not part of the transaction: the
     event is written now, and the message follows the commit."""
-    if isinstance(submission_followed_up.get_backend(), DatabaseBackend):
+    if notify.queue_commits_with_the_action():
         submission_followed_up.enqueue(report_id, round, actor_id, event)
     else:
         _audit_submission(report_id, event)

@@ -141,10 +141,16 @@ def after_commit(trigger: Callable[..., int], *args: int | None) -> None:
     fails the action with it: that queue is the very database the action writes to."""
     if BACKGROUND.get(trigger.__name__) is not trigger:
         transaction.on_commit(lambda: trigger(*args), robust=True)
-    elif isinstance(compose_messages.get_backend(), DatabaseBackend):
+    elif queue_commits_with_the_action():
         compose_messages.enqueue(trigger.__name__, *args)
     else:
         transaction.on_commit(lambda: _queue(trigger, args), robust=True)
+
+
+def queue_commits_with_the_action() -> bool:
+    """Whether the task queue is a table of this database (django-tasks' database backend, the
+    default): a task queued inside an action's transaction then commits with it, or not at all."""
+    return isinstance(compose_messages.get_backend(), DatabaseBackend)
 
 
 # Not on commit by itself: ``after_commit`` decides when it is queued.

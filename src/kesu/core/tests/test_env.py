@@ -20,6 +20,11 @@ def test_a_postgres_url_becomes_a_database_entry() -> None:
     assert db["OPTIONS"] == {"sslmode": "disable", "server_side_binding": True, "prepare_threshold": 5}
 
 
+def test_a_prepare_threshold_that_is_not_a_number_is_refused_in_chinese() -> None:
+    with pytest.raises(EnvError, match="不是整数"):
+        parse_database_url("postgresql://kesu@db/kesu?prepare_threshold=five", Path("."))
+
+
 def test_prepared_statements_can_be_turned_off_for_a_pooler_in_the_url() -> None:
     db = parse_database_url(
         "postgresql://kesu@db/kesu?prepare_threshold=none&server_side_binding=false", Path(".")

@@ -16,6 +16,7 @@ from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
 from kesu.reporting import actions
+from kesu.reporting.models import Report
 from kesu.reporting.testing import fill_report, open_test_cycle
 from kesu.testing import World
 
@@ -57,29 +58,41 @@ def test_a_submit_from_a_session_does_not_query_the_memberships_again(world: Wor
 DATABASE_QUEUE = {"default": {"BACKEND": "django_tasks.backends.database.DatabaseBackend"}}
 
 
+def _filled_report(world: World, settings: Any) -> Report:
+    """The education bureau's report, filled in, with the database queue (the default outside tests)."""
+    report = open_test_cycle(world.edu_bureau).reports.get(unit=world.edu_bureau)
+    fill_report(report, world.edu_liaison)
+    settings.TASKS = DATABASE_QUEUE
+    return report
+
+
+def _queued() -> Any:
+    """The one task the submit queued, and the arguments it carries."""
+    from django_tasks.backends.database.models import DBTaskResult
+
+    [queued] = DBTaskResult.objects.all()
+    return queued, queued.args_kwargs["args"]
+
+
 @pytest.mark.django_db
 def test_with_the_database_queue_a_submit_queues_its_audit_event_and_the_office_s_message_in_its_transaction(
     world: World, settings: Any
 ) -> None:
-    from django_tasks.backends.database.models import DBTaskResult
-
     from kesu.core.audit import request_origin, verify_chain
     from kesu.core.models import AuditEvent
     from kesu.messaging.models import Message
 
-    report = open_test_cycle(world.edu_bureau).reports.get(unit=world.edu_bureau)
-    fill_report(report, world.edu_liaison)
-    settings.TASKS = DATABASE_QUEUE
+    report = _filled_report(world, settings)
     # The test runs inside a transaction that never commits: what is queued on commit never shows.
     with CaptureQueriesContext(connection) as queries, request_origin("10.0.0.7", "Firefox"):
         submission = actions.submit_report(world.edu_liaison, report.pk)
     statements = [query["sql"] for query in queries.captured_queries]
     assert [sql for sql in statements if "core_auditevent" in sql] == []  # no chain lock in the request
-    [queued] = DBTaskResult.objects.all()
-    assert queued.args_kwargs["args"][:3] == [report.pk, 1, world.edu_liaison.pk]
+    queued, args = _queued()
+    assert args[:3] == [report.pk, 1, world.edu_liaison.pk]
     # The worker writes the event as of the request, then tells the office; a second run adds nothing.
     for _ in range(2):
-        queued.task.call(*queued.args_kwargs["args"])
+        queued.task.call(*args)
     [event] = AuditEvent.objects.filter(verb="report.submit")
     assert (event.actor, event.target_id, event.region) == (
         world.edu_liaison,
@@ -97,17 +110,13 @@ def test_with_the_database_queue_a_submit_queues_its_audit_event_and_the_office_
 def test_a_submit_whose_report_is_deleted_before_the_worker_runs_is_still_in_the_trail(
     world: World, settings: Any
 ) -> None:
-    from django_tasks.backends.database.models import DBTaskResult
-
     from kesu.core.models import AuditEvent
 
-    report = open_test_cycle(world.edu_bureau).reports.get(unit=world.edu_bureau)
-    fill_report(report, world.edu_liaison)
-    settings.TASKS = DATABASE_QUEUE
+    report = _filled_report(world, settings)
     actions.submit_report(world.edu_liaison, report.pk)
-    [queued] = DBTaskResult.objects.all()
+    queued, args = _queued()
     report.cycle.plan.delete()
-    assert queued.task.call(*queued.args_kwargs["args"]) == 0
+    assert queued.task.call(*args) == 0
     [event] = AuditEvent.objects.filter(verb="report.submit")
     assert (event.actor, event.target_id, event.target_repr) == (
         world.edu_liaison,
