@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import hashlib
 from datetime import timedelta
-from functools import cached_property
+from functools import cache, cached_property
 from typing import TYPE_CHECKING, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.sessions.base_session import AbstractBaseSession, BaseSessionManager
 from django.core.validators import RegexValidator
-from django.db import models
+from django.db import connections, models
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kesu.accounts.access import Access, access_of
+from kesu.core import rows
 
 if TYPE_CHECKING:
     from kesu.accounts.access import AnyUser
@@ -263,8 +264,36 @@ class ApiToken(models.Model):
 
 class SessionManager(BaseSessionManager["Session"]):
     def get_queryset(self) -> QuerySet[Session]:
-        # Django's session store reads through this: the session comes with its user, in one query.
         return super().get_queryset().select_related("user")
+
+    def unexpired_with_user(self, session_key: str) -> Session | None:
+        """The session with this key if it has not expired, its user (if any) read in the same query.
+
+        What ``get_queryset().get(session_key=…, expire_date__gt=now)`` reads, written out: every
+        signed-in request runs it, and building it through the ORM cost four times the CPU of this
+        (1.2 against 0.27 ms a request, docs/reporting.md). ``core.rows`` takes the columns from the
+        models' fields and converts the values as the ORM would."""
+        connection = connections[self.db]
+        expires = Session._meta.get_field("expire_date").get_db_prep_value(timezone.now(), connection)
+        with connection.cursor() as cursor:
+            cursor.execute(_session_with_user_sql(), [session_key, expires])
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        split = rows.width(Session)
+        session = rows.from_row(Session, row[:split], self.db)
+        session.user = rows.from_row(User, row[split:], self.db) if session.user_id is not None else None
+        return session
+
+
+@cache
+def _session_with_user_sql() -> str:
+    return (
+        f"SELECT {rows.select_list(Session, 's')}, {rows.select_list(User, 'u')} "
+        f"FROM {rows.table(Session)} s LEFT JOIN {rows.table(User)} u "
+        f"ON u.{rows.column(User, 'pk')} = s.{rows.column(Session, 'user')} "
+        f"WHERE s.{rows.column(Session, 'pk')} = %s AND s.{rows.column(Session, 'expire_date')} > %s"
+    )
 
 
 class Session(AbstractBaseSession):

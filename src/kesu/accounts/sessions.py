@@ -43,8 +43,13 @@ class SessionStore(DatabaseSessionStore):
         return Session
 
     def _get_session_from_db(self) -> Session | None:
-        session: Session | None = super()._get_session_from_db()  # type: ignore[misc]  # not in the stubs
-        self.user = session.user if session is not None else None  # joined by ``Session.objects``
+        # Django's own read is ``objects.get(...)`` through the ORM; this is the same query, written out
+        # (``SessionManager.unexpired_with_user``: every signed-in request pays for it).
+        key = self.session_key
+        session = self.get_model_class().objects.unexpired_with_user(key) if key else None
+        if session is None:
+            self._session_key = None  # as Django's: a key that found nothing is not saved back
+        self.user = session.user if session is not None else None
         return session
 
     def create_model_instance(self, data: dict[str, Any]) -> Session:
