@@ -408,7 +408,8 @@ def _write_reimport(
     tasks = []
     for order, step in enumerate(diff.tasks):
         parsed, keep = step.parsed, step.keep - take
-        task = step.task or Task(plan=plan, external_id=parsed.id)
+        task = step.task or Task(plan=plan)
+        task.external_id = parsed.id  # a renumbered or reworded task continues under its new id
         office = {name: getattr(task, name) for name in TASK_FIELDS}
         old_rows = list(task.responsibilities.all()) if step.task else []
         _fill_task(task, parsed, order, section_of.get(parsed.id))

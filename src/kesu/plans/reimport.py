@@ -24,6 +24,7 @@ from functools import cache, partial
 from typing import Any
 
 from kesu import docparse
+from kesu.docparse import revision
 from kesu.plans.models import Plan, Responsibility, Role, Target, Task
 from kesu.regions import actions as region_actions
 from kesu.regions.models import Region, Unit, UnitGroup
@@ -227,15 +228,16 @@ def diff_reimport(plan: Plan, draft: docparse.PlanDraft) -> ReimportDiff:
         t.external_id: t
         for t in plan.tasks.prefetch_related("responsibilities__unit", "targets__reported_values")
     }
+    continues = revision.continued([_as_written(t) for t in existing.values()], draft.tasks)
     for parsed in draft.tasks:
-        task = existing.pop(parsed.id, None)
+        task = existing.pop(continues.get(parsed.id, parsed.id), None)
         task_plan = TaskPlan(parsed=parsed, task=task)
         diff.tasks.append(task_plan)
         if task is None:
             task_plan.targets = [None] * len(parsed.targets)
             diff.added.append(parsed.title)
             continue
-        changes = _read_task(diff, task_plan, task, parsed, resolve)
+        changes = _moved(task, parsed) + _read_task(diff, task_plan, task, parsed, resolve)
         if changes or not task.is_active:
             diff.changed.append((task.title, changes if task.is_active else ["恢复", *changes]))
         else:
@@ -260,6 +262,19 @@ def diff_reimport(plan: Plan, draft: docparse.PlanDraft) -> ReimportDiff:
                 f"{FIELD_LABELS[name]}：{shown(name, getattr(plan, name))} → {shown(name, said[name])}"
             )
     return diff
+
+
+def _as_written(task: Task) -> revision.Earlier:
+    """The task as the earlier document wrote it (the document's words where the office corrected)."""
+    said = {name: task.corrections.get(name, getattr(task, name)) for name in TASK_FIELDS}
+    return revision.Earlier(task.external_id, said["title"], said["text"], task.is_active)
+
+
+def _moved(task: Task, parsed: docparse.Task) -> list[str]:
+    """What the preview says of a task the revision renumbered (its id changed with its place)."""
+    if task.external_id == parsed.id or task.number == parsed.number[:20]:
+        return []
+    return [f"序号 {task.number or '（无）'} → {parsed.number[:20] or '（无）'}"]
 
 
 GOAL_FIELDS = ("goal_value", "goal_comparator", "goal_year")
@@ -300,7 +315,7 @@ def _read_task(
         verdict = _read_field(
             diff,
             plan.keep,
-            f"task:{task.external_id}:{name}",
+            f"task:{parsed.id}:{name}",
             task.title,
             name,
             current[name],
@@ -309,9 +324,14 @@ def _read_task(
             same_as(name),
         )
         if verdict == "follow" and not same_as(name)(current[name], document[name]):
-            changes.append(FIELD_LABELS[name])
+            changes.append(_change_label(name, document[name]))
     changes += _read_targets(diff, plan, task, parsed)
     return changes
+
+
+def _change_label(name: str, document: Any) -> str:
+    # A new heading is shown in full: it is how the office checks the task it continues.
+    return f"任务名称改为“{document}”" if name == "title" else FIELD_LABELS[name]
 
 
 def document_units(
