@@ -82,6 +82,22 @@ def _paths_q(path_field: str, paths: tuple[str, ...]) -> Q:
     return reduce(or_, (Q(**{f"{path_field}__startswith": p}) for p in paths))
 
 
+def liaison_paths(access: Access) -> tuple[str, ...]:
+    """The paths of the regions where the user's member units sit (one query): a liaison's own area,
+    for the few rules that reach below a unit's region (whom an activity may credit)."""
+    from kesu.regions.models import Region
+
+    if not access.liaison_region_ids:
+        return ()
+    regions = Region.objects.filter(pk__in=access.liaison_region_ids)
+    return tuple(regions.values_list("path", flat=True))
+
+
+def liaison_area_q(access: Access, path_field: str) -> Q:
+    """Rows in the subtree of a region where one of the user's member units sits."""
+    return _paths_q(path_field, liaison_paths(access))
+
+
 ANONYMOUS = Access()
 _TUPLE_FIELDS = (
     "office_paths",

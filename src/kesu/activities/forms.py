@@ -28,11 +28,14 @@ from kesu.activities.models import (
     Mode,
     Resource,
 )
+from kesu.activities.people import REGISTERS, PeoplePicker
 from kesu.core.forms import StyledFormMixin, within_upload_limit
+from kesu.experts.models import Expert
 from kesu.funding.models import FundingLine
 from kesu.plans.models import Task
 from kesu.regions.models import Region, Unit
 from kesu.venues.models import Institution
+from kesu.volunteers.models import Volunteer
 
 NAME_SPLIT = re.compile(r"[、，,;；\n]+")
 
@@ -127,7 +130,24 @@ class ActivityForm(StyledFormMixin, forms.Form):
         error_messages={"min_value": "线上观看人次不能为负数"},
     )
     science_workers = forms.IntegerField(label="参与科技人员（人）", min_value=0, required=False)
-    other_participants = forms.CharField(label="参与专家、志愿者（姓名）", max_length=500, required=False)
+    experts = forms.ModelMultipleChoiceField(
+        label="参与专家（专家库）",
+        queryset=Expert.objects.none(),
+        required=False,
+        widget=PeoplePicker(REGISTERS["experts"]),
+    )
+    volunteers = forms.ModelMultipleChoiceField(
+        label="参与志愿者（志愿者名册）",
+        queryset=Volunteer.objects.none(),
+        required=False,
+        widget=PeoplePicker(REGISTERS["volunteers"]),
+    )
+    other_participants = forms.CharField(
+        label="其他参与人员（姓名）",
+        max_length=500,
+        required=False,
+        help_text="不在专家库、志愿者名册中的人员，多个用顿号分隔",
+    )
     materials = forms.IntegerField(label="发放资料（份）", min_value=0, required=False)
     cost = forms.DecimalField(
         label="活动经费（元）", min_value=0, max_digits=14, decimal_places=2, required=False
@@ -168,6 +188,8 @@ class ActivityForm(StyledFormMixin, forms.Form):
         self.fields["campaign"].queryset = Campaign.objects.visible_to(user).order_by("-starts_on")  # type: ignore[attr-defined]
         self.fields["tasks"].queryset = Task.objects.visible_to(user).active().order_by("plan_id", "pk")  # type: ignore[attr-defined]
         self.fields["resources"].queryset = Resource.objects.visible_to(user)  # type: ignore[attr-defined]
+        for register in REGISTERS.values():  # the people the user may see; a posted id outside is refused
+            self.fields[register.field].queryset = register.visible(user)  # type: ignore[attr-defined]
         self.fields["base"].queryset = Institution.objects.visible_to(user)  # type: ignore[attr-defined]
         self.fields["funding_line"].queryset = FundingLine.objects.visible_to(user).filter(unit__in=units)  # type: ignore[attr-defined]
         region_paths = {unit.region.path for unit in units.select_related("region")}
@@ -238,6 +260,8 @@ class ActivityForm(StyledFormMixin, forms.Form):
         return {
             "tasks": self.cleaned_data.get("tasks") or [],
             "resources": self.cleaned_data.get("resources") or [],
+            "experts": self.cleaned_data.get("experts") or [],
+            "volunteers": self.cleaned_data.get("volunteers") or [],
         }
 
 
@@ -253,6 +277,8 @@ def initial_for(activity: Activity) -> dict[str, Any]:
         "co_organisers": "、".join(o.unit.name for o in organisers if o.role == "co_organiser"),
         "tasks": list(activity.tasks.values_list("pk", flat=True)),
         "resources": list(activity.resources.values_list("pk", flat=True)),
+        "experts": list(activity.experts.values_list("pk", flat=True)),
+        "volunteers": list(activity.volunteers.values_list("pk", flat=True)),
         "version": activity.version,
     }
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("import/", views.ActivityImport.as_view(), name="activity_import"),
     path("import/template/", views.import_template, name="activity_import_template"),
     path("review/", views.review_queue, name="activity_review_queue"),
+    path("people/", views.people_options, name="people_options"),
     path("<int:activity_id>/", views.ActivityDetail.as_view(), name="activity"),
     path("<int:activity_id>/edit/", views.ActivityEdit.as_view(), name="activity_edit"),
     path("<int:activity_id>/submit/", views.activity_submit, name="activity_submit"),

@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from kesu.activities import actions, forms, importing
+from kesu.activities import actions, forms, importing, people
 from kesu.activities.filters import ActivityFilterSet
 from kesu.activities.models import Activity, ActivityPhoto, Campaign
 from kesu.activities.paging import CappedPaginator
@@ -239,6 +239,9 @@ class ActivityDetail(ObjectDetailView):
             # The partners of the event, as the host entered them: everyone who reads the row reads them.
             "organisers": list(obj.organisers.select_related("unit")),
             "tasks": list(obj.tasks.all()),
+            # names only: whoever reads the activity reads who took part, never their phone or ID
+            "experts": list(obj.experts.values_list("name", flat=True)),
+            "volunteers": list(obj.volunteers.values_list("name", flat=True)),
             "can_edit": can_edit,
             "can_submit": can_edit and obj.can_submit(user),
             "can_review": obj.can_review(user),
@@ -365,3 +368,18 @@ def import_template(request: AuthedRequest) -> HttpResponse:
     return xlsx_response(
         "科普活动导入模板.xlsx", "科普活动", importing.TEMPLATE_HEADERS, [importing.TEMPLATE_EXAMPLE]
     )
+
+
+@require_safe
+def people_options(request: AuthedRequest) -> HttpResponse:
+    """The picker's boxes for what was typed: the people already ticked, then the matches, all from the
+    user's own view of the register (``activities.people``)."""
+    register = people.REGISTERS.get(request.GET.get("register", ""))
+    if register is None:
+        raise Http404
+    query = request.GET.get("q", "").strip()[:30]
+    boxes = people.options(
+        register, register.visible(request.user), request.GET.getlist(register.field), query
+    )
+    context = {"boxes": boxes, "name": register.field, "id": f"id_{register.field}", "query": query}
+    return render(request, "activities/_people_options.html", context | {"register": register})

@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from kesu.accounts.access import RegionScopedQuerySet, scoped
+from kesu.accounts.access import RegionScopedQuerySet, liaison_area_q, scoped
 
 if TYPE_CHECKING:
     from kesu.accounts.access import AnyUser
@@ -154,6 +154,13 @@ class ExpertQuerySet(RegionScopedQuerySet):
             user,
             lambda access: access.region_q("region__path") | Q(recommending_unit__in=access.liaison_unit_ids),
         )
+
+    def creditable_by(self, user: AnyUser) -> Self:
+        """Whom ``user`` may name on an activity: those they read, and for a member unit's liaison the
+        experts registered in its unit's region or below — found by name, shown by name and employer only
+        (``activities.people``), never their phone."""
+        local = scoped(self, user, lambda access: liaison_area_q(access, "region__path"))
+        return self.visible_to(user) | local
 
 
 class Expert(models.Model):

@@ -10,7 +10,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from kesu.accounts.access import RegionScopedQuerySet, scoped
+from kesu.accounts.access import RegionScopedQuerySet, liaison_paths, scoped
 from kesu.core.personal import mask_id_number, mask_mobile
 from kesu.volunteers import hours as hour_rules
 
@@ -142,6 +142,13 @@ class VolunteerQuerySet(RegionScopedQuerySet):
 
     def manageable_by(self, user: AnyUser) -> VolunteerQuerySet:
         return scoped(self, user, lambda access: models.Q(region_id__in=region_ids(access.office_paths)))
+
+    def creditable_by(self, user: AnyUser) -> VolunteerQuerySet:
+        """Whom ``user`` may name on an activity: those they read, and for a member unit's liaison the
+        volunteers registered in its unit's region or below — found by name, shown by name and employer only
+        (``activities.people``), never their ID number or phone."""
+        local = scoped(self, user, lambda access: models.Q(region_id__in=region_ids(liaison_paths(access))))
+        return self.visible_to(user) | local
 
     def revealable_by(self, user: AnyUser) -> VolunteerQuerySet:
         """Who may read a full ID number: the office of the volunteer's own region (not a leader, not above)."""
