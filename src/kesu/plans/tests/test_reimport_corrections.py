@@ -117,6 +117,34 @@ def confirm(client: Client, plan: Plan, shown: Any, **choices: str) -> Any:
     return client.post(f"/plans/{plan.pk}/reimport/", {**form, **choices}, follow=True)
 
 
+def reported_on(world: World, client: Client) -> tuple[Plan, Any]:
+    """The work points published, a half-year opened, and the education bureau's liaison has reported
+    12 school science museums built on its entry (so the task and its target carry a value)."""
+    from datetime import date
+
+    from kesu.periods import Period
+    from kesu.reporting import actions as reporting_actions
+
+    plan = uploaded(world, client)
+    actions.resolve_all_as_new_units(world.pds_office, plan)
+    actions.publish_plan(world.pds_office, plan)
+    museums = task(plan, "建设校园科技馆")
+    cycle = reporting_actions.open_cycle(None, plan, Period.parse("2024H2"), due_date=date(2099, 12, 30))
+    entry = cycle.reports.get(unit=world.edu_bureau).entries.get(task=museums)
+    values: dict[int, float | None] = {museums.targets.get().pk: 12}
+    reporting_actions.save_entry(
+        world.edu_liaison,
+        entry,
+        version=entry.version,
+        status="in_progress",
+        percent=50,
+        narrative="已建成 12 所",
+        values=values,
+    )
+    entry.refresh_from_db()
+    return plan, entry
+
+
 def test_saving_a_task_unchanged_records_no_correction(world: World, client_for) -> None:
     client = client_for(world.pds_office)
     lectures = task(uploaded(world, client), "开展科普讲座")
@@ -328,28 +356,11 @@ def test_a_corrected_headline_goal_is_kept_and_a_new_one_in_the_document_asks(
 def test_a_reported_target_keeps_its_values_through_reimports_and_is_kept_when_the_document_drops_it(
     world: World, client_for
 ) -> None:
-    from datetime import date
-
-    from kesu.periods import Period
-    from kesu.reporting import actions as reporting_actions
     from kesu.reporting.models import TargetValue
 
     client = client_for(world.pds_office)
-    plan = uploaded(world, client)
-    actions.resolve_all_as_new_units(world.pds_office, plan)
-    actions.publish_plan(world.pds_office, plan)
-    target = task(plan, "建设校园科技馆").targets.get()
-    cycle = reporting_actions.open_cycle(None, plan, Period.parse("2024H2"), due_date=date(2099, 12, 30))
-    entry = cycle.reports.get(unit=world.edu_bureau).entries.get(task__title="建设校园科技馆")
-    reporting_actions.save_entry(
-        world.edu_liaison,
-        entry,
-        version=entry.version,
-        status="in_progress",
-        percent=50,
-        narrative="已建成 12 所",
-        values={target.pk: 12},
-    )
+    plan, entry = reported_on(world, client)
+    target = entry.task.targets.get()
     confirm(client, plan, preview(client, plan, work_points(museums=MUSEUMS.format(count=30))))
     target.refresh_from_db()
     assert target.value == 30 and TargetValue.objects.get(target=target).value == 12  # same row

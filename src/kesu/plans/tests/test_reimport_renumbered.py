@@ -3,18 +3,13 @@ reports and values on the same task, and says so on the preview."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
-from kesu.periods import Period
-from kesu.plans import actions
 from kesu.plans.models import Task
-from kesu.reporting import actions as reporting_actions
 from kesu.reporting.models import TargetValue
 from kesu.testing import World
 
-from .test_reimport_corrections import TITLE, confirm, docx, preview, task, uploaded
+from .test_reimport_corrections import TITLE, confirm, docx, preview, reported_on, task, uploaded
 
 pytestmark = pytest.mark.django_db
 
@@ -42,23 +37,9 @@ def test_an_inserted_task_and_a_reworded_heading_keep_every_report_on_its_task(
     world: World, client_for
 ) -> None:
     office = client_for(world.pds_office)
-    plan = uploaded(world, office)
-    actions.resolve_all_as_new_units(world.pds_office, plan)
-    actions.publish_plan(world.pds_office, plan)
-    museums, lectures = task(plan, "建设校园科技馆"), task(plan, "开展科普讲座")
+    plan, entry = reported_on(world, office)
     tasks_before = plan.tasks.count()
-    cycle = reporting_actions.open_cycle(None, plan, Period.parse("2024H2"), due_date=date(2099, 12, 30))
-    entry = cycle.reports.get(unit=world.edu_bureau).entries.get(task=museums)
-    target = museums.targets.get()
-    reporting_actions.save_entry(
-        world.edu_liaison,
-        entry,
-        version=entry.version,
-        status="in_progress",
-        percent=50,
-        narrative="已建成 12 所",
-        values={target.pk: 12},
-    )
+    museums, lectures = entry.task, task(plan, "开展科普讲座")
 
     shown = preview(office, plan, revision(lectures_heading="举办科普讲座活动"))
     page = shown.content.decode()
