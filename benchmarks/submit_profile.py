@@ -10,7 +10,9 @@ reports per submit:
 - the SQL statements (listed once),
 - Python function calls (counted by cProfile: the same for the same code and data, whatever else
   the machine is doing — the figure to compare between versions),
-- CPU time of this process and of its PostgreSQL backend (these move with the machine's load).
+- CPU time of this process and of its PostgreSQL backend (these move with the machine's load),
+- and the same for a signed-in request that does nothing else (``/healthz`` with a session): the
+  floor every page pays (middleware, session and user).
 
 The same-instant burst in reporting_bench.py drains in about 200 × (gunicorn + PostgreSQL CPU per
 submit) ÷ 2 cores, so these are the numbers that decide its p95. Options: PROFILE_SUBMITS=300,
@@ -152,8 +154,31 @@ def main() -> None:
         f"CPU per submit: this process {1000 * min(cpu):.2f} ms (median {1000 * statistics.median(cpu):.2f}), "
         f"PostgreSQL backend {1000 * statistics.median(pg):.2f} ms; {len(jobs) - 1} submits"
     )
+    floor_cpu, floor_calls = signed_in_floor(send, jobs[0][1])
+    print(
+        f"A signed-in request that does nothing else (GET /healthz with a liaison's session: the whole "
+        f"middleware stack and the session read): {1000 * floor_cpu:.2f} ms CPU, {floor_calls:.0f} Python calls"
+    )
     if TOP:
         stats.sort_stats(SORT).print_stats(TOP)
+
+
+def signed_in_floor(send: Callable[..., None], session: str, count: int = 300) -> tuple[float, float]:
+    """CPU (least of three rounds) and Python calls per signed-in request that reaches a view doing
+    nothing: what every page pays before its own work."""
+    jobs = [("/healthz", session)] * count
+    send(jobs[:20], "GET")
+    rounds = []
+    for _ in range(3):
+        started = time.process_time()
+        send(jobs, "GET")
+        rounds.append((time.process_time() - started) / count)
+    profile = cProfile.Profile()
+    profile.enable()
+    send(jobs[:50], "GET")
+    profile.disable()
+    calls = sum(row[1] for row in pstats.Stats(profile).stats.values()) / 50  # type: ignore[attr-defined]
+    return min(rounds), calls
 
 
 if __name__ == "__main__":

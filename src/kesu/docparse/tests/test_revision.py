@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from kesu.docparse import PlanDraft, parse_plan_text
 from kesu.docparse.revision import Earlier, continued
 
@@ -76,3 +80,31 @@ def test_a_task_an_earlier_revision_removed_comes_back_only_by_its_own_id() -> N
     reworded = _draft(MUSEUMS, LECTURES.replace("开展科普讲座。", "举办科普讲座活动。"))
     assert continued(removed, reworded.tasks) == {}
     assert continued(removed, before.tasks) == {}  # the same id: matched as it always was, not here
+
+
+SAMPLES = Path(__file__).resolve().parents[2] / "data" / "sample_plans"
+
+
+@pytest.mark.parametrize("sample", sorted(p.name for p in SAMPLES.glob("*.txt")))
+def test_each_sample_plan_revised_by_script_continues_every_task_it_kept(sample: str) -> None:
+    """Every fifth heading reworded (its last two characters become 工作) and a task inserted before
+    the first: each old task is continued by its own revised self, and only the inserted one is new."""
+    text = (SAMPLES / sample).read_text(encoding="utf-8")
+    before = parse_plan_text(text)
+    reworded = before.tasks[::5]
+    revised = text
+    for task in reworded:
+        revised = revised.replace(task.title, task.title[:-2] + "工作", 1)
+    first = before.tasks[0].title
+    revised = revised.replace(first, "开展院士专家进校园活动。每年不少于10场。\n" + first, 1)
+    after = parse_plan_text(revised)
+    pairs = continued(_earlier(before), after.tasks)
+    old_title = {task.id: task.title for task in before.tasks}
+    same_id = {task.id for task in after.tasks} & set(old_title)
+    for task in after.tasks:
+        if task.id in pairs:
+            was = old_title[pairs[task.id]]
+            assert task.title in (was, was[:-2] + "工作"), f"{task.title} paired with {was}"
+    unmatched = [t.title for t in after.tasks if t.id not in pairs and t.id not in same_id]
+    assert len(unmatched) <= 1 and all("院士专家进校园" in title for title in unmatched)
+    assert len(pairs) + len(same_id) >= len(before.tasks)  # none of the old tasks is left behind
