@@ -6,16 +6,21 @@ import datetime
 from decimal import Decimal
 from typing import Any, cast
 
+import django_filters
 from django import forms
+from django.db.models import Q, QuerySet
 
 from kesu.core.forms import StyledFormMixin, within_upload_limit
 from kesu.regions.models import Region, Unit
+from kesu.venues.forms_system import ALL, SubtreeFilterSet
 from kesu.venues.models import (
     REPORT_FIGURES,
     AnnualReport,
     Application,
+    ApplicationStatus,
     Category,
     CertificationBatch,
+    DesignationSystem,
     Institution,
     Outcome,
     Rubric,
@@ -327,3 +332,30 @@ class PhotoForm(StyledFormMixin, forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
         validators=[within_upload_limit],
     )
+
+
+class ApplicationFilterSet(SubtreeFilterSet):
+    """A batch's page (its status buttons) and ``/api/certification-applications/`` filter alike:
+    by batch, state, the region's subtree (by code) and name or credit code."""
+
+    region_path = "region__path"
+    batch = django_filters.NumberFilter(label="批次")
+    status = django_filters.ChoiceFilter(label="状态", choices=ApplicationStatus.choices, empty_label=ALL)
+    q = django_filters.CharFilter(label="名称或信用代码", method="filter_q")
+
+    class Meta:
+        model = Application
+        fields = ["batch", "status", "region", "q"]
+
+    def filter_q(self, queryset: QuerySet[Application], name: str, value: str) -> QuerySet[Application]:
+        value = value.strip()
+        return queryset.filter(Q(name__contains=value) | Q(credit_code__startswith=value.upper()))
+
+
+class BatchFilterSet(SubtreeFilterSet):
+    year = django_filters.NumberFilter(label="年度")
+    system = django_filters.ChoiceFilter(label="体系", choices=DesignationSystem.choices, empty_label=ALL)
+
+    class Meta:
+        model = CertificationBatch
+        fields = ["region", "year", "system"]

@@ -20,6 +20,7 @@ from kesu.core.models import AuditEvent
 from kesu.venues import actions_certification as actions
 from kesu.venues import certificates
 from kesu.venues.forms_certification import (
+    ApplicationFilterSet,
     ApplicationForm,
     BatchForm,
     CertificateTemplateForm,
@@ -114,9 +115,9 @@ def batch_detail(request: AuthedRequest, batch_id: int) -> HttpResponse | Any:
         .select_related("region", "unit")
         .annotate(mean=Avg("scores__score"))
     )
-    status = request.GET.get("status", "")
-    if status in ApplicationStatus.values:
-        applications = applications.filter(status=status)
+    chosen = ApplicationFilterSet(request.GET, queryset=applications, request=request)
+    applications = chosen.qs  # the same filters as /api/certification-applications/
+    status = chosen.form.cleaned_data.get("status", "") if chosen.is_valid() else ""
     if wants_xlsx(request):
         headers = [
             "基地名称",
