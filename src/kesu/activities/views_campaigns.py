@@ -18,11 +18,11 @@ from kesu.activities import counting, job_kinds, summary
 from kesu.activities.filters_campaigns import CampaignFilterSet
 from kesu.activities.forms_campaigns import CampaignForm
 from kesu.activities.models import Activity, Campaign
+from kesu.core.downloads import DOCX_TYPE
 from kesu.core.exports import XLSX_TYPE
 from kesu.core.http import AuthedRequest, managed_region, manages_current_region
 from kesu.core.jobs import start_or_join_job
 from kesu.core.objectviews import Column, ObjectCreateView, ObjectDetailView, ObjectEditView, ObjectListView
-from kesu.reporting.documents import DOCX_TYPE
 
 LATEST = 50  # the page lists the latest; the activity list filtered by the campaign has them all
 # What the latest-rows table shows: building 50 full rows (40 columns each) cost more than the query.

@@ -33,7 +33,6 @@ from kesu.reporting import board, rules
 from kesu.reporting.models import Cycle, Entry, Notice, ReportStatus
 from kesu.text import printable
 
-DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 LATIN_FONT, BODY_FONT, HEADING_FONT = "Times New Roman", "宋体", "黑体"
 _THEME_FONTS = ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme")
 _STYLES = {"Normal": (BODY_FONT, 12), "Heading 1": (HEADING_FONT, 14), "Heading 2": (HEADING_FONT, 12)}

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from kesu.core import audit, uploads
+from kesu.core.downloads import DOCX_TYPE
 from kesu.core.exports import wants_xlsx, xlsx_response
 from kesu.core.http import (
     AuthedRequest,
@@ -53,8 +54,6 @@ from kesu.survey.models import (
     WeightingRun,
 )
 from kesu.tables import DEFAULT_LIMITS, Limits, TableError
-
-DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def _managed_wave(request: AuthedRequest, wave_id: int) -> Wave:

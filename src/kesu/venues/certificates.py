@@ -11,16 +11,10 @@ is filled across its runs, the text keeping the formatting of the run the placeh
 from __future__ import annotations
 
 import io
-import os
 import re
-import shutil
-import subprocess
-import tempfile
 import zipfile
 from collections.abc import Iterator
-from urllib.parse import quote
 
-from django.http import HttpResponse
 from docx import Document
 from docx.document import Document as DocxDocument
 from docx.enum.section import WD_ORIENT
@@ -29,21 +23,18 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 from docx.text.paragraph import Paragraph
 
-from kesu.reporting.documents import DOCX_TYPE, _bytes, _new_document, _run
+from kesu.reporting.documents import _bytes, _new_document, _run
 from kesu.text import printable
 from kesu.venues.models import Application, CertificateTemplate
 
 __all__ = [
-    "DOCX_TYPE",
     "PLACEHOLDERS",
     "TemplateProblem",
-    "attachment",
     "builtin_template",
     "certificate_docx",
     "check_template",
     "fill_docx",
     "template_for",
-    "to_pdf",
 ]
 
 # Placeholder → what it is filled with (shown on the template page).
@@ -63,7 +54,6 @@ PLACEHOLDERS = {
 PLACEHOLDER = re.compile(r"\{\{\s*([^{}\s]{1,20})\s*\}\}")
 TEMPLATE_MAX_BYTES = 10 * 1024 * 1024
 TEMPLATE_MAX_UNPACKED = 60 * 1024 * 1024
-_CONVERT_TIMEOUT_SECONDS = 90
 
 
 class TemplateProblem(ValueError):
@@ -230,49 +220,3 @@ def certificate_docx(application: Application) -> bytes:
     own = template_for(application)
     template = own.read() if own is not None else None
     return fill_docx(template or builtin_template(), fields_of(application))
-
-
-# ---- PDF and download ---------------------------------------------------------------------------
-
-
-def to_pdf(docx: bytes) -> bytes | None:
-    """The certificate as PDF through ``soffice --headless``; None when LibreOffice is missing or fails
-    (the page then offers the Word file)."""
-    office = shutil.which("soffice") or shutil.which("libreoffice")
-    if office is None:
-        return None
-    with tempfile.TemporaryDirectory(prefix="kesu-certificate-") as workdir:
-        source = os.path.join(workdir, "certificate.docx")
-        with open(source, "wb") as handle:
-            handle.write(docx)
-        profile = "file://" + os.path.join(workdir, "profile")
-        try:
-            subprocess.run(
-                [
-                    office,
-                    f"-env:UserInstallation={profile}",
-                    "--headless",
-                    "--convert-to",
-                    "pdf",
-                    "--outdir",
-                    workdir,
-                    source,
-                ],
-                check=False,
-                capture_output=True,
-                timeout=_CONVERT_TIMEOUT_SECONDS,
-            )
-        except subprocess.TimeoutExpired:
-            return None
-        target = os.path.join(workdir, "certificate.pdf")
-        if not os.path.exists(target):
-            return None
-        with open(target, "rb") as handle:
-            return handle.read()
-
-
-def attachment(data: bytes, filename: str, content_type: str) -> HttpResponse:
-    """A download whose Chinese name survives every browser (RFC 5987)."""
-    response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return response

@@ -14,6 +14,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
 
+from kesu.core.downloads import DOCX_TYPE, attachment, word_or_pdf
 from kesu.core.exports import wants_xlsx, xlsx_response
 from kesu.core.http import READ_ONLY, AuthedRequest, current_region, managed_region, manages_current_region
 from kesu.core.models import AuditEvent
@@ -321,13 +322,7 @@ def certificate(request: AuthedRequest, application_id: int) -> HttpResponse:
         pk=application_id,
     )
     document = certificates.certificate_docx(application)
-    name = f"认定证书-{application.certificate_number}"
-    if request.GET.get("format") == "pdf":
-        pdf = certificates.to_pdf(document)
-        if pdf is not None:
-            return certificates.attachment(pdf, f"{name}.pdf", "application/pdf")
-        messages.info(request, "服务器未安装 LibreOffice，已改为下载 Word 版证书")
-    return certificates.attachment(document, f"{name}.docx", certificates.DOCX_TYPE)
+    return word_or_pdf(request, document, f"认定证书-{application.certificate_number}")
 
 
 def certificate_template(request: AuthedRequest) -> HttpResponse:
@@ -346,11 +341,9 @@ def certificate_template(request: AuthedRequest) -> HttpResponse:
         )
     wanted = request.GET.get("file")
     if wanted == "sample":
-        return certificates.attachment(
-            certificates.builtin_template(), "认定证书示例模板.docx", certificates.DOCX_TYPE
-        )
+        return attachment(certificates.builtin_template(), "认定证书示例模板.docx", DOCX_TYPE)
     if wanted == "current" and own is not None:
-        return certificates.attachment(own.read(), own.filename, certificates.DOCX_TYPE)
+        return attachment(own.read(), own.filename, DOCX_TYPE)
     form = CertificateTemplateForm(
         request.POST if request.POST.get("step") == "upload" else None,
         request.FILES if request.POST.get("step") == "upload" else None,

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from kesu.core import uploads
+from kesu.core.downloads import word_or_pdf
 from kesu.core.exports import xlsx_response
 from kesu.core.http import (
     AuthedRequest,
@@ -202,12 +203,8 @@ def certificate_download(request: AuthedRequest, pk: int) -> HttpResponse:
         Certificate.objects.visible_to(request.user).select_related("volunteer"), pk=pk
     )
     check_url = request.build_absolute_uri(reverse("volunteers:check") + f"?code={certificate.code}")
-    response = HttpResponse(
-        certificate_docx(certificate, check_url),
-        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    )
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''certificate-{certificate.code}.docx"
-    return response
+    name = f"志愿服务记录证明-{certificate.volunteer.name}-{certificate.code}"
+    return word_or_pdf(request, certificate_docx(certificate, check_url), name)  # ?format=pdf: PDF
 
 
 @login_not_required

@@ -1,23 +1,15 @@
-"""Helpers the reporting pages share: file answers, today's date, task order, history lines."""
+"""Helpers the reporting pages share: file answers (``attachment``, from ``core.downloads``), today's
+date, task order, history lines."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from urllib.parse import quote
 
-from django.http import HttpResponse
 from django.utils import timezone
 
 from kesu.core.models import AuditEvent
 from kesu.reporting.models import Entry
-
-
-def attachment(data: bytes, filename: str, content_type: str) -> HttpResponse:
-    """A file download whose Chinese name survives every browser (RFC 5987)."""
-    response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return response
 
 
 def today() -> date:

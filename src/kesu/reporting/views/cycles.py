@@ -12,6 +12,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
 
+from kesu.core.downloads import DOCX_TYPE, attachment
 from kesu.core.exports import wants_xlsx, xlsx_response
 from kesu.core.filters import sorted_rows
 from kesu.core.http import AuthedRequest, current_region
@@ -21,7 +22,7 @@ from kesu.reporting import actions, board, documents
 from kesu.reporting.filters import CycleTaskFilterSet
 from kesu.reporting.forms import CycleForm
 from kesu.reporting.models import HANDED_IN, Cycle, Report
-from kesu.reporting.views.common import attachment, today
+from kesu.reporting.views.common import today
 
 
 def cycle_list(request: AuthedRequest) -> HttpResponse:
@@ -212,5 +213,5 @@ def cycle_summary(request: AuthedRequest, cycle_id: int) -> HttpResponse:
     return attachment(
         documents.summary_docx(cycle),
         f"{cycle.plan.region.name}{cycle.period_label}工作总结.docx",
-        documents.DOCX_TYPE,
+        DOCX_TYPE,
     )

@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from kesu.core.downloads import DOCX_TYPE, attachment
 from kesu.core.exports import xlsx_response
 from kesu.core.formats import day_text
 from kesu.core.http import READ_ONLY, AuthedRequest, current_region, writable_or_403
@@ -21,7 +22,7 @@ from kesu.reporting import actions, documents, supervision
 from kesu.reporting.filters import NoticeFilterSet
 from kesu.reporting.forms import NOTICE_STEP_FORMS, NoticeForm, ReportNoticeForm
 from kesu.reporting.models import Entry, Notice, Report, ReportStatus
-from kesu.reporting.views.common import Step, attachment
+from kesu.reporting.views.common import Step
 
 
 @require_safe
@@ -74,9 +75,7 @@ def notice_list(request: AuthedRequest) -> HttpResponse:
         return xlsx_response("督办通报.xlsx", "督办通报", headers, rows, print_title="")
     if fmt == "docx":
         title = f"{region.name if region else ''}全民科学素质行动督办事项通报"
-        return attachment(
-            documents.notices_docx(list(filterset.qs), title), "督办通报.docx", documents.DOCX_TYPE
-        )
+        return attachment(documents.notices_docx(list(filterset.qs), title), "督办通报.docx", DOCX_TYPE)
     page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
     # Reports an office may send a 督办 about from here: its own region's, in cycles still collecting.
     reports = (

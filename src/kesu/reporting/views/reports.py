@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
+from kesu.core.downloads import attachment
 from kesu.core.exports import XLSX_TYPE, wants_xlsx, xlsx_response
 from kesu.core.http import READ_ONLY, AuthedRequest, writable_or_403
 from kesu.core.models import AuditEvent
@@ -19,7 +20,7 @@ from kesu.reporting import actions, board, workbook
 from kesu.reporting.forms import UploadForm
 from kesu.reporting.models import Cycle, Entry, ProgressStatus, Report, ReportStatus
 from kesu.reporting.sniff import IMAGE_KINDS
-from kesu.reporting.views.common import Step, attachment, review_comments, task_order, today
+from kesu.reporting.views.common import Step, review_comments, task_order, today
 from kesu.reporting.views.review import next_waiting
 
 

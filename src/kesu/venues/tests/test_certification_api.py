@@ -6,13 +6,14 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
+from kesu.accounts.models import User
 from kesu.testing import World, api_token
 from kesu.venues.testing_certification import certify, make_application, make_batch
 
 pytestmark = pytest.mark.django_db
 
 
-def api_as(user: object) -> APIClient:
+def api_as(user: User) -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
     return client

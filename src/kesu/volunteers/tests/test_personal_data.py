@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+import shutil
 from datetime import date
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from openpyxl import load_workbook
@@ -128,3 +130,29 @@ def test_the_certificate_downloads_as_a_word_file_with_a_masked_number(
         client_for(world.xz_office).get(f"/volunteers/certificates/{certificate.pk}/download/").status_code
         == 404
     )
+
+
+@pytest.mark.skipif(
+    not shutil.which("soffice") and not shutil.which("libreoffice"), reason="未安装 LibreOffice"
+)
+def test_the_certificate_downloads_as_a_pdf_to_print_named_for_the_volunteer(
+    world: Any, client_for: Any, volunteer: Volunteer
+) -> None:
+    certificate = actions.issue_certificate(world.pds_office, volunteer, issuer="平顶山市科协")
+    url = f"/volunteers/certificates/{certificate.pk}/download/"
+    response = client_for(world.pds_office).get(url, {"format": "pdf"})
+    assert response["Content-Type"] == "application/pdf" and response.content.startswith(b"%PDF-")
+    assert quote(f"志愿服务记录证明-王小明-{certificate.code}.pdf") in response["Content-Disposition"]
+    page = client_for(world.pds_office).get(f"/volunteers/people/{volunteer.pk}/").content.decode()
+    assert f"{url}?format=pdf" in page
+
+
+def test_without_libreoffice_the_pdf_link_gives_the_word_file_and_says_why(
+    world: Any, client_for: Any, volunteer: Volunteer, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    certificate = actions.issue_certificate(world.pds_office, volunteer, issuer="平顶山市科协")
+    client = client_for(world.pds_office)
+    response = client.get(f"/volunteers/certificates/{certificate.pk}/download/", {"format": "pdf"})
+    assert response["Content-Disposition"].endswith(".docx")
+    assert "服务器未安装 LibreOffice" in client.get(f"/volunteers/people/{volunteer.pk}/").content.decode()
