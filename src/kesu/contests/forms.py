@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 
+from kesu.contests import actions
 from kesu.contests.models import Contest, ContestRound
 from kesu.core.forms import StyledFormMixin, within_upload_limit
 from kesu.plans.models import Task
@@ -13,15 +14,10 @@ from kesu.quiz.ranking import METRIC_LABELS, AwardRule, Metric
 
 WHEN = {"type": "datetime-local"}
 WHEN_FORMAT = "%Y-%m-%dT%H:%M"
+# The contest's own fields, as the action writes them (``actions.CONTEST_FIELDS``), but the award rule
+# is put together from the award_* fields below; the plan tasks (many-to-many) go before the notes.
 CONTEST_FIELDS = [
-    "name",
-    "level",
-    "kind",
-    "organiser",
-    "year",
-    "opens_at",
-    "closes_at",
-    "population_basis",
+    *(name for name in actions.CONTEST_FIELDS if name not in ("award_rule", "notes")),
     "plan_tasks",
     "notes",
 ]
