@@ -31,6 +31,7 @@ from kesu.activities.models import (
 )
 from kesu.core import audit
 from kesu.regions.models import Region, Unit, UnitAlias
+from kesu.regions.signals import rewrite_prefix
 
 if TYPE_CHECKING:
     from kesu.accounts.models import User
@@ -458,10 +459,18 @@ def import_activities(actor: User | None, region: Region, rows: list[ImportRow],
 # ---- a region moved ------------------------------------------------------------------------------
 
 
-def follow_region_move(sender: object, provinces: set[str] | None = None, **kwargs: object) -> int:
-    """Regions moved (``regions.signals.tree_changed``, inside the move's transaction and audit event):
-    every activity of the provinces named (all of them for ``None``) whose copied path is no longer
-    its region's takes the new one, in one statement. Returns the number of rows rewritten."""
+def follow_region_move(
+    sender: object,
+    provinces: set[str] | None = None,
+    moved: tuple[str, str] | None = None,
+    **kwargs: object,
+) -> int:
+    """Regions moved (``regions.signals.tree_changed``, inside the move's transaction and audit event).
+    One subtree moved: the activities under its old path take the new one (``rewrite_prefix``, on the
+    path's index). Otherwise (divisions reloaded): every activity of the provinces named (all for
+    ``None``) whose copied path is no longer its region's takes the new one. Returns rows rewritten."""
+    if moved is not None:
+        return rewrite_prefix(Activity.objects.all(), "region_path", *moved)
     rows = Activity.objects.all()
     if provinces is not None:
         inside = Q(pk__in=[])

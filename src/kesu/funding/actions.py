@@ -23,6 +23,7 @@ from kesu.funding.models import (
     Nature,
     PerformanceTarget,
 )
+from kesu.regions.signals import rewrite_prefix
 
 if TYPE_CHECKING:
     from kesu.accounts.models import User
@@ -319,8 +320,12 @@ def _user(actor: User | None) -> User | None:
 # region), which records its own audit event; they only copy the new path onto the lines.
 
 
-def on_tree_changed(sender: object, **kwargs: object) -> None:
-    """Regions moved or were renumbered: every line whose path no longer matches its unit's region's."""
+def on_tree_changed(sender: object, moved: tuple[str, str] | None = None, **kwargs: object) -> None:
+    """One subtree moved: the lines under its old path take the new one (``rewrite_prefix``). Regions
+    reloaded or renumbered: every line whose path no longer matches its unit's region's."""
+    if moved is not None:
+        rewrite_prefix(FundingLine.objects.all(), "region_path", *moved)
+        return
     FundingLine.objects.sync_region_paths()
 
 

@@ -6,15 +6,14 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from django.db import transaction
-from django.db.models import Q, Value
-from django.db.models.functions import Concat, Substr
+from django.db.models import Q
 
 from kesu.accounts.actions import scope_changed
 from kesu.accounts.models import User
 from kesu.core import audit
 from kesu.regions.divisions import Division, read_divisions
 from kesu.regions.models import GroupRule, Region, Unit, UnitAlias, UnitGroup, UnitKind
-from kesu.regions.signals import tree_changed
+from kesu.regions.signals import rewrite_prefix, tree_changed
 
 
 @transaction.atomic
@@ -77,11 +76,10 @@ def move_region(actor: User | None, region: Region, new_parent: Region) -> Regio
     region.path = region.compute_path()
     region.save(update_fields=["parent", "path"])
     # The whole subtree in one statement: the new prefix, then each path after the old prefix.
-    Region.objects.filter(path__startswith=old_path).exclude(pk=region.pk).update(
-        path=Concat(Value(region.path), Substr("path", len(old_path) + 1))
-    )
+    rewrite_prefix(Region.objects.exclude(pk=region.pk), "path", old_path, region.path)
     _scope_changed_below(region.path)
-    tree_changed.send(sender=Region, provinces={old_path.split("/")[0], region.path.split("/")[0]})
+    provinces = {old_path.split("/")[0], region.path.split("/")[0]}
+    tree_changed.send(sender=Region, provinces=provinces, moved=(old_path, region.path))
     audit.record(
         actor,
         "region.move",

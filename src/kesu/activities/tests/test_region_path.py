@@ -13,7 +13,9 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.db.models import F
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from openpyxl import load_workbook
 
@@ -100,8 +102,15 @@ def test_a_county_moved_to_another_city_takes_its_activities_and_their_visibilit
     stays = held(world.edu_bureau, "新华区的讲座", days_ago=5, place=region(XINHUA))
     zhengzhou_office = office_of(ZHENGZHOU)
 
-    region_actions.move_region(None, region(BAOFENG), region(ZHENGZHOU))
+    with CaptureQueriesContext(connection) as statements:
+        region_actions.move_region(None, region(BAOFENG), region(ZHENGZHOU))
 
+    # the moved subtree's rows found by their old path prefix, not by joining every activity of the
+    # two provinces to its region
+    rewrite = [
+        q["sql"] for q in statements.captured_queries if q["sql"].startswith('UPDATE "activities_activity"')
+    ]
+    assert len(rewrite) == 1 and "regions_region" not in rewrite[0]
     assert stored_path(moved) == region(BAOFENG).path and region(BAOFENG).path.startswith(
         region(ZHENGZHOU).path
     )
