@@ -124,8 +124,12 @@ def test_the_certificate_downloads_as_a_word_file_with_a_masked_number(
 
     certificate = actions.issue_certificate(world.pds_office, volunteer, issuer="平顶山市科协")
     response = client_for(world.pds_office).get(f"/volunteers/certificates/{certificate.pk}/download/")
-    text = "\n".join(p.text for p in Document(io.BytesIO(response.content)).paragraphs)
+    document = Document(io.BytesIO(response.content))
+    text = "\n".join(p.text for p in document.paragraphs)
     assert certificate.code in text and "3 小时" in text and NUMBER not in text and NUMBER[-4:] in text
+    page = document.sections[0]
+    assert page.page_width is not None and page.page_height is not None
+    assert (round(page.page_width.mm), round(page.page_height.mm)) == (210, 297)  # A4, as it is printed
     assert (
         client_for(world.xz_office).get(f"/volunteers/certificates/{certificate.pk}/download/").status_code
         == 404
