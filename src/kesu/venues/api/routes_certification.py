@@ -10,13 +10,12 @@ from django.db.models import Avg, QuerySet
 from rest_framework import serializers, viewsets
 
 from kesu.venues.actions import masked_phone
+from kesu.venues.api.routes_system import RegionFields
 from kesu.venues.forms_certification import ApplicationFilterSet, BatchFilterSet
 from kesu.venues.models import Application, CertificationBatch
 
 
-class BatchSerializer(serializers.ModelSerializer):
-    region: Any = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    region_name = serializers.CharField(source="region.name", read_only=True)
+class BatchSerializer(RegionFields):
     system_label = serializers.CharField(source="get_system_display", read_only=True)
     level_label = serializers.CharField(source="get_level_display", read_only=True)
 
@@ -39,10 +38,8 @@ class BatchSerializer(serializers.ModelSerializer):
         ]
 
 
-class ApplicationSerializer(serializers.ModelSerializer):
+class ApplicationSerializer(RegionFields):
     batch_title = serializers.CharField(source="batch.title", read_only=True)
-    region: Any = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    region_name = serializers.CharField(source="region.name", read_only=True)
     recommending_unit = serializers.CharField(source="unit.name", read_only=True)
     category = serializers.CharField(source="category.name", read_only=True, default=None, allow_null=True)
     contact_phone = serializers.SerializerMethodField()

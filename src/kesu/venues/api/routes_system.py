@@ -13,18 +13,20 @@ from kesu.venues.forms_system import CallFilterSet, CaravanFilterSet, CreationFi
 from kesu.venues.models import AwardCall, CaravanTrip, Creation, Nomination, Tour, TourStop
 
 
-class _RegionFields(serializers.ModelSerializer):
+class RegionFields(serializers.ModelSerializer):
+    """A row's region as its code (what the API's ``region`` filter takes) and its name."""
+
     region: Any = serializers.SlugRelatedField(slug_field="code", read_only=True)
     region_name = serializers.CharField(source="region.name", read_only=True)
 
 
-class TourStopSerializer(_RegionFields):
+class TourStopSerializer(RegionFields):
     class Meta:
         model = TourStop
         fields = ["id", "region", "region_name", "venue", "start_date", "end_date", "visitors"]
 
 
-class TourSerializer(_RegionFields):
+class TourSerializer(RegionFields):
     stops = TourStopSerializer(many=True, read_only=True)
 
     class Meta:
@@ -32,13 +34,13 @@ class TourSerializer(_RegionFields):
         fields = ["id", "region", "region_name", "exhibition", "year", "note", "stops"]
 
 
-class CaravanTripSerializer(_RegionFields):
+class CaravanTripSerializer(RegionFields):
     class Meta:
         model = CaravanTrip
         fields = ["id", "region", "region_name", "vehicle", "date", "place", "activities", "visitors", "note"]
 
 
-class CreationSerializer(_RegionFields):
+class CreationSerializer(RegionFields):
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
     level_label = serializers.CharField(source="get_level_display", read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
@@ -74,7 +76,7 @@ class NominationSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "nominee", "recommended_by", "score", "selected"]
 
 
-class AwardCallSerializer(_RegionFields):
+class AwardCallSerializer(RegionFields):
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     nominations = serializers.SerializerMethodField()
 
