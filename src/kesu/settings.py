@@ -233,6 +233,8 @@ SPECTACULAR_SETTINGS = {
         "RunStatusEnum": "kesu.survey.models.RunStatus",
         "StatisticsFigureSourceEnum": "kesu.kepustats.models.Source",
         "ContestFigureSourceEnum": "kesu.contests.models.FigureSource",
+        # 国家/省/市/县 of a base's designation and of a certification batch (one choice set, one name)
+        "DesignationLevelEnum": "kesu.venues.models.DesignationLevel",
     },
 }
 
