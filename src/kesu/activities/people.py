@@ -3,8 +3,8 @@
 A volunteer register holds up to 10^5 people, so the form never lists it: ``PeoplePicker`` draws only
 the people already chosen (as ticked boxes) and a search box; typing asks ``people_options`` for up
 to ``MATCHES`` names among the people the user may credit (``creditable_by``), drawn as unticked
-boxes beside the ticked ones (which the search posts back, so a new search keeps them). Ticking is the whole interaction:
-no script of our own, and it works the same with a mouse or on a phone. The form field validates the
+boxes beside the ticked ones (which the search posts back, so a new search keeps them). Ticking is
+the whole interaction: no script of our own, and it works the same with a mouse or on a phone. The form field validates the
 posted ids against the same ``creditable_by`` queryset, so an id from another region is refused.
 """
 
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
 
 from kesu.experts.models import Expert
@@ -32,7 +32,6 @@ class Register:
     noun: str
     visible: Callable[[Any], QuerySet[Any]]
     lookup: str  # volunteers by the start of the name (an index), experts anywhere in it
-    label: Callable[[Any], str]
 
 
 def _label(person: Expert | Volunteer) -> str:
@@ -47,14 +46,12 @@ REGISTERS = {
         "专家",
         lambda user: Expert.objects.creditable_by(user).order_by("name", "pk"),
         "name__contains",
-        _label,
     ),
     "volunteers": Register(
         "volunteers",
         "志愿者",
         lambda user: Volunteer.objects.creditable_by(user).filter(in_register=True).order_by("name", "pk"),
         "name__startswith",
-        _label,
     ),
 }
 
@@ -76,13 +73,14 @@ class Boxes:
 
 def options(register: Register, people: QuerySet[Any], chosen_ids: list[str], query: str = "") -> Boxes:
     """The boxes to draw: the people chosen (ticked), then up to MATCHES others whose name matches."""
-    ids = [int(pk) for pk in chosen_ids if str(pk).isdigit()]
+    # ids as posted: only plain decimal numbers that fit a key (no "²", no 40-digit number for the DB)
+    ids = [int(pk) for pk in chosen_ids if str(pk).isdecimal() and len(str(pk)) < 12]
     chosen = list(people.filter(pk__in=ids)) if ids else []
-    found: list[Model] = []
+    found: list[Any] = []
     if query:
         found = list(people.filter(**{register.lookup: query}).exclude(pk__in=ids)[: MATCHES + 1])
-    boxes = [Person(p.pk, register.label(p), True) for p in chosen]
-    boxes += [Person(p.pk, register.label(p), False) for p in found[:MATCHES]]
+    boxes = [Person(p.pk, _label(p), True) for p in chosen]
+    boxes += [Person(p.pk, _label(p), False) for p in found[:MATCHES]]
     return Boxes(boxes, more=len(found) > MATCHES)
 
 

@@ -119,3 +119,12 @@ def test_a_search_with_too_many_matches_asks_for_more_of_the_name(world: World, 
     assert body.count('type="checkbox"') == people.MATCHES and "请多输入几个字缩小范围" in body
     narrower = client_for(who.host).get("/activities/people/", {"register": "volunteers", "q": "李2"})
     assert "缩小范围" not in narrower.content.decode()
+
+
+def test_a_tampered_id_in_a_search_is_ignored_not_an_error(world: World, client_for) -> None:
+    who = personas(world)
+    make_expert(who.city, "钱工", "13900000009")
+    page = client_for(who.host).get(
+        "/activities/people/", {"register": "experts", "q": "钱", "experts": ["²", "9" * 40, "x"]}
+    )
+    assert page.status_code == 200 and "钱工" in page.content.decode()
