@@ -29,7 +29,7 @@ from kesu.activities.models import (
     Campaign,
     OrganiserRole,
 )
-from kesu.core import audit
+from kesu.core import audit, dbstats
 from kesu.regions.models import Region, Unit, UnitAlias
 from kesu.regions.signals import rewrite_prefix
 
@@ -453,6 +453,7 @@ def import_activities(actor: User | None, region: Region, rows: list[ImportRow],
         after={"file": filename, "rows": len(created), "at": now.isoformat()},
         target_repr=f"导入科普活动：{filename}"[:200],
     )
+    dbstats.analyse_after_commit(len(created), Activity, ActivityOrganiser)
     return len(created)
 
 

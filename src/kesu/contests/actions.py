@@ -26,7 +26,7 @@ from kesu.contests.models import (
     FigureSource,
     ParticipationFigure,
 )
-from kesu.core import audit
+from kesu.core import audit, dbstats
 from kesu.core.models import AuditEvent
 from kesu.quiz.ranking import Standing, awarded
 
@@ -342,6 +342,7 @@ def import_results(
     )
     if round is None:
         refresh_indicators(actor, contest)
+    dbstats.analyse_after_commit(len(rows), ParticipationFigure)
     return len(rows)
 
 

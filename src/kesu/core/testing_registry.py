@@ -18,21 +18,25 @@ A registry app's test module declares what is particular to its model and inheri
 Every check goes over HTTP with the ``world`` personas, as a user would: the manager sees the
 object in the list, its page and its export, creates and edits it with one audit event each; the
 outsider gets neither the object's name on the list nor its page nor its form (404, nothing
-changed). ``ImportChecks`` adds a good and a bad file. The mixins' names do not start with
+changed). ``ImportChecks`` adds a good and a bad file, and checks that a stored file leaves the
+planner's statistics of its table fresh (``core.dbstats``). The mixins' names do not start with
 "Test", so pytest collects only the declaring classes.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
-from typing import Any, ClassVar
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar, TypeVar
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import models
+from django.db import connection, models
 from openpyxl import load_workbook
 
+from kesu.core import dbstats
 from kesu.core.models import AuditEvent
+
+T = TypeVar("T")
 
 
 class RegistryBase:
@@ -184,6 +188,62 @@ class ImportChecks(RegistryBase):
         response = self.upload(self.client(world, client_for, self.outsider), name, data)
         assert response.status_code in (200, 404)  # refused outright, or every row named as out of scope
         assert self.imported().count() == before
+
+    def test_a_stored_file_leaves_the_planners_statistics_of_its_table_fresh(
+        self, world: Any, client_for: Any, monkeypatch: Any, django_capture_on_commit_callbacks: Any
+    ) -> None:
+        name, data = self.good_file(world)
+        client = self.client(world, client_for, self.manager)
+        response = statistics_follow(
+            self.imported().model,
+            lambda: self.upload(client, name, data),
+            monkeypatch,
+            django_capture_on_commit_callbacks,
+        )
+        assert response.status_code == 302, response.content.decode()[:2000]
+
+
+def statistics_follow(
+    model: type[models.Model], store: Callable[[], T], monkeypatch: Any, capture_on_commit: Any
+) -> T:
+    """Run ``store`` (an import adding rows to ``model``'s table), then check that once it commits the
+    planner's statistics count the table's rows as they now are (``core.dbstats``); its result."""
+    # A real bulk import has hundreds of rows; a test's file a few, so the threshold comes down.
+    monkeypatch.setattr(dbstats, "BULK_ROWS", 1)
+    table = model._meta.db_table
+    reset_planner_statistics(table)
+    before = model._base_manager.count()
+    with capture_on_commit(execute=True):
+        result = store()
+    after = model._base_manager.count()
+    assert after > before and planner_rows(table) == after
+    return result
+
+
+def planner_rows(table: str) -> float | None:
+    """What the planner believes a table holds: PostgreSQL's reltuples, SQLite's sqlite_stat1 row count."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [table])
+        else:
+            cursor.execute("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
+            if not cursor.fetchone()[0]:
+                return None
+            cursor.execute("SELECT CAST(stat AS INTEGER) FROM sqlite_stat1 WHERE tbl = %s", [table])
+        row = cursor.fetchone()
+    return float(row[0]) if row and row[0] is not None else None
+
+
+def reset_planner_statistics(table: str) -> None:
+    """Statistics that know the table as it is now, whatever earlier tests left behind (PostgreSQL
+    keeps them across rolled-back tests; SQLite's are forgotten, so an import's ANALYZE must write them)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+        else:
+            cursor.execute("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
+            if cursor.fetchone()[0]:
+                cursor.execute("DELETE FROM sqlite_stat1 WHERE tbl = %s", [table])
 
 
 class RegistryChecks(ListChecks, DetailChecks, CreateChecks, EditChecks, ScopeChecks):

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from kesu.core import audit, personal
+from kesu.core import audit, dbstats, personal
 from kesu.experts import counting
 from kesu.experts.models import (
     RANK_ORDER,
@@ -786,6 +786,7 @@ def import_experts(
     )
     years = {row.appointment["start"].year for row in rows if row.appointment} or None
     _refresh_later(region, years)
+    dbstats.analyse_after_commit(len(rows), Expert, Appointment)
     return len(new), len(changed)
 
 

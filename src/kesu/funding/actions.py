@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
-from kesu.core import audit
+from kesu.core import audit, dbstats
 from kesu.funding import counting
 from kesu.funding.arithmetic import Breakdown, PerCapita, line_problems
 from kesu.funding.models import (
@@ -292,6 +292,7 @@ def import_lines(
         target_repr=f"科普经费项目导入：{filename}"[:200],
         after={"file": filename, "created": created, "updated": updated},
     )
+    dbstats.analyse_after_commit(len(rows), FundingLine)
     return created, updated
 
 

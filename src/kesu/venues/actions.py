@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.utils import timezone
 
-from kesu.core import audit, uploads
+from kesu.core import audit, dbstats, uploads
 from kesu.core.jobs import start_job
 from kesu.core.personal import mask_mobile
 from kesu.indicators import actions as indicator_actions
@@ -273,6 +273,7 @@ def import_institutions(
         },
     )
     refresh_after_write(actor, Region.objects.filter(pk__in={p.fields["region"].pk for p in parsed}))
+    dbstats.analyse_after_commit(len(parsed), Institution, Designation)
     return len(new), len(changed)
 
 

@@ -13,7 +13,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from kesu.core import audit
+from kesu.core import audit, dbstats
 from kesu.indicators.models import Indicator
 from kesu.regions.models import Region, RegionLevel, Unit
 from kesu.reporting import assessment
@@ -250,6 +250,7 @@ def import_tour_stops(
         after={"file": filename[:200], "created": len(new), "updated": len(changed), "rows": len(rows)},
     )
     refresh_after_commit({row.region for row in rows}, {row.year for row in rows})
+    dbstats.analyse_after_commit(len(rows), TourStop)
     return len(new), len(changed)
 
 
@@ -313,6 +314,7 @@ def import_caravan_trips(
         after={"file": filename[:200], "created": len(new), "updated": len(changed), "rows": len(rows)},
     )
     refresh_after_commit({row.region for row in rows}, {row.date.year for row in rows})
+    dbstats.analyse_after_commit(len(rows), CaravanTrip)
     return len(new), len(changed)
 
 

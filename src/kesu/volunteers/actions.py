@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import ExtractYear
 
-from kesu.core import audit
+from kesu.core import audit, dbstats
 from kesu.core.personal import PersonalDataError, StoredIdNumber, encrypt_text, mask_name, reveal
 from kesu.regions.models import Region
 from kesu.volunteers import counting
@@ -596,6 +596,7 @@ def import_volunteers(
         note=f"导入 {filename}",
     )
     _refresh_later(region)
+    dbstats.analyse_after_commit(len(rows), Volunteer, Volunteer.teams.through)
     return run
 
 
@@ -738,6 +739,7 @@ def import_teams(
         note=f"导入 {filename}",
     )
     _refresh_later(region)
+    dbstats.analyse_after_commit(len(rows), Team)
     return created, updated
 
 
@@ -808,6 +810,7 @@ def import_records(
     )
     for year in sorted({row.service_date.year for row in rows}):
         _refresh_later(region, year)
+    dbstats.analyse_after_commit(len(rows), ServiceRecord)
     return len(new), len(changed)
 
 
@@ -891,6 +894,7 @@ def import_snapshots(
     )
     for year in sorted({row.month.year for row in rows}):
         _refresh_later(region, year)
+    dbstats.analyse_after_commit(len(rows), InformantSnapshot)
     return len(new), len(changed)
 
 
@@ -943,6 +947,7 @@ def import_grid_posts(
         note=f"导入 {filename}",
     )
     _refresh_later(region)
+    dbstats.analyse_after_commit(len(rows), GridPost)
     return len(new), len(changed)
 
 

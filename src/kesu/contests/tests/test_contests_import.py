@@ -15,6 +15,7 @@ from kesu.contests.models import ParticipationFigure
 from kesu.contests.testing import make_contest
 from kesu.core.models import AuditEvent
 from kesu.core.registry_imports import importer
+from kesu.core.testing_registry import statistics_follow
 from kesu.tables import TableError
 
 pytestmark = pytest.mark.django_db
@@ -185,3 +186,20 @@ def test_a_rounds_export_is_ranked_on_its_own_and_keeps_its_round_from_being_del
     assert "还没有地区成绩" in whole
     client.post(f"/contests/{contest.pk}/rounds/1/delete/")
     assert contest.rounds.filter(number=1).exists()
+
+
+def test_a_stored_export_leaves_the_planners_statistics_of_the_figures_fresh(
+    world: Any, client_for: Any, monkeypatch: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    contest = make_contest(world.pingdingshan)
+    data = xlsx(
+        [["地区代码", "地区", "答题人数", "答题人次", "满分人数"], ["410402", "新华区", 1200, 5600, 300]]
+    )
+    client = client_for(world.pds_office)
+    response = statistics_follow(
+        ParticipationFigure,
+        lambda: upload(client, contest, "平台导出.xlsx", data),
+        monkeypatch,
+        django_capture_on_commit_callbacks,
+    )
+    assert response.status_code == 302, response.content.decode()

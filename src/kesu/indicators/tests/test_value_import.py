@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from kesu.core.exports import xlsx_bytes
 from kesu.core.models import AuditEvent
+from kesu.core.testing_registry import planner_rows, reset_planner_statistics
 from kesu.indicators import actions
 from kesu.indicators.models import IndicatorValue
 
@@ -123,40 +124,11 @@ def test_each_problem_keeps_its_row_and_column_for_machines_and_its_words_for_pe
     assert parsed.errors == ["第 2 行：区划代码“410499000000”不存在", "第 3 行：数值“十二”不是数字"]
 
 
-def _planner_rows(table: str) -> float | None:
-    """What the planner believes a table holds: PostgreSQL's reltuples, SQLite's sqlite_stat1 row count."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [table])
-        else:
-            cursor.execute("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
-            if not cursor.fetchone()[0]:
-                return None
-            cursor.execute("SELECT CAST(stat AS INTEGER) FROM sqlite_stat1 WHERE tbl = %s", [table])
-        row = cursor.fetchone()
-    return float(row[0]) if row and row[0] is not None else None
-
-
-def _forget_statistics(table: str) -> None:
-    """Start from what the planner knows of an empty table, whatever earlier tests left behind."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
-        else:
-            cursor.execute("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
-            if cursor.fetchone()[0]:
-                cursor.execute("DELETE FROM sqlite_stat1 WHERE tbl = %s", [table])
-
-
 @pytest.mark.django_db(transaction=True)
 def test_after_a_bulk_import_the_planner_knows_how_many_values_there_are(world: Any, client_for: Any) -> None:
     actions.ensure_catalogue()  # a transactional test may follow another that flushed the catalogue
     table = IndicatorValue._meta.db_table
-    _forget_statistics(table)
-    assert (_planner_rows(table) or 0) < 1000
+    reset_planner_statistics(table)
+    assert (planner_rows(table) or 0) < 1000
     assert _upload(client_for(world.pds_office), "志愿者.csv", _thousand_rows()).status_code == 302
-    assert _planner_rows(table) == 1000
+    assert planner_rows(table) == 1000

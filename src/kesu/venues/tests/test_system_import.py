@@ -12,6 +12,7 @@ from django.core.management import call_command
 from openpyxl import load_workbook
 
 from kesu.core.models import AuditEvent
+from kesu.core.testing_registry import statistics_follow
 from kesu.testing import World
 from kesu.venues.importing_system import run_stop_import, run_trip_import
 from kesu.venues.models import CaravanTrip, Tour, TourStop
@@ -134,3 +135,19 @@ def test_the_office_uploads_on_the_page_and_a_leader_may_not(world: World, clien
         "/bases/system/tours/import/", {"file": SimpleUploadedFile("站点.csv", (STOPS + stop()).encode())}
     ).status_code in (302, 200)  # lands in 新郑市's own scope: the county is unknown there
     assert TourStop.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("run", "model", "text"),
+    [(run_stop_import, TourStop, STOPS + stop()), (run_trip_import, CaravanTrip, TRIPS + trip())],
+)
+def test_each_import_leaves_the_planners_statistics_of_its_table_fresh(
+    world: World, run: Any, model: Any, text: str, monkeypatch: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    result = statistics_follow(
+        model,
+        lambda: run(None, world.pingdingshan, text.encode(), "文件.csv", dry_run=False),
+        monkeypatch,
+        django_capture_on_commit_callbacks,
+    )
+    assert result.errors == []

@@ -10,8 +10,16 @@ from openpyxl import Workbook
 
 from kesu.core.models import AuditEvent
 from kesu.core.registry_imports import importer
+from kesu.core.testing_registry import statistics_follow
 from kesu.volunteers import actions
-from kesu.volunteers.models import InformantSnapshot, ServiceRecord, Team, Volunteer, VolunteerImport
+from kesu.volunteers.models import (
+    GridPost,
+    InformantSnapshot,
+    ServiceRecord,
+    Team,
+    Volunteer,
+    VolunteerImport,
+)
 from kesu.volunteers.testing import id_number, wrong_check_digit
 
 A, B, C = id_number(21), id_number(22), id_number(23)
@@ -209,3 +217,30 @@ def test_grid_posts_import_and_bad_phones_are_named(world: Any) -> None:
     assert _run("grid_posts", world, bad.encode())["errors"][0]["column"] == "手机"
     good = header + "410402,光明社区,一级,王五,13912345678,网格员,是\n410402,建设村,一级,,,,否\n"
     assert _run("grid_posts", world, good.encode())["created"] == 2
+
+
+@pytest.mark.parametrize(
+    ("kind", "model", "data"),
+    [
+        (
+            "service_records",
+            ServiceRecord,
+            RECORD_HEADER + f"科普日,2025-09-20,2025-09-21,{A},2025-09-20,,,2\n",
+        ),
+        ("informants", InformantSnapshot, SNAP_HEADER + "410402,2025-01,100,10,0,\n"),
+        ("grid_posts", GridPost, "区划代码,网格名称,网格层级\n410402,光明社区,一级\n"),
+    ],
+)
+def test_each_import_leaves_the_planners_statistics_of_its_table_fresh(
+    world: Any,
+    kind: str,
+    model: Any,
+    data: str,
+    monkeypatch: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    _register(world)
+    result = statistics_follow(
+        model, lambda: _run(kind, world, data.encode()), monkeypatch, django_capture_on_commit_callbacks
+    )
+    assert result["errors"] == []
