@@ -174,9 +174,11 @@ def _people(province: Region, regions: list[Region], units: dict[int, list[Unit]
         if u.kind != UnitKind.SUBREGION
     ]
     User.objects.bulk_create(users, batch_size=5000)
-    by_name = dict(
-        User.objects.filter(username__in=[u.username for u in users]).values_list("username", "pk")
-    )
+    names = [u.username for u in users]
+    by_name: dict[str, int] = {}
+    for start in range(0, len(names), 10_000):  # 16× has more users than a statement takes parameters
+        chunk = User.objects.filter(username__in=names[start : start + 10_000])
+        by_name |= dict(chunk.values_list("username", "pk"))
     memberships = [
         Membership(user_id=by_name[f"office-{r.code}"], role=Role.OFFICE, region=r)
         for r in [province, *regions]
