@@ -16,11 +16,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
 from kesu import tables
+from kesu.core.jobs import start_job
 
 if TYPE_CHECKING:
     from kesu.accounts.models import User
@@ -47,6 +48,15 @@ def hold(data: bytes, filename: str) -> str:
     path = folder / f"upload{Path(filename).suffix.lower()[:6]}"
     path.write_bytes(data)
     return str(path)
+
+
+def start_import(
+    actor: User, kind: str, title: str, *, region: Region, data: bytes, filename: str, **params: Any
+) -> Job:
+    """Hold a large upload and start the job of ``kind`` that reads it with ``held_import``; the job's
+    user and region are the uploader's, so it stores what the page would have stored."""
+    path = hold(data, filename)
+    return start_job(actor, kind, title[:200], region=region, path=path, filename=filename, **params)
 
 
 def release(path: str) -> None:

@@ -24,7 +24,6 @@ from kesu.core.http import (
     manages_current_region,
     writable_or_403,
 )
-from kesu.core.jobs import start_job
 from kesu.core.objectviews import (
     Checked,
     Column,
@@ -238,13 +237,12 @@ class RegistryImport(ObjectImportView):
         if not uploads.goes_to_background(data):
             return None
         uploads.precheck(data, filename, importing.LIMITS)
-        path = uploads.hold(data, filename)
-        job = start_job(
+        job = uploads.start_import(
             self.request.user,
             IMPORT_JOB,
-            f"{self.heading}：{filename}"[:200],
+            f"{self.heading}：{filename}",
             region=self.region,
-            path=path,
+            data=data,
             filename=filename,
             registry_kind=self.kind,
         )
