@@ -2,7 +2,7 @@
 
 
 def ready() -> None:
-    from kesu.activities import demo, job_kinds  # noqa: F401  (register the demo step and the job kind)
+    from kesu.activities import demo, job_kinds  # noqa: F401  (the demo step; the 汇总表 and import jobs)
     from kesu.activities.actions_campaigns import refresh_all
     from kesu.activities.report_link import panel
     from kesu.core.models import register_verbs

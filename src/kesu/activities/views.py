@@ -17,10 +17,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from kesu.activities import actions, forms, importing, people
+from kesu.activities import actions, forms, importing, job_kinds, people
 from kesu.activities.filters import ActivityFilterSet
 from kesu.activities.models import Activity, ActivityPhoto, Campaign
 from kesu.activities.paging import CappedPaginator
+from kesu.core import uploads
 from kesu.core.exports import xlsx_response
 from kesu.core.http import AuthedRequest, current_region, managed_region, writable_or_403
 from kesu.core.objectviews import (
@@ -353,12 +354,30 @@ class ActivityImport(ObjectImportView):
     def allowed(self) -> None:
         self.region = managed_region(self.request)
 
+    def background(self, data: bytes, filename: str, form: Any) -> HttpResponse | None:
+        if not uploads.goes_to_background(data):
+            return None
+        uploads.precheck(data, filename, importing.LIMITS)  # a hostile file is refused here, not in a job
+        job = uploads.start_import(
+            self.request.user,
+            job_kinds.IMPORT_JOB,
+            f"导入科普活动：{filename}",
+            region=self.region,
+            data=data,
+            filename=filename,
+        )
+        messages.info(self.request, "文件较大，已转入后台导入：本页显示进度，完成后可在活动列表中查看。")
+        return redirect(job)
+
     def check(self, data: bytes, filename: str, form: Any) -> Checked:
         checked = importing.check(data, filename, self.region)
         return Checked(checked.rows, checked.errors.messages())
 
     def store(self, rows: list[Any], form: Any, filename: str) -> int:
         return actions.import_activities(self.request.user, self.region, rows, filename=filename)
+
+    def extra_context(self) -> dict[str, Any]:
+        return {"background_kb": uploads.BACKGROUND_BYTES // 1024}
 
 
 @require_safe

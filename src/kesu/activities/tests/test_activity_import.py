@@ -28,6 +28,7 @@ def csv_file(*rows: str) -> SimpleUploadedFile:
 
 def test_the_office_downloads_the_template_and_imports_a_good_file(world: World, client_for) -> None:
     office = client_for(personas(world).office)
+    assert "超过 512 KB 的文件转入后台导入" in office.get("/activities/import/").content.decode()
     template = office.get("/activities/import/template/")
     headers = [c.value for c in next(load_workbook(io.BytesIO(template.content)).active.iter_rows(max_row=1))]
     assert headers[:4] == ["活动名称", "主办单位", "活动形式", "开始时间"]
