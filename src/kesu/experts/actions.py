@@ -728,11 +728,10 @@ EXPERT_IMPORT_JOB = "experts.import"
 def start_expert_import(actor: User, region: Region, data: bytes, filename: str) -> Job:
     """A large expert file, held for a background job that checks and stores it (``job_kinds``)."""
     from kesu.core import uploads
-    from kesu.core.jobs import start_job
 
-    path = uploads.hold(data, filename)
-    title = f"导入科普专家：{filename}"[:200]
-    return start_job(actor, EXPERT_IMPORT_JOB, title, region=region, path=path, filename=filename)
+    return uploads.start_import(
+        actor, EXPERT_IMPORT_JOB, f"导入科普专家：{filename}", region=region, data=data, filename=filename
+    )
 
 
 @dataclass

@@ -244,11 +244,10 @@ IMPORT_JOB = "funding.import"
 def start_import(actor: User, region: Region, data: bytes, filename: str) -> Job:
     """A large funding-line file, held for a background job that checks and stores it (``job_kinds``)."""
     from kesu.core import uploads
-    from kesu.core.jobs import start_job
 
-    path = uploads.hold(data, filename)
-    title = f"导入科普经费项目：{filename}"[:200]
-    return start_job(actor, IMPORT_JOB, title, region=region, path=path, filename=filename)
+    return uploads.start_import(
+        actor, IMPORT_JOB, f"导入科普经费项目：{filename}", region=region, data=data, filename=filename
+    )
 
 
 @dataclass

@@ -12,7 +12,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from kesu.core import audit, dbstats, uploads
-from kesu.core.jobs import start_job
 from kesu.indicators import geo, rollups
 from kesu.indicators.catalogue import BY_CODE, CATALOGUE, suggest_code
 from kesu.indicators.models import (
@@ -251,13 +250,12 @@ VALUE_IMPORT_JOB = "indicator_value_import"
 
 def start_value_import(actor: User, region: Region, data: bytes, filename: str, *, provenance: str) -> Job:
     """A large value file, held for a background job that checks and stores it (``job_kinds.import_value_file``)."""
-    path = uploads.hold(data, filename)
-    return start_job(
+    return uploads.start_import(
         actor,
         VALUE_IMPORT_JOB,
-        f"导入指标数值：{filename}"[:200],
+        f"导入指标数值：{filename}",
         region=region,
-        path=path,
+        data=data,
         filename=filename,
         provenance=provenance,
     )

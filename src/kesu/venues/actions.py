@@ -15,7 +15,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from kesu.core import audit, dbstats, uploads
-from kesu.core.jobs import start_job
 from kesu.core.personal import mask_mobile
 from kesu.indicators import actions as indicator_actions
 from kesu.indicators.catalogue import BY_CODE
@@ -467,9 +466,8 @@ def start_import(actor: User, region: Region, data: bytes, filename: str) -> Job
     """A large institution file, held for a background job (``job_kinds.import_institution_file``)."""
     from kesu.venues.job_kinds import IMPORT_JOB
 
-    path = uploads.hold(data, filename)
-    return start_job(
-        actor, IMPORT_JOB, f"导入科普教育基地：{filename}"[:200], region=region, path=path, filename=filename
+    return uploads.start_import(
+        actor, IMPORT_JOB, f"导入科普教育基地：{filename}", region=region, data=data, filename=filename
     )
 
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from kesu import tables
 from kesu.core import audit, dbstats, uploads
-from kesu.core.jobs import Progress, start_job
+from kesu.core.jobs import Progress
 from kesu.survey import sheets
 from kesu.survey.actions._common import MAX_ERRORS, SurveyError, _fail_if
 from kesu.survey.actions.questionnaire import check_profile
@@ -63,10 +63,9 @@ RESPONSES_JOB = "survey_responses_import"
 
 def start_responses_import(actor: User, wave: Wave, data: bytes, filename: str) -> Job:
     """A large questionnaire file, held for a background job (``job_kinds.import_response_file``)."""
-    path = uploads.hold(data, filename)
-    title = f"导入问卷：{wave.title}（{filename}）"[:200]
-    return start_job(
-        actor, RESPONSES_JOB, title, region=wave.region, path=path, filename=filename, wave_id=wave.pk
+    title = f"导入问卷：{wave.title}（{filename}）"
+    return uploads.start_import(
+        actor, RESPONSES_JOB, title, region=wave.region, data=data, filename=filename, wave_id=wave.pk
     )
 
 

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 
 from kesu.core import audit, uploads
-from kesu.core.jobs import start_job
 from kesu.indicators.models import IndicatorValue
 from kesu.periods import Period
 from kesu.regions.models import Region
@@ -361,14 +360,13 @@ def wave_file_starter(kind: str) -> Callable[[User, Wave, bytes, str], Job]:
     """A starter of the background import of a large frame or margins file (``job_kinds.import_wave_file``)."""
 
     def start(actor: User, wave: Wave, data: bytes, filename: str) -> Job:
-        path = uploads.hold(data, filename)
-        title = f"导入{WAVE_FILE_KINDS[kind]}：{wave.title}（{filename}）"[:200]
-        return start_job(
+        title = f"导入{WAVE_FILE_KINDS[kind]}：{wave.title}（{filename}）"
+        return uploads.start_import(
             actor,
             WAVE_FILE_JOB,
             title,
             region=wave.region,
-            path=path,
+            data=data,
             filename=filename,
             wave_id=wave.pk,
             file_kind=kind,
