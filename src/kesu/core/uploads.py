@@ -41,9 +41,19 @@ def precheck(data: bytes, filename: str, limits: tables.Limits) -> None:
         break
 
 
+def held_folder() -> Path:
+    return Path(settings.MEDIA_ROOT) / "pending" / "imports"
+
+
+def held_files() -> list[Path]:
+    """The uploads held now for jobs that have not finished (none once every job has ended)."""
+    folder = held_folder()
+    return [path for path in folder.rglob("*") if path.is_file()] if folder.exists() else []
+
+
 def hold(data: bytes, filename: str) -> str:
     """Keep an upload for a job; the path goes in the job's params."""
-    folder = Path(settings.MEDIA_ROOT) / "pending" / "imports" / uuid.uuid4().hex
+    folder = held_folder() / uuid.uuid4().hex
     folder.mkdir(parents=True)
     path = folder / f"upload{Path(filename).suffix.lower()[:6]}"
     path.write_bytes(data)

@@ -42,11 +42,6 @@ def _upload(client: Any, content: bytes) -> Any:
     return client.post("/activities/import/", {"file": SimpleUploadedFile("活动.csv", content)})
 
 
-def _held(settings: Any) -> list[Path]:
-    folder = Path(settings.MEDIA_ROOT) / "pending" / "imports"
-    return [path for path in folder.rglob("*") if path.is_file()] if folder.exists() else []
-
-
 def test_a_large_file_from_the_office_is_stored_by_a_job_as_the_office(
     world: Any, client_for: Any, settings: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
@@ -59,7 +54,7 @@ def test_a_large_file_from_the_office_is_stored_by_a_job_as_the_office(
     job = Job.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/jobs/{job.pk}/"
     assert job.kind == IMPORT_JOB and job.created_by == who.office and job.region == who.city
-    assert not Activity.objects.exists() and len(_held(settings)) == 1  # nothing read in the request
+    assert not Activity.objects.exists() and len(uploads.held_files()) == 1  # nothing read in the request
     with django_capture_on_commit_callbacks(execute=True):  # the commit hands the job to the worker
         for hand_over in queued:
             hand_over()
@@ -73,7 +68,7 @@ def test_a_large_file_from_the_office_is_stored_by_a_job_as_the_office(
     assert [o.unit for o in stored.get(name="科普讲座007").organisers.all()] == [who.partner_unit]
     event = AuditEvent.objects.get(verb="activity.import")
     assert event.actor == who.office and event.region == who.city
-    assert _held(settings) == []
+    assert uploads.held_files() == []
     page = office.get(f"/jobs/{job.pk}/").content.decode()
     assert "已导入 40 项活动" in page and 'href="/activities/"' in page and "查看科普活动" in page
 
@@ -89,7 +84,7 @@ def test_a_large_file_with_one_bad_row_stores_nothing_and_the_job_names_the_row(
     assert job.message.startswith("失败：文件未导入，没有写入任何数据。")
     assert "第 32 行：参与人次：“-3”不能为负数" in job.message
     assert not Activity.objects.exists() and not AuditEvent.objects.filter(verb="activity.import").exists()
-    assert _held(settings) == []
+    assert uploads.held_files() == []
     assert "第 32 行：参与人次：“-3”不能为负数" in office.get(f"/jobs/{job.pk}/").content.decode()
 
 
@@ -107,7 +102,7 @@ def test_a_file_breaking_a_cheap_limit_is_refused_in_the_request_without_a_job(
     wide = ",".join(f"列{n}" for n in range(60)) + "\n" + _rows(40).decode()
     body = _upload(client_for(personas(world).office), wide.encode()).content.decode()
     assert "超过 40 列" in body
-    assert not Job.objects.exists() and _held(settings) == []
+    assert not Job.objects.exists() and uploads.held_files() == []
 
 
 def test_only_the_office_of_the_region_starts_an_import_job(
@@ -117,11 +112,11 @@ def test_only_the_office_of_the_region_starts_an_import_job(
     content = _rows(40)
     assert _upload(client_for(who.host), content).status_code in (403, 404)
     assert _upload(client_for(world.pds_leader), content).status_code == 403
-    assert not Job.objects.exists() and _held(settings) == []
+    assert not Job.objects.exists() and uploads.held_files() == []
     # Another city's office imports into its own city only: 平顶山's units are unknown there.
     with django_capture_on_commit_callbacks(execute=True):
         _upload(client_for(who.outsider), content)
     job = Job.objects.get()
     assert job.region == world.xinzheng and job.status == JobStatus.FAILED
     assert "单位“市教育体育局”不在新郑市的单位名单中" in job.message
-    assert not Activity.objects.exists() and _held(settings) == []
+    assert not Activity.objects.exists() and uploads.held_files() == []

@@ -35,11 +35,6 @@ def _upload(client: Any, content: bytes) -> Any:
     return client.post("/experts/import/", {"file": SimpleUploadedFile("专家.csv", content)})
 
 
-def _held(settings: Any) -> list[Path]:
-    folder = Path(settings.MEDIA_ROOT) / "pending" / "imports"
-    return [path for path in folder.rglob("*") if path.is_file()] if folder.exists() else []
-
-
 def test_a_large_expert_file_is_imported_by_a_job_that_reports_progress(
     world: Any, client_for: Any, settings: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
@@ -51,7 +46,7 @@ def test_a_large_expert_file_is_imported_by_a_job_that_reports_progress(
     assert job.status == JobStatus.SUCCEEDED and job.message == "已导入 60 位专家（新增 60，更新 0）"
     assert Expert.objects.count() == 60 and Appointment.objects.count() == 60
     assert AuditEvent.objects.filter(verb="expert.import").count() == 1
-    assert _held(settings) == []
+    assert uploads.held_files() == []
 
 
 def test_a_large_file_with_one_bad_row_fails_its_job_in_chinese_and_stores_nobody(
@@ -63,7 +58,7 @@ def test_a_large_file_with_one_bad_row_fails_its_job_in_chinese_and_stores_nobod
     assert job.status == JobStatus.FAILED
     assert "文件未导入" in job.message and "第 52 行" in job.message
     assert not Expert.objects.exists()
-    assert _held(settings) == []
+    assert uploads.held_files() == []
 
 
 def test_a_small_file_is_still_imported_in_the_request(world: Any, client_for: Any) -> None:

@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from kesu.accounts import actions as account_actions
 from kesu.accounts.models import Role
+from kesu.core import uploads
 from kesu.core.models import AuditEvent, Job, JobStatus
 from kesu.funding import importing
 from kesu.funding.models import FundingLine
@@ -44,11 +45,6 @@ def _upload(client: Any, content: bytes, name: str = "经费.csv") -> Any:
     return client.post("/funding/import/", {"file": SimpleUploadedFile(name, content)})
 
 
-def _held(settings: Any) -> list[Path]:
-    folder = Path(settings.MEDIA_ROOT) / "pending" / "imports"
-    return [path for path in folder.rglob("*") if path.is_file()] if folder.exists() else []
-
-
 def test_a_large_file_is_imported_by_a_job_whose_page_shows_the_lines_stored(
     world: Any, client_for: Any, settings: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
@@ -67,7 +63,7 @@ def test_a_large_file_is_imported_by_a_job_whose_page_shows_the_lines_stored(
     assert FundingLine.objects.filter(unit=world.edu_bureau).count() == LARGE
     assert set(FundingLine.objects.values_list("region_path", flat=True)) == {world.pingdingshan.path}
     assert AuditEvent.objects.filter(verb="funding_line.import").count() == 1
-    assert _held(settings) == []
+    assert uploads.held_files() == []
     # the same file again updates the same lines, in a job too
     with django_capture_on_commit_callbacks(execute=True):
         _upload(office, _rows("市教育体育局"))
@@ -93,7 +89,7 @@ def test_one_bad_row_in_a_large_file_fails_its_job_in_chinese_and_stores_nothing
         and "请修改以下问题后重新上传：<br>第 27 行：预算数（元）：“五万”不是金额" in page
     )
     assert not FundingLine.objects.exists() and not AuditEvent.objects.filter(verb="funding_line.import")
-    assert _held(settings) == []
+    assert uploads.held_files() == []
 
 
 def test_a_bad_file_is_refused_in_the_request_with_its_reason_and_no_job(world: Any, client_for: Any) -> None:

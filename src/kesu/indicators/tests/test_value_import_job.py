@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from kesu.core import uploads
@@ -28,11 +27,6 @@ def small_threshold(monkeypatch: pytest.MonkeyPatch) -> None:
 def own_media(settings: Any, tmp_path: Path) -> None:
     """Files in a media folder of this test's own, so other tests' files never count as left behind."""
     settings.MEDIA_ROOT = tmp_path / "media"
-
-
-def held_files() -> list[Path]:
-    folder = Path(settings.MEDIA_ROOT) / "pending" / "imports"
-    return [path for path in folder.rglob("*") if path.is_file()] if folder.exists() else []
 
 
 def _upload(client: Any, name: str, content: bytes) -> Any:
@@ -61,7 +55,7 @@ def test_a_large_value_file_is_imported_by_a_job_with_one_audit_event(
     assert IndicatorValue.objects.count() == 3000
     assert AuditEvent.objects.filter(verb="indicator_value.import").count() == 1
     assert "已完成" in office.get(f"/jobs/{job.pk}/").content.decode()
-    assert held_files() == []
+    assert uploads.held_files() == []
 
 
 def test_a_large_value_file_with_a_bad_row_fails_its_job_in_chinese_and_stores_nothing(
@@ -73,7 +67,7 @@ def test_a_large_value_file_with_a_bad_row_fails_its_job_in_chinese_and_stores_n
     assert job.status == JobStatus.FAILED
     assert "文件未导入" in job.message and "第 2502 行：数值“很多”不是数字" in job.message
     assert not IndicatorValue.objects.exists()
-    assert held_files() == []
+    assert uploads.held_files() == []
 
 
 def test_a_large_hostile_xlsx_is_refused_in_the_request_and_no_job_starts(
@@ -90,4 +84,4 @@ def test_a_large_hostile_xlsx_is_refused_in_the_request_and_no_job_starts(
         out.writestr("docProps/padding.xml", b" " * 2000)  # over the (test) background threshold
     response = _upload(client_for(world.pds_office), "v.xlsx", hostile.getvalue())
     assert response.status_code == 200 and "超过 50000 行" in response.content.decode()
-    assert not Job.objects.exists() and held_files() == []
+    assert not Job.objects.exists() and uploads.held_files() == []

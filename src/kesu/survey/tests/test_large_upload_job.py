@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from kesu.core import uploads
@@ -31,11 +30,6 @@ def own_media(settings: Any, tmp_path: Path) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-def held_files() -> list[Path]:
-    folder = Path(settings.MEDIA_ROOT) / "pending" / "imports"
-    return [path for path in folder.rglob("*") if path.is_file()] if folder.exists() else []
-
-
 def test_a_large_questionnaire_file_is_imported_by_a_job_the_office_can_watch(
     world: Any,
     client_for: Any,
@@ -55,7 +49,7 @@ def test_a_large_questionnaire_file_is_imported_by_a_job_the_office_can_watch(
     assert job.status == JobStatus.SUCCEEDED and job.message == "已导入 72 份问卷"
     assert Respondent.objects.filter(wave=pingyin_wave).count() == 72
     assert "已完成" in office.get(f"/jobs/{job.pk}/").content.decode()
-    assert held_files() == []
+    assert uploads.held_files() == []
 
 
 def test_a_large_file_with_a_bad_row_fails_its_job_in_chinese_and_stores_nothing(
@@ -77,7 +71,7 @@ def test_a_large_file_with_a_bad_row_fails_its_job_in_chinese_and_stores_nothing
     assert job.status == JobStatus.FAILED
     assert "第 42 行：“年龄”列的“四十”不是数字" in job.message
     assert not Respondent.objects.filter(wave=pingyin_wave).exists()
-    assert held_files() == []
+    assert uploads.held_files() == []
 
 
 def test_a_large_file_over_a_limit_is_refused_in_the_request_without_a_job(
@@ -89,7 +83,7 @@ def test_a_large_file_over_a_limit_is_refused_in_the_request_without_a_job(
         f"/survey/waves/{pingyin_wave.pk}/responses/import/", {"file": SimpleUploadedFile("r.csv", data)}
     )
     assert response.status_code == 400 and "空字符" in response.content.decode()
-    assert not Job.objects.exists() and held_files() == []
+    assert not Job.objects.exists() and uploads.held_files() == []
 
 
 @pytest.mark.parametrize(
@@ -123,4 +117,4 @@ def test_a_large_frame_or_margins_file_is_imported_by_a_job_too(
     assert pingyin_wave.margins.get(variable="sex", category="男").population == (
         5000 if rows == "margins" else 5200
     )
-    assert held_files() == []
+    assert uploads.held_files() == []
