@@ -41,3 +41,13 @@ def _fresh_cache() -> Any:
         from django.core.cache import cache
 
         cache.clear()
+
+
+@pytest.fixture
+def small_uploads(monkeypatch: pytest.MonkeyPatch, settings: Any, tmp_path: Any) -> None:
+    """Large-import tests: a file over 1,000 bytes goes to a background job, and held files go in this
+    test's own media folder, so no other test's held file counts as left behind."""
+    from kesu.core import uploads
+
+    monkeypatch.setattr(uploads, "BACKGROUND_BYTES", 1000)
+    settings.MEDIA_ROOT = tmp_path / "media"

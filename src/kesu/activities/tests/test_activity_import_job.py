@@ -6,7 +6,6 @@ worker runs it (``core.jobs.run_job``, through the immediate task backend once t
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,15 +17,9 @@ from kesu.activities.testing import personas
 from kesu.core import uploads
 from kesu.core.models import AuditEvent, Job, JobStatus
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("small_uploads")]
 
 HEADER = "活动名称,主办单位,活动形式,开始时间,结束时间,活动地点,重点人群,参与人次,协办单位\n"
-
-
-@pytest.fixture(autouse=True)
-def small_threshold(monkeypatch: pytest.MonkeyPatch, settings: Any, tmp_path: Path) -> None:
-    monkeypatch.setattr(uploads, "BACKGROUND_BYTES", 1000)
-    settings.MEDIA_ROOT = tmp_path / "media"  # this test's own media: no other test's held file counts
 
 
 def _rows(count: int, bad_at: int | None = None) -> bytes:

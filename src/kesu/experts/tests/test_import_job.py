@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,15 +11,9 @@ from kesu.core import uploads
 from kesu.core.models import AuditEvent, Job, JobStatus
 from kesu.experts.models import Appointment, Expert
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("small_uploads")]
 
 HEADER = "姓名,性别,手机,职称,学科,称号,级别,批次,聘期开始\n"
-
-
-@pytest.fixture(autouse=True)
-def small_threshold(monkeypatch: pytest.MonkeyPatch, settings: Any, tmp_path: Path) -> None:
-    monkeypatch.setattr(uploads, "BACKGROUND_BYTES", 1000)
-    settings.MEDIA_ROOT = tmp_path / "media"  # this test's own media: no other test's held file counts
 
 
 def _rows(count: int, bad_at: int | None = None) -> bytes:
