@@ -35,15 +35,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "src"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kesu.settings")
+
+from benchmarks.timing import percentile  # noqa: E402
+
 SAMPLES = int(os.environ.get("BENCH_SAMPLES", "30"))
 ACTIVITIES = int(os.environ.get("BENCH_ACTIVITIES", "500000"))
 FUNDING_LINES = int(os.environ.get("BENCH_FUNDING_LINES", "50000"))
 MARK = "（基准）"
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
 def setup() -> Any:

@@ -60,6 +60,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from benchmarks.timing import percentile  # noqa: E402
+
 CITY_CODE = "980100000000"  # fake codes (98…), nothing real
 BENCH_NAME = "压测竞赛（演示数据）"
 SECRET = "contest-bench-secret-key-not-for-production-0123456789-abcdefghij"
@@ -607,11 +610,6 @@ def run_locust(
 
 
 # --- the report -------------------------------------------------------------------------------------------
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] if ordered else 0.0
 
 
 def read_requests(path: Path) -> tuple[float, list[tuple[float, str, float, str]]]:

@@ -36,15 +36,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "src"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kesu.settings")
+
+from benchmarks.timing import percentile  # noqa: E402
+
 SAMPLES = int(os.environ.get("BENCH_SAMPLES", "30"))
 LINES = int(os.environ.get("BENCH_LINES", "50000"))
 IMPORT_ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "10000"))
 YEAR = 2025
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
 def setup() -> Any:

@@ -30,17 +30,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "src"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kesu.settings")
+
+from benchmarks.timing import percentile  # noqa: E402
+
 SAMPLES = int(os.environ.get("BENCH_SAMPLES", "40"))
 SCALE = int(os.environ.get("BENCH_SCALE", "1"))
 BIG_CITY_COUNTIES = 96
 INDICATORS = 40
 HISTORY = (2016, 2025)  # ten years
 PERIODS = [f"{year}H{half}" for year in range(HISTORY[0], HISTORY[1] + 1) for half in (1, 2)]
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
 def setup() -> tuple:

@@ -34,6 +34,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kesu.settings")
+
+from benchmarks.timing import percentile  # noqa: E402
+
 PORT = int(os.environ.get("BENCH_PORT", "8111"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))  # one sync worker per core did best here
 THREADS = int(os.environ.get("BENCH_THREADS", "1"))  # >1 uses gunicorn's gthread workers
@@ -48,11 +51,6 @@ PRELOAD = (
 OPEN_REPORT = os.environ.get("BENCH_OPEN_REPORT", "1") == "1"
 # BENCH_ONLY=burst: only the deadline burst (with the report pages its submitters open first).
 BURST_ONLY = os.environ.get("BENCH_ONLY", "") == "burst"
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
 def summary(name: str, millis: list[float], errors: int = 0) -> str:

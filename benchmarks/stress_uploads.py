@@ -38,7 +38,11 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kesu.settings")
+
+from benchmarks.timing import percentile  # noqa: E402
+
 PORT = int(os.environ.get("BENCH_PORT", "8112"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 MB = 1024 * 1024
@@ -437,11 +441,6 @@ def warm_up(context: dict[str, Any]) -> None:
     label, url, session, fields = context["urls"][0]
     for _ in range(2 * WORKERS):
         post_file(url, session, "warm.xlsx", tiny, fields)
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
 def next_page(path: str, session: str) -> str:

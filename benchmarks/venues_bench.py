@@ -62,15 +62,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "src"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kesu.settings")
+
+from benchmarks.timing import percentile  # noqa: E402
+
 SAMPLES = int(os.environ.get("BENCH_SAMPLES", "30"))
 PER_CITY = int(os.environ.get("BENCH_INSTITUTIONS_PER_CITY", "200"))
 REPORT_YEARS = range(2021, 2026)
 MARK = "（演示数据·基准）"
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
 def setup() -> Any:
