@@ -240,13 +240,8 @@ def rule_rows(rule: CountRule, region: Region, year: int) -> QuerySet[Activity]:
     if rule.what == CountWhat.EXPERT_SERVICES:
         rows = rows.filter(experts__isnull=False)
     if rule.key_group:
-        rows = rows.filter(pk__in=with_key_group(rows, rule.key_group))
+        rows = rows.with_key_group(rule.key_group)  # type: ignore[attr-defined]
     return rows.distinct()
-
-
-def with_key_group(rows: QuerySet[Activity], group: str) -> list[int]:
-    """Ids of the rows for ``group``: read in Python, as JSON containment differs between databases."""
-    return [pk for pk, groups in rows.values_list("pk", "key_groups") if group in (groups or [])]
 
 
 def micro_videos(region: Region, year: int) -> int:

@@ -13,7 +13,7 @@ from collections.abc import Collection, Iterable
 from typing import TYPE_CHECKING, Any, Self
 
 from django.conf import settings
-from django.db import models
+from django.db import connections, models
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Cast
 from django.urls import reverse
@@ -209,9 +209,16 @@ class ScienceActivityQuerySet(models.QuerySet["Activity"]):
         return self.filter(starts_at__year=year)
 
     def with_key_group(self, group: str) -> ScienceActivityQuerySet:
-        """Rows whose 重点人群 include ``group``. The JSON list is matched as text, quotes included (the
-        names are fixed words): PostgreSQL's jsonb reads back as written, SQLite keeps the escaped
-        form json.dumps writes (\\u8001…), so both spellings are tried."""
+        """Rows whose 重点人群 include ``group``.
+
+        PostgreSQL: jsonb containment (``@>``), which the planner estimates from the column's
+        statistics (a handful of lists make up every row). Matched as text, the filter was estimated
+        at 42 rows of a province's 133,000, so the list joined and sorted all of them (650 ms) instead
+        of reading the newest rows from the date index (4 ms). SQLite has no containment on JSON: the
+        list is matched as text, quotes included (the names are fixed words), in both the spelling
+        json.dumps writes (\\u8001…) and the plain one."""
+        if connections[self.db].vendor == "postgresql":
+            return self.filter(key_groups__contains=[group])
         text = Cast("key_groups", models.TextField())
         return self.alias(key_groups_text=text).filter(
             Q(key_groups_text__contains=json.dumps(group, ensure_ascii=False))
