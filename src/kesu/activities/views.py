@@ -24,6 +24,7 @@ from kesu.activities.paging import CappedPaginator
 from kesu.core import uploads
 from kesu.core.exports import xlsx_response
 from kesu.core.http import AuthedRequest, current_region, managed_region, writable_or_403
+from kesu.core.models import Job
 from kesu.core.objectviews import (
     Checked,
     Column,
@@ -354,20 +355,13 @@ class ActivityImport(ObjectImportView):
     def allowed(self) -> None:
         self.region = managed_region(self.request)
 
-    def background(self, data: bytes, filename: str, form: Any) -> HttpResponse | None:
-        if not uploads.goes_to_background(data):
-            return None
-        uploads.precheck(data, filename, importing.LIMITS)  # a hostile file is refused here, not in a job
-        job = uploads.start_import(
-            self.request.user,
-            job_kinds.IMPORT_JOB,
-            f"导入科普活动：{filename}",
-            region=self.region,
-            data=data,
-            filename=filename,
+    background_limits, results_name = importing.LIMITS, "活动列表"
+
+    def hand_to_job(self, data: bytes, filename: str, form: Any) -> Job:
+        title = f"导入科普活动：{filename}"
+        return uploads.start_import(
+            self.request.user, job_kinds.IMPORT_JOB, title, region=self.region, data=data, filename=filename
         )
-        messages.info(self.request, "文件较大，已转入后台导入：本页显示进度，完成后可在活动列表中查看。")
-        return redirect(job)
 
     def check(self, data: bytes, filename: str, form: Any) -> Checked:
         checked = importing.check(data, filename, self.region)

@@ -33,11 +33,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views import View
 
-from kesu.core import audit
+from kesu import tables
+from kesu.core import audit, uploads
 from kesu.core.exports import wants_xlsx, xlsx_response
 from kesu.core.forms import StyledFormMixin
 from kesu.core.http import AuthedRequest, writable_or_403
-from kesu.core.models import AuditEvent
+from kesu.core.models import AuditEvent, Job
 from kesu.tables import TableError
 
 # ---- columns ------------------------------------------------------------------------------------
@@ -337,9 +338,26 @@ class ObjectImportView(View):
     def extra_context(self) -> dict[str, Any]:
         return {}
 
+    # Set by an import whose large files go to a background job (``core.uploads``): a file over
+    # ``uploads.BACKGROUND_BYTES`` is checked against these limits in the request, then handed over.
+    background_limits: ClassVar[tables.Limits | None] = None
+    results_name: ClassVar[str] = ""  # where the stored rows are listed (活动列表), named in the message
+
+    def hand_to_job(self, data: bytes, filename: str, form: Any) -> Job:
+        """Start the job that checks and stores a large file (an action calling ``uploads.start_import``)."""
+        raise NotImplementedError
+
     def background(self, data: bytes, filename: str, form: Any) -> HttpResponse | None:
-        """A response when a large file goes to a background job (see ``core.uploads``); None to import now."""
-        return None
+        """A response when a large file goes to a background job; None to import now."""
+        if self.background_limits is None or not uploads.goes_to_background(data):
+            return None
+        uploads.precheck(
+            data, filename, self.background_limits
+        )  # a hostile file is refused here, not in a job
+        job = self.hand_to_job(data, filename, form)
+        after = f"，完成后可在{self.results_name}中查看" if self.results_name else ""
+        messages.info(self.request, f"文件较大，已转入后台导入：本页显示进度{after}。")
+        return redirect(job)
 
     def get(self, request: AuthedRequest) -> HttpResponse:
         self.allowed()

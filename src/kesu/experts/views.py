@@ -18,7 +18,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 from openpyxl import Workbook
 
-from kesu.core import uploads
 from kesu.core.exports import append_row
 from kesu.core.http import (
     AuthedRequest,
@@ -27,6 +26,7 @@ from kesu.core.http import (
     manages_current_region,
     writable_or_403,
 )
+from kesu.core.models import Job
 from kesu.core.objectviews import (
     Checked,
     Column,
@@ -296,13 +296,10 @@ class ExpertImport(ObjectImportView):
         checked = importing.check(data, filename, self.region)
         return Checked(checked.rows, checked.errors.messages())
 
-    def background(self, data: bytes, filename: str, form: Any) -> HttpResponse | None:
-        if not uploads.goes_to_background(data):
-            return None
-        uploads.precheck(data, filename, importing.LIMITS)  # a hostile file is refused here, not in a job
-        job = actions.start_expert_import(self.request.user, self.region, data, filename)
-        messages.info(self.request, "文件较大，已转入后台导入：本页显示进度，完成后可在专家名单中查看。")
-        return redirect(job)
+    background_limits, results_name = importing.LIMITS, "专家名单"
+
+    def hand_to_job(self, data: bytes, filename: str, form: Any) -> Job:
+        return actions.start_expert_import(self.request.user, self.region, data, filename)
 
     def store(self, rows: list[Any], form: Any, filename: str) -> int:
         created, updated = actions.import_experts(self.request.user, self.region, rows, filename=filename)

@@ -13,9 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from kesu.core import uploads
 from kesu.core.exports import wants_xlsx, xlsx_response
 from kesu.core.http import AuthedRequest, current_region, managed_region, manages_current_region
+from kesu.core.models import Job
 from kesu.core.objectviews import Checked, ObjectImportView
 from kesu.indicators import actions, comparison, dashboard, geo, importing
 from kesu.indicators.filters import IndicatorFilterSet, IndicatorValueFilterSet
@@ -294,16 +294,13 @@ class ValueImport(ObjectImportView):
             return Checked([], error.errors)
         return Checked(parsed.rows, parsed.errors)
 
-    def background(self, data: bytes, filename: str, form: ValueImportForm) -> HttpResponse | None:
-        if not uploads.goes_to_background(data):
-            return None
-        uploads.precheck(data, filename, importing.LIMITS)  # a hostile file is refused here, not in a job
+    background_limits, results_name = importing.LIMITS, "指标数值"
+
+    def hand_to_job(self, data: bytes, filename: str, form: ValueImportForm) -> Job:
         provenance = f"{form.cleaned_data['provenance']}（{filename}）"
-        job = actions.start_value_import(
+        return actions.start_value_import(
             self.request.user, self.region, data, filename, provenance=provenance
         )
-        messages.info(self.request, "文件较大，已转入后台导入：本页显示进度，完成后可在指标数值中查看。")
-        return redirect(job)
 
     def store(self, rows: list[dict], form: ValueImportForm, filename: str) -> int:
         provenance = f"{form.cleaned_data['provenance']}（{filename}）"

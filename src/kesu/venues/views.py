@@ -15,7 +15,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
-from kesu.core import uploads
 from kesu.core.http import (
     AuthedRequest,
     current_region,
@@ -23,6 +22,7 @@ from kesu.core.http import (
     manages_current_region,
     writable_or_403,
 )
+from kesu.core.models import Job
 from kesu.core.objectviews import (
     Checked,
     Column,
@@ -288,13 +288,10 @@ class InstitutionImport(ObjectImportView):
         access = self.request.user.access
         return None if access.is_system_admin else access.office_paths
 
-    def background(self, data: bytes, filename: str, form: Any) -> HttpResponse | None:
-        if not uploads.goes_to_background(data):
-            return None
-        uploads.precheck(data, filename, importing.LIMITS)  # a hostile file is refused here, not in a job
-        job = actions.start_import(self.request.user, self.region, data, filename)
-        messages.info(self.request, "文件较大，已转入后台导入：本页显示进度，完成后可在基地名录中查看。")
-        return redirect(job)
+    background_limits, results_name = importing.LIMITS, "基地名录"
+
+    def hand_to_job(self, data: bytes, filename: str, form: Any) -> Job:
+        return actions.start_import(self.request.user, self.region, data, filename)
 
     def check(self, data: bytes, filename: str, form: Any) -> Checked:
         parsed = importing.parse_file(

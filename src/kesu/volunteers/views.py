@@ -24,6 +24,7 @@ from kesu.core.http import (
     manages_current_region,
     writable_or_403,
 )
+from kesu.core.models import Job
 from kesu.core.objectviews import (
     Checked,
     Column,
@@ -233,21 +234,19 @@ class RegistryImport(ObjectImportView):
     def allowed(self) -> None:
         self.region = managed_region(self.request)
 
-    def background(self, data: bytes, filename: str, form: Any) -> HttpResponse | None:
-        if not uploads.goes_to_background(data):
-            return None
-        uploads.precheck(data, filename, importing.LIMITS)
-        job = uploads.start_import(
+    background_limits = importing.LIMITS
+
+    def hand_to_job(self, data: bytes, filename: str, form: Any) -> Job:
+        title = f"{self.heading}：{filename}"
+        return uploads.start_import(
             self.request.user,
             IMPORT_JOB,
-            f"{self.heading}：{filename}",
+            title,
             region=self.region,
             data=data,
             filename=filename,
             registry_kind=self.kind,
         )
-        messages.info(self.request, "文件较大，已转入后台导入：本页显示进度。")
-        return redirect(job)
 
     def check(self, data: bytes, filename: str, form: Any) -> Checked:
         checked = importing.check(self.kind, data, filename, self.region)
