@@ -27,7 +27,11 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
+from django_tasks.backends.database.backend import DatabaseBackend
+from django_tasks.signals import task_enqueued
+from django_tasks.utils import json_normalize
 
+from kesu.core import rows
 from kesu.core.models import Job, JobStatus
 
 if TYPE_CHECKING:
@@ -200,3 +204,19 @@ def recover_stale_jobs(jobs: Any = None) -> int:
     if recovered:
         logger.warning("recovered %s job(s) whose worker stopped", recovered)
     return recovered
+
+
+def enqueue_written_out(queued_task: Any, *args: Any) -> None:
+    """``queued_task.enqueue(*args)`` inside the caller's transaction, its queue row written out.
+
+    The row is the one django-tasks builds for its database queue; only the ORM's work of building the
+    INSERT is skipped (``core.rows.insert``), which was a third of a submit's own CPU at a deadline
+    (docs/reporting.md). Any other queue, or a task queued on commit, is enqueued as usual."""
+    backend = queued_task.get_backend()
+    if not isinstance(backend, DatabaseBackend) or queued_task.enqueue_on_commit is not False:
+        queued_task.enqueue(*args)
+        return
+    backend.validate_task(queued_task)
+    row = backend._task_to_db_task(queued_task, json_normalize(args), {})
+    rows.insert(row)
+    task_enqueued.send(type(backend), task_result=row.task_result)

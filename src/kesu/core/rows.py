@@ -4,6 +4,8 @@ For the few queries every request runs (the session and its user): the ORM spend
 such a query than the database spends answering it (docs/reporting.md, "the session read"). The
 columns still come from the models' own field lists and the values pass through the same converters
 the ORM applies (SQLite's dates and booleans, for one), so a field added to a model is read here too.
+``insert`` and ``update`` write a row the same way, through each field's own preparation, for the
+writes of a submit at the deadline.
 """
 
 from __future__ import annotations
@@ -76,3 +78,65 @@ def _converters(model: type[Model], using: str) -> tuple[tuple[tuple[Converter, 
         found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
         result.append(tuple((converter, column) for converter in found))
     return tuple(result)
+
+
+def insert(instance: Model, using: str = "default") -> None:
+    """INSERT ``instance`` as ``instance.save()`` would for a new row — each field's ``pre_save`` and
+    ``get_db_prep_save``, the new key set on it — in one written-out statement and without the save
+    signals. For hot paths only (a submit at the deadline); models with signal receivers or
+    inheritance go through ``save()``."""
+    model, connection = type(instance), connections[using]
+    fields = _insert_fields(model)
+    if model._meta.auto_field is not None and instance.pk is not None:
+        raise TypeError(f"{instance!r} already has a key: save it with the ORM")
+    values = [_prepared(field, field.pre_save(instance, True), connection) for field in fields]
+    returning = connection.features.can_return_columns_from_insert
+    with connection.cursor() as cursor:
+        cursor.execute(_insert_sql(model, using), values)
+        if returning:
+            key = cursor.fetchone()[0]
+        else:
+            key = connection.ops.last_insert_id(cursor, model._meta.db_table, str(model._meta.pk.column))
+    instance.pk = key
+    instance._state.adding, instance._state.db = False, using
+
+
+def update(instance: Model, field_names: Sequence[str], using: str = "default") -> int:
+    """``instance.save(update_fields=field_names)`` written out (no signals); the rows changed."""
+    model, connection = type(instance), connections[using]
+    fields = [model._meta.get_field(name) for name in field_names]
+    assignments = ", ".join(f"{_quoted(field)} = %s" for field in fields)
+    values = [_prepared(field, field.pre_save(instance, False), connection) for field in fields]  # type: ignore[union-attr]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table(model)} SET {assignments} WHERE {column(model, 'pk')} = %s",
+            [*values, _prepared(model._meta.pk, instance.pk, connection)],
+        )
+        return int(cursor.rowcount)
+
+
+def _prepared(field: Any, value: Any, connection: Any) -> Any:
+    if hasattr(value, "resolve_expression"):
+        raise TypeError(f"{field} holds an expression: save it with the ORM")
+    return field.get_db_prep_save(value, connection)
+
+
+@cache
+def _insert_fields(model: type[Model]) -> tuple[Field[Any, Any], ...]:
+    meta = model._meta
+    if meta.parents:
+        raise TypeError(f"{model.__name__} inherits another model's table: save it with the ORM")
+    return tuple(
+        field for field in meta.local_concrete_fields if not field.generated and field is not meta.auto_field
+    )
+
+
+@cache
+def _insert_sql(model: type[Model], using: str) -> str:
+    fields = _insert_fields(model)
+    returning = connections[using].features.can_return_columns_from_insert
+    return (
+        f"INSERT INTO {table(model)} ({', '.join(_quoted(field) for field in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))})"
+        + (f" RETURNING {column(model, 'pk')}" if returning else "")
+    )

@@ -133,7 +133,7 @@ class ReportViewSet(viewsets.ReadOnlyModelViewSet):
             submission = actions.submit_report(
                 request.user,  # type: ignore[arg-type]  # IsAuthenticated: never anonymous here
                 int(str(pk)),
-                scope=Report.objects.writable_by(request.user),
+                as_writer=True,
             )
         except Report.DoesNotExist as missing:
             raise Http404 from missing

@@ -149,9 +149,7 @@ def _writable(request: AuthedRequest, report_id: int) -> Report:
 @require_POST
 def report_submit(request: AuthedRequest, report_id: int) -> HttpResponse:
     try:
-        submission = actions.submit_report(
-            request.user, report_id, scope=Report.objects.writable_by(request.user)
-        )
+        submission = actions.submit_report(request.user, report_id, as_writer=True)
     except Report.DoesNotExist as missing:
         if Report.objects.visible_to(request.user).filter(pk=report_id).exists():
             raise PermissionDenied(READ_ONLY) from missing
