@@ -156,7 +156,8 @@ def scoped(queryset: QS, user: AnyUser, rule: Callable[[Access], Q]) -> QS:
 def admits(user: AnyUser, rule: Callable[[Access], Q], instance: models.Model) -> bool | None:
     """Whether ``scoped(…, user, rule)`` keeps ``instance``, judged from the values already loaded on
     it, without a query; None when the rule asks about something not loaded (a relation not fetched,
-    a lookup other than equality or membership), and the caller asks the database instead.
+    a lookup other than equality or membership), and the caller asks the database instead. The
+    values judged are the instance's as they are in memory: call it on a row just read.
 
     For the hot paths that hold one row already (a submit at the deadline locks its report): the rule
     stays the ``Q`` the querysets use, read here for one row rather than restated."""
@@ -171,6 +172,8 @@ def admits(user: AnyUser, rule: Callable[[Access], Q], instance: models.Model) -
 
 def _holds(condition: Q, instance: models.Model) -> bool | None:
     """Three-valued: a branch that cannot be judged makes the whole unknown unless the others decide."""
+    if condition.connector not in (Q.AND, Q.OR):
+        return None  # XOR: left to the database
     results = [
         _holds(child, instance) if isinstance(child, Q) else _lookup_holds(child, instance)
         for child in condition.children
@@ -189,15 +192,27 @@ _UNKNOWN = object()
 
 
 def _lookup_holds(lookup: Any, instance: models.Model) -> bool | None:
+    if not isinstance(lookup, tuple) or len(lookup) != 2:
+        return None  # an expression (``Exists``, ``F``) as a condition of its own
     name, wanted = lookup
     parts = str(name).split(LOOKUP_SEP)
     kind = parts.pop() if parts[-1] in ("exact", "in") and len(parts) > 1 else "exact"
     value = _loaded_value(instance, parts)
-    if value is _UNKNOWN or value is None or hasattr(wanted, "resolve_expression"):
-        return None  # NULL and expressions follow SQL's rules, not Python's: ask the database
+    if value is _UNKNOWN or value is None:
+        return None  # NULL follows SQL's rules, not Python's: ask the database
     if kind == "in":
-        return value in wanted if isinstance(wanted, list | tuple | set | frozenset) else None
-    return None if isinstance(wanted, models.Model) else value == wanted
+        if not isinstance(wanted, list | tuple | set | frozenset):
+            return None  # a subquery or an iterator
+        return value in wanted if all(_comparable(value, item) for item in wanted) else None
+    return value == wanted if _comparable(value, wanted) else None
+
+
+def _comparable(value: Any, wanted: Any) -> bool:
+    """Whether Python's ``==`` says what the database would: the same kind of value on both sides
+    (``"5"`` against a key 5, a model instance or an expression are the database's to compare)."""
+    if isinstance(wanted, models.Model) or hasattr(wanted, "resolve_expression"):
+        return False
+    return isinstance(wanted, type(value)) or isinstance(value, type(wanted))
 
 
 def _loaded_value(instance: models.Model, parts: list[str]) -> Any:

@@ -206,17 +206,19 @@ def recover_stale_jobs(jobs: Any = None) -> int:
     return recovered
 
 
-def enqueue_written_out(queued_task: Any, *args: Any) -> None:
+def enqueue_written_out(queued_task: Any, *args: Any) -> Any:
     """``queued_task.enqueue(*args)`` inside the caller's transaction, its queue row written out.
 
     The row is the one django-tasks builds for its database queue; only the ORM's work of building the
     INSERT is skipped (``core.rows.insert``), which was a third of a submit's own CPU at a deadline
-    (docs/reporting.md). Any other queue, or a task queued on commit, is enqueued as usual."""
+    (docs/reporting.md). Any other queue, or a task queued on commit, is enqueued as usual. Returns
+    the task's result handle, as ``enqueue`` does."""
     backend = queued_task.get_backend()
     if not isinstance(backend, DatabaseBackend) or queued_task.enqueue_on_commit is not False:
-        queued_task.enqueue(*args)
-        return
+        return queued_task.enqueue(*args)
     backend.validate_task(queued_task)
     row = backend._task_to_db_task(queued_task, json_normalize(args), {})
     rows.insert(row)
-    task_enqueued.send(type(backend), task_result=row.task_result)
+    result = row.task_result
+    task_enqueued.send(type(backend), task_result=result)
+    return result

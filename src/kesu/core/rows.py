@@ -90,14 +90,14 @@ def insert(instance: Model, using: str = "default") -> None:
     if model._meta.auto_field is not None and instance.pk is not None:
         raise TypeError(f"{instance!r} already has a key: save it with the ORM")
     values = [_prepared(field, field.pre_save(instance, True), connection) for field in fields]
-    returning = connection.features.can_return_columns_from_insert
     with connection.cursor() as cursor:
         cursor.execute(_insert_sql(model, using), values)
-        if returning:
-            key = cursor.fetchone()[0]
-        else:
-            key = connection.ops.last_insert_id(cursor, model._meta.db_table, str(model._meta.pk.column))
-    instance.pk = key
+        if model._meta.auto_field is not None:  # the database chose the key; other keys were given
+            instance.pk = (
+                cursor.fetchone()[0]
+                if _returns_key(model, using)
+                else connection.ops.last_insert_id(cursor, model._meta.db_table, str(model._meta.pk.column))
+            )
     instance._state.adding, instance._state.db = False, using
 
 
@@ -131,12 +131,15 @@ def _insert_fields(model: type[Model]) -> tuple[Field[Any, Any], ...]:
     )
 
 
+def _returns_key(model: type[Model], using: str) -> bool:
+    return model._meta.auto_field is not None and connections[using].features.can_return_columns_from_insert
+
+
 @cache
 def _insert_sql(model: type[Model], using: str) -> str:
     fields = _insert_fields(model)
-    returning = connections[using].features.can_return_columns_from_insert
     return (
         f"INSERT INTO {table(model)} ({', '.join(_quoted(field) for field in fields)}) "
         f"VALUES ({', '.join(['%s'] * len(fields))})"
-        + (f" RETURNING {column(model, 'pk')}" if returning else "")
+        + (f" RETURNING {column(model, 'pk')}" if _returns_key(model, using) else "")
     )

@@ -190,7 +190,11 @@ class ReportQuerySet(models.QuerySet["Report"]):
 
         Submitting is the hot path at a deadline, and the ORM spent more CPU building this query than
         the database spends answering it (docs/reporting.md): it is written out, with the columns from
-        the models' own fields (``core.rows``). Who may submit stays ``Report.is_writable_by``."""
+        the models' own fields (``core.rows``). Who may submit stays ``Report.is_writable_by``, judged
+        on the locked row; a caller refused there held the lock only until its own transaction ended.
+        It reads by key alone, so it refuses a filtered queryset rather than ignore its filter."""
+        if self.query.where:
+            raise TypeError("locked_for_submit reads by key alone: call it on Report.objects")
         with connections[self.db].cursor() as cursor:
             cursor.execute(_locked_for_submit_sql(self.db), [report_id])
             row = cursor.fetchone()
@@ -278,8 +282,8 @@ class Report(models.Model):
         return ReportStatus(self.status)
 
     def is_writable_by(self, user: AnyUser) -> bool:
-        """``Report.objects.writable_by(user)`` for this report: judged from its loaded unit when it can
-        be (``access.admits``), else asked of the database."""
+        """``Report.objects.writable_by(user)`` for this report as just read: judged from its loaded
+        unit when it can be (``access.admits``), else asked of the database."""
         judged = admits(user, report_writers_q, self)
         if judged is None:
             return Report.objects.writable_by(user).filter(pk=self.pk).exists()

@@ -70,6 +70,19 @@ def test_a_task_queued_written_out_is_the_row_django_tasks_would_queue(world: Wo
     assert written.task.func is submission_followed_up.func  # the worker finds and runs the same task
 
 
+def test_a_row_whose_key_is_given_keeps_that_key(world: World, settings: Any) -> None:
+    from django_tasks.backends.database.models import DBTaskResult
+
+    settings.TASKS = DATABASE_QUEUE
+    result = enqueue_written_out(submission_followed_up, 1, 1, None, {"verb": "report.submit"})
+    [stored] = DBTaskResult.objects.all()
+    assert str(stored.pk) == str(result.id)
+    row: Any = DBTaskResult(args_kwargs={"args": [], "kwargs": {}}, task_path="x.y", backend_name="default")
+    given = row.pk
+    rows.insert(row)
+    assert row.pk == given and DBTaskResult.objects.filter(pk=given).exists()
+
+
 def test_without_the_database_queue_a_task_is_enqueued_as_usual(world: World, settings: Any) -> None:
     from django_tasks.backends.database.models import DBTaskResult
 

@@ -3,15 +3,17 @@ submit is still the queryset's rule, and what is stored is what the ORM would ha
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.test.utils import CaptureQueriesContext
 
 from kesu.accounts import actions as account_actions
-from kesu.accounts.access import admits
+from kesu.accounts.access import Access, admits
 from kesu.accounts.models import Role, User
 from kesu.periods import Period
 from kesu.plans.models import Responsibility, Task
@@ -72,6 +74,35 @@ def test_a_rule_that_needs_what_was_not_loaded_is_asked_of_the_database(world: W
     assert len(queries) == 1  # the queryset's answer, not a guess
     # Rules over region paths (``startswith``) are never judged in Python.
     assert admits(world.pds_office, lambda access: access.region_q("unit__region__path"), bare) is None
+
+
+def _always(condition: Q) -> Callable[[Access], Q]:
+    return lambda access: condition
+
+
+def test_what_python_would_compare_differently_from_the_database_is_left_to_the_database(
+    world: World,
+) -> None:
+    report = open_test_cycle(world.edu_bureau).reports.get(unit=world.edu_bureau)
+    liaison, unit = world.edu_liaison, world.edu_bureau
+    unknown = [
+        Q(unit__in=[str(unit.pk)]),  # "5" against the key 5
+        Q(unit__in=[unit]),  # a model instance
+        Q(unit=unit.pk) ^ Q(status="approved"),  # XOR
+        Q(Exists(Report.objects.filter(pk=OuterRef("pk")))),  # an expression as a condition
+        Q(unit__in=Report.objects.values("unit")),  # a subquery
+    ]
+    for condition in unknown:
+        assert admits(liaison, _always(condition), report) is None, condition
+        assert Report.objects.filter(condition, pk=report.pk).exists()  # where the database says yes
+    assert admits(liaison, lambda access: ~Q(unit=unit.pk) | Q(status="approved"), report) is False
+
+
+def test_the_locked_read_refuses_a_filtered_queryset_rather_than_ignore_its_filter(world: World) -> None:
+    report = open_test_cycle(world.edu_bureau).reports.get(unit=world.edu_bureau)
+    for filtered in (Report.objects.none(), Report.objects.writable_by(world.kexie_liaison)):
+        with pytest.raises(TypeError), transaction.atomic():
+            filtered.locked_for_submit(report.pk)
 
 
 def test_a_written_out_submit_stores_what_the_orm_reads_back(world: World) -> None:
