@@ -149,10 +149,11 @@ def report_scope_q(access: Access, prefix: str = "") -> Q:
     )
 
 
-def report_writers_q(access: Access) -> Q:
-    """A unit's liaison writes its report; a sub-region's own office writes its government's (上报)
-    report — not the office above it, which reviews that report."""
-    return Q(unit__in=access.liaison_unit_ids) | own_subregion_q(access)
+def unit_writers_q(access: Access, prefix: str = "") -> Q:
+    """Who writes what a unit hands in (its report, its answer to a 督办 notice): the unit's liaison,
+    and for a sub-region's government (上报) that sub-region's own office — not the office above it,
+    which reviews it."""
+    return Q(**{f"{prefix}unit__in": access.liaison_unit_ids}) | own_subregion_q(access, prefix)
 
 
 @cache
@@ -182,7 +183,7 @@ class ReportQuerySet(models.QuerySet["Report"]):
         return scoped(self, user, lambda access: report_scope_q(access))
 
     def writable_by(self, user: AnyUser) -> ReportQuerySet:
-        return scoped(self, user, report_writers_q)
+        return scoped(self, user, unit_writers_q)
 
     def locked_for_submit(self, report_id: int) -> tuple[Report, bool] | None:
         """The report, locked until the transaction ends, with its cycle and unit, and whether one of
@@ -195,7 +196,11 @@ class ReportQuerySet(models.QuerySet["Report"]):
         It reads by key alone, so it refuses a filtered queryset rather than ignore its filter."""
         if self.query.where:
             raise TypeError("locked_for_submit reads by key alone: call it on Report.objects")
-        with connections[self.db].cursor() as cursor:
+        connection = connections[self.db]
+        lowest, highest = connection.ops.integer_field_range(Report._meta.pk.get_internal_type())
+        if not lowest <= report_id <= highest:
+            return None  # an address no key can have (/reports/99999999999999999999/): no such report
+        with connection.cursor() as cursor:
             cursor.execute(_locked_for_submit_sql(self.db), [report_id])
             row = cursor.fetchone()
         if row is None:
@@ -284,7 +289,7 @@ class Report(models.Model):
     def is_writable_by(self, user: AnyUser) -> bool:
         """``Report.objects.writable_by(user)`` for this report as just read: judged from its loaded
         unit when it can be (``access.admits``), else asked of the database."""
-        judged = admits(user, report_writers_q, self)
+        judged = admits(user, unit_writers_q, self)
         if judged is None:
             return Report.objects.writable_by(user).filter(pk=self.pk).exists()
         return judged
@@ -388,9 +393,7 @@ class EntryQuerySet(models.QuerySet["Entry"]):
 def _shared_task_q(access: Access) -> Q:
     """Entries on a task where one of the user's units (as liaison, or a sub-region's own office for
     its government) has an entry in the same cycle; see ``EntryQuerySet.readable_by``."""
-    mine = without_empty_parts(
-        Q(report__unit__in=access.liaison_unit_ids) | own_subregion_q(access, "report__")
-    )
+    mine = without_empty_parts(unit_writers_q(access, "report__"))
     if mine is None:
         return Q(pk__in=[])
     shares = Entry.objects.filter(
@@ -517,9 +520,7 @@ class NoticeQuerySet(models.QuerySet["Notice"]):
         return scoped(self, user, lambda access: Q(region_id__in=access.office_region_ids))
 
     def answerable_by(self, user: AnyUser) -> NoticeQuerySet:
-        return scoped(
-            self, user, lambda access: Q(unit__in=access.liaison_unit_ids) | own_subregion_q(access)
-        )
+        return scoped(self, user, unit_writers_q)
 
     def open(self) -> NoticeQuerySet:
         return self.exclude(status=NoticeStatus.CLOSED)

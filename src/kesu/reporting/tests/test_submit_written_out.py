@@ -20,7 +20,7 @@ from kesu.plans.models import Responsibility, Task
 from kesu.regions import actions as region_actions
 from kesu.regions.models import Region, UnitKind
 from kesu.reporting import actions
-from kesu.reporting.models import Report, ReportStatus, Submission, report_writers_q
+from kesu.reporting.models import Report, ReportStatus, Submission, unit_writers_q
 from kesu.reporting.testing import fill_report, open_test_cycle, reporting_plan
 from kesu.testing import PASSWORD, World
 
@@ -68,7 +68,7 @@ def test_who_may_submit_is_judged_from_the_locked_row_exactly_as_the_queryset_ju
 def test_a_rule_that_needs_what_was_not_loaded_is_asked_of_the_database(world: World) -> None:
     county_report, county_office = _county_report(world)
     bare = Report.objects.get(pk=county_report.pk)  # its unit not loaded
-    assert admits(county_office, report_writers_q, bare) is None
+    assert admits(county_office, unit_writers_q, bare) is None
     with CaptureQueriesContext(connection) as queries:
         assert bare.is_writable_by(county_office)
     assert len(queries) == 1  # the queryset's answer, not a guess
@@ -96,6 +96,13 @@ def test_what_python_would_compare_differently_from_the_database_is_left_to_the_
         assert admits(liaison, _always(condition), report) is None, condition
         assert Report.objects.filter(condition, pk=report.pk).exists()  # where the database says yes
     assert admits(liaison, lambda access: ~Q(unit=unit.pk) | Q(status="approved"), report) is False
+
+
+def test_a_report_address_no_key_can_have_is_not_found_rather_than_an_error(world: World, client_for) -> None:
+    huge = 10**23
+    assert client_for(world.edu_liaison).post(f"/reporting/reports/{huge}/submit/").status_code == 404
+    with pytest.raises(Report.DoesNotExist):
+        actions.submit_report(world.edu_liaison, huge, as_writer=True)
 
 
 def test_the_locked_read_refuses_a_filtered_queryset_rather_than_ignore_its_filter(world: World) -> None:
